@@ -1,0 +1,23 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SCENARIO ?= scenarios/baseline.yaml
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+.PHONY: setup run test lint bench
+setup: $(VENV)/.installed
+
+run: setup
+	$(VENV)/bin/reesim run $(SCENARIO)
+
+test: setup
+	$(VENV)/bin/ruff check sim tests benchmarks
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/run.py

@@ -1,0 +1,152 @@
+"""The ``reesim`` command: run, validate and list scenarios.
+
+Exit codes: 0 success, 2 bad input (one line per problem), 1 a defect in reesim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .scenario import InputError, Issue, Mark, load_scenario
+from .scenario.catalog import SEEDS_DIR, facility_kinds
+
+REPO_DIR = SEEDS_DIR.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reesim", description="Simulate the rare-earth supply chain.")
+    p.add_argument("--version", action="version", version=f"reesim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("scenario", help="scenario YAML file")
+        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value by dotted path, e.g. meta.horizon_days=730 (repeatable)")
+        sp.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    run = sub.add_parser("run", help="run a scenario and write a run folder")
+    common(run)
+    run.add_argument("--seed", type=int, help="random seed (overrides meta.seed)")
+    run.add_argument("--out", type=Path, help="run folder to create (default: results/<name>-seed<N>-<time>)")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    val = sub.add_parser("validate", help="check a scenario file without running it")
+    common(val)
+    lst = sub.add_parser("list", help="list scenarios and facility kinds")
+    lst.add_argument("--debug", action="store_true")
+    return p
+
+
+def _default_out(name: str, seed: int) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path("results") / f"{name}-seed{seed}-{stamp}"
+    out, k = base, 2
+    while out.exists():
+        out = base.with_name(f"{base.name}-{k}")
+        k += 1
+    return out
+
+
+def _check_out(out: Path) -> None:
+    if out.exists():
+        raise InputError([Issue(Mark(str(out)), "--out", "folder already exists; runs never write over an earlier run, choose another --out")])
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    import os
+
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write here: '{probe}' is not a writable folder")])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import simulate
+    from .report import write_figures
+    from .results import Result, write_run_folder
+
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"meta.seed={args.seed}")
+    loaded = load_scenario(args.scenario, overrides)
+    meta = loaded.scenario.meta
+    out = args.out or _default_out(meta.name, meta.seed)
+    _check_out(out)
+    output = simulate(loaded.scenario)
+    result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario))
+    try:
+        write_run_folder(result, out, None if args.no_figures else write_figures)
+    except PermissionError as exc:
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write here: {exc.strerror}")]) from None
+    print(format_kpis(result.kpis, meta.name, meta.seed, output.events, output.wall_seconds))
+    print(f"\nrun folder: {out}")
+    return 0
+
+
+def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
+    lines = [f"reesim {__version__} - {name} (seed {seed}): {events:,} events in {wall:.2f} s", ""]
+    lines.append(f"  {'demand met':<28}{100 * k['fill_rate']:9.1f} %   unmet {k['unmet_demand_t']:,.0f} t")
+    for region, rate in k["fill_rate_by_region"].items():
+        unmet = k["unmet_demand_t_by_region"].get(region, 0.0)
+        days = k["days_short_by_region"].get(region, 0)
+        lines.append(f"    {region:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t, {days} days short")
+    lines.append("")
+    lines.append(f"  {'stage':<16}{'production t':>16}{'China share':>14}")
+    for stage, tonnes in k["production_t"].items():
+        lines.append(f"  {stage:<16}{tonnes:>16,.0f}{100 * k['share_china'][stage]:>13.1f}%")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario, args.overrides)
+    sc = loaded.scenario
+    print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
+          f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days")
+    return 0
+
+
+def cmd_list(_args: argparse.Namespace) -> int:
+    print("Scenarios:")
+    root = REPO_DIR / "scenarios"
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            loaded = load_scenario(path)
+            desc = loaded.scenario.meta.description.strip().splitlines()
+            note = desc[0] if desc else loaded.scenario.meta.name
+        except InputError:
+            note = "(does not validate)"
+        print(f"  {path.relative_to(REPO_DIR)}  -  {note}")
+    print("\nFacility kinds (seeds/facility_kinds.csv):")
+    for kind, row in facility_kinds().items():
+        print(f"  {kind:<26}{row['stage']:<12}{row['description']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list}[args.command]
+    try:
+        return handler(args)
+    except InputError as exc:
+        if args.debug:
+            traceback.print_exc()
+        for issue in exc.issues:
+            print(f"error: {issue}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a defect in reesim, not in the input
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

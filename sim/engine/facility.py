@@ -1,0 +1,179 @@
+"""A production facility: runs its recipe in campaigns within capacity.
+
+A campaign takes the inputs for up to ``cycle_days`` of work at the current
+(ramped) rate, runs, and puts the outputs at its end. If inputs or room are
+short it runs a shorter campaign on what there is, and when there is nothing
+it sleeps until a stock changes. So a plant running steadily costs one event
+per cycle, not one per day. An outage interrupts the campaign; it resumes
+after the repair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from .ledger import Ledger
+from .recorder import Recorder
+from .sampling import Sampler
+from .stock import Stock
+
+_TINY = 1e-9
+
+
+@dataclass(frozen=True)
+class Flow:
+    stock: Stock
+    t_per_activity: float
+
+
+class Facility:
+    """Runs a recipe: per unit of activity, takes ``inputs`` and makes ``outputs`` x yield."""
+
+    def __init__(self, env: simpy.Environment, fid: str, stage: str, inputs: list[Flow],
+                 outputs: list[Flow], activity_per_day: float, yield_: float, cycle_days: float,
+                 start_day: float, ramp_up_days: float, start_fraction: float,
+                 ledger: Ledger, recorder: Recorder,
+                 time_to_failure: Sampler | None = None, time_to_repair: Sampler | None = None):
+        self.env = env
+        self.id = fid
+        self.stage = stage
+        self.inputs = inputs
+        self.outputs = outputs
+        self.rate = activity_per_day
+        self.yield_ = yield_
+        self.cycle = cycle_days
+        self.start_day = start_day
+        self.ramp_up_days = ramp_up_days
+        self.start_fraction = start_fraction
+        self.ledger = ledger
+        self.recorder = recorder
+        self.down_days = 0.0
+        self.campaigns = 0
+        self._main = outputs if len({f.stock.material for f in outputs}) > 1 and stage == "separation" else outputs[:1]
+        self._out_sid = {f.stock.material: recorder.series(fid, f.stock.material, "produced_t") for f in outputs}
+        self._in_sid = {f.stock.material: recorder.series(fid, f.stock.material, "consumed_t") for f in inputs}
+        self._main_sid = recorder.series(fid, "", "output_t")
+        self._wip: tuple[float, float, float] | None = None  # activity, work time, work done
+        self._seg_start: float | None = None
+        self.process = env.process(self._run())
+        if time_to_failure is not None and time_to_repair is not None:
+            self._ttf, self._ttr = time_to_failure, time_to_repair
+            env.process(self._breakdowns())
+
+    def ramp(self, t: float) -> float:
+        """Share of nameplate capacity available at time t (0 before commissioning)."""
+        if t < self.start_day - _TINY:
+            return 0.0
+        if self.ramp_up_days <= 0:
+            return 1.0
+        done = (t - self.start_day) / self.ramp_up_days
+        return 1.0 if done >= 1 else self.start_fraction + (1 - self.start_fraction) * done
+
+    def _limit(self, planned: float) -> tuple[float, Stock | None]:
+        """Activity possible now given inputs on hand and room for outputs; and what limits it."""
+        activity, limiting = planned, None
+        for f in self.inputs:
+            possible = f.stock.free / f.t_per_activity
+            if possible < activity:
+                activity, limiting = possible, f.stock
+        for f in self.outputs:
+            if f.stock.max_t is not None:
+                possible = f.stock.room() / (f.t_per_activity * self.yield_)
+                if possible < activity:
+                    activity, limiting = possible, f.stock
+        return max(activity, 0.0), limiting
+
+    def _run(self):
+        env = self.env
+        if self.start_day > env.now:
+            yield env.timeout(self.start_day - env.now)
+        while True:
+            try:
+                if self._wip is None:
+                    rate = self.rate * self.ramp(env.now)
+                    planned = rate * self.cycle
+                    activity, limiting = self._limit(planned)
+                    if activity <= planned * 1e-6:
+                        assert limiting is not None
+                        is_input = any(f.stock is limiting for f in self.inputs)
+                        yield limiting.when_put() if is_input else limiting.when_taken()
+                        continue
+                    self._start(activity, activity / rate)
+                activity, work, done = self._wip  # type: ignore[misc]
+                self._seg_start = env.now
+                yield env.timeout(work - done)
+                self._record_work(activity, work, self._seg_start, env.now)
+                self._seg_start = None
+                self._finish(activity)
+            except simpy.Interrupt as stop:
+                self._pause()
+                repair = float(stop.cause)
+                self.down_days += repair
+                yield env.timeout(repair)
+
+    def _pause(self) -> None:
+        """Stop the clock on the current campaign, keeping the work done so far."""
+        if self._wip is not None and self._seg_start is not None:
+            activity, work, done = self._wip
+            self._record_work(activity, work, self._seg_start, self.env.now)
+            self._wip = (activity, work, done + (self.env.now - self._seg_start))
+        self._seg_start = None
+
+    def _start(self, activity: float, work: float) -> None:
+        now, y = self.env.now, self.yield_
+        for f in self.inputs:
+            amount = activity * f.t_per_activity
+            f.stock.take(amount)
+            m = f.stock.material
+            self.ledger.consumed[m] += amount * y
+            self.ledger.lost[m] += amount * (1 - y)
+            self.recorder.flow(self._in_sid[m], now, now, amount)
+        self._wip = (activity, work, 0.0)
+        self.campaigns += 1
+
+    def _record_work(self, activity: float, work: float, t0: float, t1: float) -> None:
+        if t1 <= t0:
+            return
+        share = (t1 - t0) / work
+        made = 0.0
+        for f in self._main:
+            made += activity * f.t_per_activity * self.yield_ * share
+        self.recorder.flow(self._main_sid, t0, t1, made)
+        for f in self.outputs:
+            self.recorder.flow(self._out_sid[f.stock.material], t0, t1, activity * f.t_per_activity * self.yield_ * share)
+
+    def _finish(self, activity: float, share: float = 1.0) -> None:
+        for f in self.outputs:
+            amount = activity * f.t_per_activity * self.yield_ * share
+            self.ledger.produced[f.stock.material] += amount
+            f.stock.put(amount)
+        self._wip = None
+
+    def close_books(self) -> None:
+        """At the horizon: a half-done campaign delivers its done share and returns unused input."""
+        self._pause()
+        if self._wip is None:
+            return
+        activity, work, done = self._wip
+        share = min(done / work, 1.0) if work > 0 else 1.0
+        y = self.yield_
+        for f in self.inputs:
+            back = activity * f.t_per_activity * (1 - share)
+            m = f.stock.material
+            self.ledger.consumed[m] -= back * y
+            self.ledger.lost[m] -= back * (1 - y)
+            f.stock.give_back(back)
+            self.recorder.flow(self._in_sid[m], self.env.now, self.env.now, -back)
+        self._finish(activity, share)
+
+    def _breakdowns(self):
+        env = self.env
+        if self.start_day > env.now:
+            yield env.timeout(self.start_day - env.now)
+        while True:
+            yield env.timeout(self._ttf())
+            repair = self._ttr()
+            self.process.interrupt(repair)
+            yield env.timeout(repair)

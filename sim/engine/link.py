@@ -1,0 +1,128 @@
+"""Shipping lanes: shipments leave in whole lots, at most every ``dispatch_every_days``, and
+arrive after a random lead time. A push link ships its share of what reaches the origin; a
+pull link ships what the destination ordered (backorders wait for material)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from functools import partial
+
+import simpy
+
+from .ledger import Ledger
+from .recorder import Recorder
+from .sampling import Sampler
+from .stock import Stock
+
+
+class Link:
+    """One lane between two sites, carrying one or more materials."""
+
+    def __init__(self, env: simpy.Environment, lid: str, mode: str, share: float,
+                 origins: dict[str, Stock], dests: dict[str, Stock], lead_time: Sampler,
+                 ledger: Ledger, recorder: Recorder, every: float, lot: float | None,
+                 capacity_t_per_day: float | None, order_delay: float):
+        self.env = env
+        self.id = lid
+        self.mode = mode
+        self.share = share
+        self.origins = origins
+        self.dests = dests
+        self.lead_time = lead_time
+        self.ledger = ledger
+        self.recorder = recorder
+        self.every = every
+        self.lot = lot
+        self.capacity = capacity_t_per_day
+        self.order_delay = order_delay
+        self.reserved: dict[str, float] = defaultdict(float)
+        self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
+        self.shipments = 0
+        self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
+        self._wake: simpy.Event | None = None
+        for m, stock in origins.items():
+            if mode == "push":
+                stock.push_links.append(self)
+            else:
+                stock.pull_links_out.append(self)
+        self.process = env.process(self._run())
+
+    def poke(self) -> None:
+        """Something changed at the origin or an order came in: wake the dispatcher if it sleeps."""
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+
+    def order(self, material: str, qty: float) -> None:
+        """Place an order; it reaches the origin after the order delay."""
+        if self.order_delay > 0:
+            ev = self.env.timeout(self.order_delay)
+            ev.callbacks.append(partial(self._receive_order, material, qty))
+        else:
+            self._receive_order(material, qty)
+
+    def _receive_order(self, material: str, qty: float, _ev: simpy.Event | None = None) -> None:
+        self.backlog[material] += qty
+        self.poke()
+
+    def _whole_lots(self, amount: float) -> float:
+        if self.lot is None:
+            return amount
+        return math.floor(amount / self.lot + 1e-9) * self.lot
+
+    def _plan(self) -> dict[str, float]:
+        want = {}
+        for m, origin in self.origins.items():
+            if self.mode == "push":
+                amount = self.reserved[m]
+            else:
+                amount = min(self.backlog[m], origin.free)
+            want[m] = amount
+        if self.capacity is not None:
+            limit = self.capacity * self.every
+            total = sum(want.values())
+            if total > limit:
+                want = {m: a * limit / total for m, a in want.items()}
+        plan = {}
+        for m, amount in want.items():
+            amount = self._whole_lots(amount)
+            if amount > 1e-12:
+                plan[m] = amount
+        return plan
+
+    def _run(self):
+        env = self.env
+        while True:
+            plan = self._plan()
+            if not plan:
+                self._wake = env.event()
+                yield self._wake
+                self._wake = None
+                continue
+            for m, amount in plan.items():
+                self._ship(m, amount)
+            yield env.timeout(self.every)
+
+    def _ship(self, material: str, amount: float) -> None:
+        origin = self.origins[material]
+        if self.mode == "push":
+            amount = min(amount, self.reserved[material])
+            origin.ship_reserved(self, amount)
+        else:
+            amount = origin.take(amount)
+            self.backlog[material] = max(self.backlog[material] - amount, 0.0)
+        if amount <= 0:
+            return
+        self.shipments += 1
+        self.ledger.in_transit[material] += amount
+        now = self.env.now
+        self.recorder.flow(self._sid[material], now, now, amount)
+        ev = self.env.timeout(self.lead_time())
+        ev.callbacks.append(partial(self._arrive, material, amount))
+
+    def _arrive(self, material: str, amount: float, _ev: simpy.Event) -> None:
+        self.ledger.in_transit[material] -= amount
+        dest = self.dests[material]
+        if self.mode == "pull":
+            dest.on_order -= amount
+        dest.put(amount)

@@ -1,0 +1,114 @@
+"""A stock of one material at one site.
+
+State is plain attributes, not SimPy Containers (whose get/put events cost
+more than the model itself); processes that must wait for material or room
+ask for a one-off event that fires on the next put or take.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+
+from .ledger import Ledger
+from .recorder import Recorder
+
+if TYPE_CHECKING:
+    from .link import Link
+
+
+class Stock:
+    """Tonnes of a material at a site. Push links reserve their share of every arrival."""
+
+    __slots__ = (
+        "env", "site", "material", "free", "max_t", "ledger", "recorder", "sid",
+        "push_links", "pull_links_out", "_put_waiters", "_take_waiters", "outflow", "on_order",
+        "target_cover_days", "initial",
+    )  # fmt: skip
+
+    def __init__(self, env: simpy.Environment, site: str, material: str, ledger: Ledger, recorder: Recorder,
+                 initial: float = 0.0, max_t: float | None = None, target_cover_days: float | None = None):
+        self.env = env
+        self.site = site
+        self.material = material
+        self.free = initial
+        self.initial = initial
+        self.max_t = max_t
+        self.target_cover_days = target_cover_days
+        self.ledger = ledger
+        self.recorder = recorder
+        self.sid = recorder.series(site, material, "level_t", level=True, initial=initial)
+        self.push_links: list[Link] = []
+        self.pull_links_out: list[Link] = []
+        self._put_waiters: list[simpy.Event] = []
+        self._take_waiters: list[simpy.Event] = []
+        self.outflow = 0.0  # taken since the last forecast update
+        self.on_order = 0.0  # ordered on pull links, not yet arrived
+        ledger.initial[material] += initial
+
+    @property
+    def level(self) -> float:
+        """Everything held here, including what push links have reserved but not yet shipped."""
+        return self.free + sum(link.reserved[self.material] for link in self.push_links)
+
+    def room(self) -> float:
+        return float("inf") if self.max_t is None else max(self.max_t - self.level, 0.0)
+
+    def put(self, amount: float) -> None:
+        """Add material; push links take their shares, the rest is free to use here."""
+        if amount <= 0:
+            return
+        rest = amount
+        for link in self.push_links:
+            part = amount * link.share
+            link.reserved[self.material] += part
+            rest -= part
+        self.free += rest
+        self.recorder.level(self.sid, self.env.now, self.level)
+        for link in self.push_links:
+            link.poke()
+        for link in self.pull_links_out:
+            link.poke()
+        if self._put_waiters:
+            waiters, self._put_waiters = self._put_waiters, []
+            for ev in waiters:
+                ev.succeed()
+
+    def give_back(self, amount: float) -> None:
+        """Return unused input (after a cut-short campaign) without re-splitting it to push links."""
+        self.free += amount
+        self.recorder.level(self.sid, self.env.now, self.level)
+
+    def take(self, amount: float) -> float:
+        """Take up to ``amount`` of the free material; returns what was taken."""
+        got = min(amount, self.free)
+        if got <= 0:
+            return 0.0
+        self.free -= got  # never negative: got <= free
+        self.outflow += got
+        self._taken()
+        return got
+
+    def ship_reserved(self, link: Link, amount: float) -> None:
+        """A push link ships (part of) what it reserved here."""
+        link.reserved[self.material] -= amount
+        self.outflow += amount
+        self._taken()
+
+    def _taken(self) -> None:
+        self.recorder.level(self.sid, self.env.now, self.level)
+        if self._take_waiters:
+            waiters, self._take_waiters = self._take_waiters, []
+            for ev in waiters:
+                ev.succeed()
+
+    def when_put(self) -> simpy.Event:
+        ev = self.env.event()
+        self._put_waiters.append(ev)
+        return ev
+
+    def when_taken(self) -> simpy.Event:
+        ev = self.env.event()
+        self._take_waiters.append(ev)
+        return ev

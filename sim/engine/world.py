@@ -1,0 +1,219 @@
+"""Build a SimPy world from a Scenario, run it, and hand back plain arrays and tables."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from ..scenario.schema import Facility as FacilitySpec
+from ..scenario.schema import Scenario
+from .demand import DemandSink
+from .facility import Facility, Flow
+from .ledger import Ledger
+from .link import Link
+from .recorder import Recorder, SeriesKey
+from .replenishment import Replenisher
+from .sampling import exponential_or_constant, sampler
+from .separation import product_split
+from .stock import Stock
+
+
+@dataclass
+class RunOutput:
+    """What a run leaves behind: daily series, entity tables, the mass balance and counters."""
+
+    scenario: Scenario
+    keys: list[SeriesKey]
+    daily: np.ndarray
+    entities: pd.DataFrame
+    balance: dict[str, dict[str, float]]
+    events: int
+    wall_seconds: float
+    counters: dict[str, float] = field(default_factory=dict)
+
+    def timeseries(self) -> pd.DataFrame:
+        """Long format: day, date, entity, material, variable, value (one row a series a day)."""
+        n_series, horizon = self.daily.shape
+        start = np.datetime64(self.scenario.meta.start_date, "D")
+        days = np.tile(np.arange(horizon, dtype=np.int32), n_series)
+        return pd.DataFrame(
+            {
+                "day": days,
+                "date": start + days.astype("timedelta64[D]"),
+                "entity": pd.Categorical(np.repeat([k.entity for k in self.keys], horizon)),
+                "material": pd.Categorical(np.repeat([k.material for k in self.keys], horizon)),
+                "variable": pd.Categorical(np.repeat([k.variable for k in self.keys], horizon)),
+                "value": self.daily.reshape(-1),
+            }
+        )
+
+
+class World:
+    """Sites, stocks, facilities, links and demand in one SimPy environment."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        meta = scenario.meta
+        self.horizon = meta.horizon_days
+        self.env = simpy.Environment()
+        self.rng = np.random.default_rng(meta.seed)
+        self.ledger = Ledger()
+        self.recorder = Recorder(self.horizon)
+        self.stocks: dict[tuple[str, str], Stock] = {}
+        self.facilities: dict[str, Facility] = {}
+        self.links: dict[str, Link] = {}
+        self.demands: dict[str, DemandSink] = {}
+        self.replenishers: list[Replenisher] = []
+        self._build()
+
+    # -- building -------------------------------------------------------------------------
+    def stock(self, site: str, material: str) -> Stock:
+        key = (site, material)
+        if key not in self.stocks:
+            spec = self.scenario.stocks.get(site, {}).get(material)
+            self.stocks[key] = Stock(
+                self.env, site, material, self.ledger, self.recorder,
+                initial=spec.initial_t if spec else 0.0,
+                max_t=spec.max_t if spec else None,
+                target_cover_days=spec.target_cover_days if spec else None,
+            )
+        return self.stocks[key]
+
+    def _build(self) -> None:
+        sc = self.scenario
+        for site, per_site in sc.stocks.items():
+            for material in per_site:
+                self.stock(site, material)
+        for fid, spec in sc.facilities.items():
+            self.facilities[fid] = self._facility(fid, spec)
+        for lid, spec in sc.links.items():
+            lot = spec.shipment_t
+            self.links[lid] = Link(
+                self.env, lid, spec.mode, spec.share,
+                origins={m: self.stock(spec.from_, m) for m in spec.materials},
+                dests={m: self.stock(spec.to, m) for m in spec.materials},
+                lead_time=sampler(spec.lead_time_days, self.rng), ledger=self.ledger,
+                recorder=self.recorder, every=spec.dispatch_every_days, lot=lot,
+                capacity_t_per_day=spec.capacity_t_per_day, order_delay=spec.order_delay_days,
+            )
+        for did, spec in sc.demand.items():
+            self.demands[did] = DemandSink(
+                self.env, did, self.stock(spec.site, spec.material), spec.t_per_day,
+                spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.horizon,
+                self.rng, self.ledger, self.recorder,
+            )
+        for site, per_site in sc.stocks.items():
+            for material, spec in per_site.items():
+                if spec.replenishment is None:
+                    continue
+                inbound = [
+                    (self.links[lid], ls.share) for lid, ls in sc.links.items()
+                    if ls.mode == "pull" and ls.to == site and material in ls.materials
+                ]
+                if not inbound:
+                    continue
+                pol = spec.replenishment
+                st = self.stock(site, material)
+                forecast = pol.forecast_t_per_day
+                if forecast is None:
+                    forecast = self._expected_outflow(site, material)
+                self.replenishers.append(Replenisher(
+                    self.env, st, inbound, pol.kind, pol.review_days, spec.target_cover_days or 0.0,
+                    pol.reorder_point_days, pol.smoothing, forecast, self.recorder,
+                ))
+
+    def _expected_outflow(self, site: str, material: str) -> float:
+        """A first forecast: the demand and the plants' full input needs at this stock."""
+        rate = sum(d.t_per_day for d in self.scenario.demand.values() if d.site == site and d.material == material)
+        for fac in self.facilities.values():
+            for f in fac.inputs:
+                if f.stock.site == site and f.stock.material == material:
+                    rate += fac.rate * f.t_per_activity
+        return rate
+
+    def _facility(self, fid: str, spec: FacilitySpec) -> Facility:
+        sc = self.scenario
+        recipe = spec.recipe
+        if recipe.products:
+            feed = next(iter(recipe.inputs))
+            ore = sc.ore_bodies[sc.materials[feed].ore_body]  # type: ignore[index]
+            out_coef = product_split(ore, recipe.products, sc.materials)
+        else:
+            out_coef = dict(recipe.outputs)
+        inputs = [Flow(self.stock(spec.site, m), c) for m, c in recipe.inputs.items()]
+        outputs = [Flow(self.stock(spec.site, m), c) for m, c in out_coef.items() if c > 0]
+        cap = spec.capacity.per_day()
+        if spec.capacity.basis == "input" and inputs:
+            per_activity = inputs[0].t_per_activity
+        elif recipe.products:
+            per_activity = sum(f.t_per_activity for f in outputs) * spec.yield_
+        else:
+            per_activity = outputs[0].t_per_activity * spec.yield_
+        start_day, ramp, frac = 0.0, 0.0, 1.0
+        if spec.commissioning is not None:
+            start_day = float((spec.commissioning.date - sc.meta.start_date).days)
+            ramp = spec.commissioning.ramp_up_days
+            frac = spec.commissioning.start_fraction
+        ttf = ttr = None
+        if spec.outages is not None:
+            o = spec.outages
+            ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, self.rng)
+            ttr = exponential_or_constant(o.mttr_days, o.repair_dist, self.rng)
+        return Facility(
+            self.env, fid, spec.stage, inputs, outputs, cap / per_activity, spec.yield_,
+            spec.cycle_days, start_day, ramp, frac, self.ledger, self.recorder, ttf, ttr,
+        )
+
+    # -- running --------------------------------------------------------------------------
+    def run(self) -> RunOutput:
+        t0 = time.perf_counter()
+        env, horizon, events = self.env, self.horizon, 0
+        while env.peek() < horizon:
+            env.step()
+            events += 1
+        env.run(until=horizon)
+        for fac in self.facilities.values():
+            fac.close_books()
+        in_stock: dict[str, float] = {}
+        for (_, material), st in self.stocks.items():
+            in_stock[material] = in_stock.get(material, 0.0) + st.level
+        balance = self.ledger.check(in_stock)
+        daily = self.recorder.daily()
+        wall = time.perf_counter() - t0
+        counters = {
+            "campaigns": sum(f.campaigns for f in self.facilities.values()),
+            "shipments": sum(lk.shipments for lk in self.links.values()),
+        }
+        return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall, counters)
+
+    def entities(self) -> pd.DataFrame:
+        sc = self.scenario
+        region = {sid: s.region for sid, s in sc.sites.items()}
+        rows = []
+        for fid, spec in sc.facilities.items():
+            fac = self.facilities[fid]
+            rows.append({
+                "entity": fid, "type": "facility", "kind": spec.kind, "stage": spec.stage,
+                "site": spec.site, "region": region[spec.site], "material": fac.outputs[0].stock.material,
+                "end_use": "", "capacity_t_per_day": spec.capacity.per_day(),
+                "down_days": fac.down_days, "name": spec.name,
+            })
+        for (site, material) in self.stocks:
+            rows.append({"entity": site, "type": "stock", "site": site, "region": region[site],
+                         "material": material, "stage": sc.materials[material].stage or ""})
+        for lid, spec in sc.links.items():
+            rows.append({"entity": lid, "type": "link", "site": spec.from_, "region": region[spec.from_],
+                         "to_site": spec.to, "to_region": region[spec.to], "material": ",".join(spec.materials)})
+        for did, spec in sc.demand.items():
+            rows.append({"entity": did, "type": "demand", "site": spec.site, "region": region[spec.site],
+                         "material": spec.material, "end_use": spec.end_use, "capacity_t_per_day": spec.t_per_day})
+        return pd.DataFrame(rows)
+
+
+def simulate(scenario: Scenario) -> RunOutput:
+    """Build and run a world; raises MassBalanceError if the books do not close."""
+    return World(scenario).run()

@@ -1,0 +1,117 @@
+"""The Result of a run, and its folder on disk.
+
+A folder is written whole or not at all: everything goes to a hidden temporary
+folder beside the target, which is renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..engine import RunOutput
+from .kpis import compute_kpis
+
+FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv")
+
+
+@dataclass
+class Result:
+    """Everything a report needs, with no reference to the engine."""
+
+    timeseries: pd.DataFrame
+    entities: pd.DataFrame
+    kpis: dict[str, Any]
+    run: dict[str, Any]
+    balance: pd.DataFrame
+    scenario_yaml: str
+    figures: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "") -> Result:
+        ts = output.timeseries()
+        kpis = compute_kpis(ts, output.entities)
+        meta = output.scenario.meta
+        run = {
+            "reesim_version": __version__,
+            "python": platform.python_version(),
+            "scenario": meta.name,
+            "scenario_file": source,
+            "scenario_sha256": digest,
+            "seed": meta.seed,
+            "start_date": meta.start_date.isoformat(),
+            "horizon_days": meta.horizon_days,
+            "wall_seconds": round(output.wall_seconds, 4),
+            "events": output.events,
+            **{k: int(v) for k, v in output.counters.items()},
+        }
+        balance = pd.DataFrame.from_dict(output.balance, orient="index")
+        balance.index.name = "material"
+        return cls(ts, output.entities, kpis, run, balance, scenario_yaml)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per facility and demand: totals an analyst reads first."""
+        ts, ent = self.timeseries, self.entities
+        totals = ts.groupby(["entity", "variable"], observed=True)["value"].sum().unstack(fill_value=0.0)
+        rows = ent[ent["type"].isin(["facility", "demand"])].copy()
+        for col in ("output_t", "requested_t", "delivered_t", "unmet_t"):
+            rows[col] = rows["entity"].map(totals[col]) if col in totals else 0.0
+        fac = rows["type"] == "facility"
+        rows.loc[fac, "utilisation"] = rows.loc[fac, "output_t"] / (rows.loc[fac, "capacity_t_per_day"] * ts["day"].nunique())
+        dem = rows["type"] == "demand"
+        rows.loc[dem, "fill_rate"] = rows.loc[dem, "delivered_t"] / rows.loc[dem, "requested_t"].where(rows.loc[dem, "requested_t"] > 0)
+        keep = ["entity", "type", "kind", "stage", "site", "region", "material", "end_use", "capacity_t_per_day",
+                "output_t", "utilisation", "requested_t", "delivered_t", "unmet_t", "fill_rate"]
+        return rows[[c for c in keep if c in rows]].reset_index(drop=True)
+
+
+def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Result, Path], dict[str, Path]] | None = None) -> Path:
+    """Write the run folder atomically; refuse to write over an existing folder."""
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is an ordinary folder
+    try:
+        (tmp / "scenario.yaml").write_text(result.scenario_yaml, encoding="utf-8")
+        table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
+        pq.write_table(table, tmp / "timeseries.parquet", compression="zstd")
+        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        result.summary().to_csv(tmp / "summary.csv", index=False)
+        result.entities.to_csv(tmp / "entities.csv", index=False)
+        result.balance.to_csv(tmp / "balance.csv")
+        (tmp / "run.json").write_text(json.dumps(result.run, indent=2) + "\n", encoding="utf-8")
+        if figure_writer is not None:
+            figure_writer(result, tmp)
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def read_run_folder(folder: Path) -> Result:
+    """Load a run folder written by write_run_folder."""
+    folder = Path(folder)
+    ts = pq.read_table(folder / "timeseries.parquet").to_pandas()
+    entities = pd.read_csv(folder / "entities.csv", keep_default_na=False, na_values=[""])
+    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    balance = pd.read_csv(folder / "balance.csv", index_col=0)
+    scenario_yaml = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    return Result(ts, entities, kpis, run, balance, scenario_yaml)

@@ -1,0 +1,225 @@
+"""Load a scenario file: ``extends:`` inheritance, ``--set`` overrides, kind defaults, validation.
+
+Every problem in a file is collected and reported together, each with its
+file:line:column and key path.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import typing
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .catalog import apply_kind_defaults, facility_kinds
+from .errors import InputError, Issue, Mark, did_you_mean, format_path
+from .schema import Scenario
+from .xref import check_references
+from .yamlio import Positions, parse_yaml, read_yaml
+
+
+def _deep_merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _deep_merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Positions]:
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        chain = " -> ".join(p.name for p in seen + (path,))
+        raise InputError([Issue(Mark(str(seen[-1])), "extends", f"extends itself in a loop: {chain}")])
+    data, positions = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError([Issue(positions.get((), Mark(str(path))), "", "expected a mapping of sections at the top of the file")])
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, positions
+    if not isinstance(parent, str):
+        raise InputError([Issue(positions[("extends",)], "extends", "expected the path of a parent scenario file")])
+    parent_path = path.parent / parent
+    if not parent_path.exists():
+        raise InputError([Issue(positions[("extends",)], "extends", f"parent file '{parent}' not found")])
+    base, base_positions = _read_with_parents(parent_path, seen + (path,))
+    merged = _deep_merge(base, data)
+    return merged, {**base_positions, **positions}
+
+
+def _split_set(expr: str) -> tuple[list[str], str]:
+    if "=" not in expr:
+        raise InputError([Issue(Mark("--set"), expr, "expected dotted.path=value")])
+    key, value = expr.split("=", 1)
+    parts = [p for p in key.strip().split(".")]
+    if not all(parts):
+        raise InputError([Issue(Mark("--set"), key, "expected dotted.path=value")])
+    return parts, value
+
+
+def apply_overrides(data: dict, positions: Positions, overrides: Sequence[str]) -> None:
+    """Apply ``dotted.path=value`` overrides in place; the value is read as YAML."""
+    for expr in overrides:
+        parts, text = _split_set(expr)
+        mark = Mark(f"--set {expr}")
+        try:
+            value, _ = parse_yaml(text, f"--set {expr}")
+        except InputError as exc:
+            raise InputError([Issue(mark, ".".join(parts), i.message) for i in exc.issues]) from None
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part) if isinstance(node, dict) else None
+            if nxt is None and isinstance(node, dict):
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                where = ".".join(parts[: i + 1])
+                raise InputError([Issue(mark, where, "is not a section, cannot set a key inside it")])
+            node = nxt
+        node[parts[-1]] = value
+        positions[tuple(parts)] = mark
+
+
+def _mark_for(loc: tuple, positions: Positions, fallback: Mark) -> Mark:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in positions:
+            return positions[loc[:n]]
+    return fallback
+
+
+def _model_fields_at(loc: tuple) -> list[str]:
+    """Names of the keys allowed at ``loc`` (the parent of an unknown key), for suggestions."""
+    current: Any = Scenario
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    models = _models_in(current)
+    names: list[str] = []
+    for model in models:
+        names += [f.alias or name for name, f in model.model_fields.items()]
+    return names
+
+
+def _models_in(tp: Any) -> list[type[BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    out = []
+    for arg in typing.get_args(tp):
+        out += _models_in(arg)
+    return out
+
+
+def _step(tp: Any, part: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if origin in (list, tuple):
+        return typing.get_args(tp)[0]
+    for model in _models_in(tp):
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        if part in fields:
+            return fields[part].annotation
+        dist = model.model_fields.get("dist")
+        if dist is not None and part in typing.get_args(dist.annotation):
+            return model
+    if origin is typing.Annotated or typing.get_args(tp):
+        for arg in typing.get_args(tp):
+            got = _step(arg, part)
+            if got is not None:
+                return got
+    return None
+
+
+def _pydantic_issues(exc: ValidationError, positions: Positions, file: str) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            parent = loc[:-1]
+            msg = f"unknown key '{key}'" + (did_you_mean(key, _model_fields_at(parent)) or "")
+        elif kind == "missing":
+            msg = "missing required key"
+        elif kind == "union_tag_not_found":
+            msg = "expected a number or a distribution with a 'dist' key (constant, uniform, triangular, normal, lognormal, exponential)"
+        elif kind == "union_tag_invalid":
+            msg = f"unknown distribution {err['input'].get('dist')!r}" + did_you_mean(err["input"].get("dist"), _DIST_TAGS)
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            msg = err["msg"].replace("Value error, ", "") + shown
+        # pydantic puts the distribution's tag in the path; the user never wrote it
+        clean = tuple(p for p in loc if p not in _DIST_TAGS)
+        issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
+    return issues
+
+
+_DIST_TAGS = ("constant", "uniform", "triangular", "normal", "lognormal", "exponential")
+
+
+def _kind_issues(data: dict, positions: Positions) -> list[Issue]:
+    issues = []
+    kinds = facility_kinds()
+    facilities = data.get("facilities")
+    if not isinstance(facilities, dict):
+        return issues
+    for fid, fac in facilities.items():
+        if not isinstance(fac, dict):
+            continue
+        kind = fac.get("kind")
+        if kind is None:
+            continue
+        if kind not in kinds:
+            loc = ("facilities", fid, "kind")
+            issues.append(
+                Issue(positions.get(loc, Mark("")), format_path(loc), f"unknown facility kind '{kind}'" + did_you_mean(kind, kinds) + f" (known kinds: {', '.join(sorted(kinds))})")
+            )
+            continue
+        apply_kind_defaults(fac)
+    return issues
+
+
+class LoadedScenario:
+    """A validated Scenario with the plain data it came from, for writing and hashing."""
+
+    def __init__(self, scenario: Scenario, path: Path):
+        self.scenario = scenario
+        self.path = path
+
+    def resolved(self) -> dict[str, Any]:
+        return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def resolved_yaml(self) -> str:
+        return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
+
+    def digest(self) -> str:
+        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
+    """Read, merge, override, default and validate a scenario file."""
+    path = Path(path)
+    data, positions = _read_with_parents(path)
+    data = copy.deepcopy(data)
+    apply_overrides(data, positions, list(overrides))
+    issues = _kind_issues(data, positions)
+    issues += check_references(data, positions)
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        issues = _pydantic_issues(exc, positions, str(path)) + issues
+    if issues:
+        issues.sort(key=lambda i: (i.mark.file, i.mark.line, i.mark.column))
+        raise InputError(issues)
+    assert scenario is not None
+    return LoadedScenario(scenario, path)

@@ -1,0 +1,145 @@
+"""Cross-reference checks on raw scenario data: ids that must exist, feeds that must be separable,
+demands that must be reachable. Written defensively so they run even when the schema check fails,
+and every problem is reported in one go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import Issue, Mark, did_you_mean, format_path
+from .yamlio import Positions
+
+
+def _d(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def check_references(data: dict, positions: Positions) -> list[Issue]:
+    issues: list[Issue] = []
+
+    def bad(loc: tuple, message: str) -> None:
+        mark = Mark("")
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in positions:
+                mark = positions[loc[:n]]
+                break
+        issues.append(Issue(mark, format_path(loc), message))
+
+    regions = _d(data.get("regions"))
+    sites = _d(data.get("sites"))
+    materials = _d(data.get("materials"))
+    ore_bodies = _d(data.get("ore_bodies"))
+
+    def need(loc: tuple, value: Any, known: dict, what: str) -> bool:
+        if not isinstance(value, str):
+            return False
+        if value not in known:
+            bad(loc, f"unknown {what} '{value}'" + did_you_mean(value, known))
+            return False
+        return True
+
+    for sid, site in sites.items():
+        need(("sites", sid, "region"), _d(site).get("region"), regions, "region")
+    for mid, mat in materials.items():
+        ob = _d(mat).get("ore_body")
+        if ob is not None:
+            need(("materials", mid, "ore_body"), ob, ore_bodies, "ore body")
+
+    for fid, fac in _d(data.get("facilities")).items():
+        fac = _d(fac)
+        need(("facilities", fid, "site"), fac.get("site"), sites, "site")
+        recipe = _d(fac.get("recipe"))
+        for part in ("inputs", "outputs"):
+            for mid in _d(recipe.get(part)):
+                need(("facilities", fid, "recipe", part, mid), mid, materials, "material")
+        products = recipe.get("products") or []
+        if isinstance(products, list) and products:
+            for i, mid in enumerate(products):
+                need(("facilities", fid, "recipe", "products", i), mid, materials, "material")
+            _check_separation(fid, recipe, materials, ore_bodies, bad)
+
+    for lid, link in _d(data.get("links")).items():
+        link = _d(link)
+        ok_from = need(("links", lid, "from"), link.get("from"), sites, "site")
+        ok_to = need(("links", lid, "to"), link.get("to"), sites, "site")
+        if ok_from and ok_to and link.get("from") == link.get("to"):
+            bad(("links", lid, "to"), "a link joins two different sites")
+        for i, mid in enumerate(link.get("materials") or []):
+            need(("links", lid, "materials", i), mid, materials, "material")
+
+    for sid, per_site in _d(data.get("stocks")).items():
+        if need(("stocks", sid), sid, sites, "site"):
+            for mid in _d(per_site):
+                need(("stocks", sid, mid), mid, materials, "material")
+
+    demand = _d(data.get("demand"))
+    for did, dem in demand.items():
+        dem = _d(dem)
+        need(("demand", did, "site"), dem.get("site"), sites, "site")
+        need(("demand", did, "material"), dem.get("material"), materials, "material")
+
+    if not issues:
+        reachable = _reachable(data)
+        for did, dem in demand.items():
+            key = (dem.get("site"), dem.get("material"))
+            if key not in reachable:
+                bad(
+                    ("demand", did),
+                    f"unreachable demand: nothing makes or stocks '{key[1]}' at site '{key[0]}' "
+                    "and no link brings it there",
+                )
+    return issues
+
+
+def _check_separation(fid: str, recipe: dict, materials: dict, ore_bodies: dict, bad) -> None:
+    inputs = list(_d(recipe.get("inputs")))
+    products = [p for p in recipe.get("products") or [] if p in materials]
+    if len(inputs) != 1 or inputs[0] not in materials:
+        return
+    feed = inputs[0]
+    ob = _d(materials[feed]).get("ore_body")
+    if ob is None:
+        bad(("facilities", fid, "recipe", "inputs", feed), f"separation feed '{feed}' has no ore_body, so its split is unknown")
+        return
+    shares = _d(_d(ore_bodies.get(ob)).get("shares_pct"))
+    covered: dict[str, str] = {}
+    for pid in products:
+        for el in _d(materials[pid]).get("elements") or []:
+            if el in covered:
+                bad(("facilities", fid, "recipe", "products"), f"element {el} is in both '{covered[el]}' and '{pid}'")
+            covered[el] = pid
+    missing = sorted(el for el, pct in shares.items() if isinstance(pct, int | float) and pct > 0 and el not in covered)
+    if missing:
+        bad(
+            ("facilities", fid, "recipe", "products"),
+            f"products do not take elements {', '.join(missing)} of ore body '{ob}': "
+            "add a product material with those elements, so that no tonne vanishes",
+        )
+
+
+def _reachable(data: dict) -> set[tuple[str, str]]:
+    """(site, material) pairs that can hold material: made there, stocked there, or shipped there."""
+    have: set[tuple[str, str]] = set()
+    for sid, per_site in _d(data.get("stocks")).items():
+        for mid, stock in _d(per_site).items():
+            if (_d(stock).get("initial_t") or 0) > 0:
+                have.add((sid, mid))
+    facilities = [_d(f) for f in _d(data.get("facilities")).values()]
+    links = [_d(lk) for lk in _d(data.get("links")).values()]
+    changed = True
+    while changed:
+        changed = False
+        for fac in facilities:
+            recipe = _d(fac.get("recipe"))
+            site = fac.get("site")
+            if all((site, m) in have for m in _d(recipe.get("inputs"))):
+                for m in list(_d(recipe.get("outputs"))) + list(recipe.get("products") or []):
+                    if (site, m) not in have:
+                        have.add((site, m))
+                        changed = True
+        for link in links:
+            for m in link.get("materials") or []:
+                if (link.get("from"), m) in have and (link.get("to"), m) not in have:
+                    have.add((link.get("to"), m))
+                    changed = True
+    return have
