@@ -48,7 +48,7 @@ class DemandSink:
             if span <= 0:
                 return
             want = self.rate(now + span / 2) * span * self._noise[k]
-            got = self.stock.take(want)
+            got = self.stock.take(min(want, self.stock.local_free()))
             self.ledger.delivered[self.stock.material] += got
             self.requested += want
             self.delivered += got

@@ -32,7 +32,8 @@ class Facility:
     """Runs a recipe: per unit of activity, takes ``inputs`` and makes ``outputs`` x yield."""
 
     def __init__(self, env: simpy.Environment, fid: str, stage: str, inputs: list[Flow],
-                 outputs: list[Flow], activity_per_day: float, yield_: float, cycle_days: float,
+                 outputs: list[Flow], activity_per_day: float, basis_t_per_activity: float,
+                 yield_: float, cycle_days: float,
                  start_day: float, ramp_up_days: float, start_fraction: float,
                  ledger: Ledger, recorder: Recorder,
                  time_to_failure: Sampler | None = None, time_to_repair: Sampler | None = None):
@@ -42,6 +43,7 @@ class Facility:
         self.inputs = inputs
         self.outputs = outputs
         self.rate = activity_per_day
+        self.basis = basis_t_per_activity  # tonnes of the capacity basis per unit of activity
         self.yield_ = yield_
         self.cycle = cycle_days
         self.start_day = start_day
@@ -55,6 +57,7 @@ class Facility:
         self._out_sid = {f.stock.material: recorder.series(fid, f.stock.material, "produced_t") for f in outputs}
         self._in_sid = {f.stock.material: recorder.series(fid, f.stock.material, "consumed_t") for f in inputs}
         self._main_sid = recorder.series(fid, "", "output_t")
+        self._basis_sid = recorder.series(fid, "", "throughput_t")
         self._wip: tuple[float, float, float] | None = None  # activity, work time, work done
         self._seg_start: float | None = None
         self.process = env.process(self._run())
@@ -75,7 +78,7 @@ class Facility:
         """Activity possible now given inputs on hand and room for outputs; and what limits it."""
         activity, limiting = planned, None
         for f in self.inputs:
-            possible = f.stock.free / f.t_per_activity
+            possible = f.stock.local_free() / f.t_per_activity
             if possible < activity:
                 activity, limiting = possible, f.stock
         for f in self.outputs:
@@ -141,6 +144,7 @@ class Facility:
         for f in self._main:
             made += activity * f.t_per_activity * self.yield_ * share
         self.recorder.flow(self._main_sid, t0, t1, made)
+        self.recorder.flow(self._basis_sid, t0, t1, activity * self.basis * share)
         for f in self.outputs:
             self.recorder.flow(self._out_sid[f.stock.material], t0, t1, activity * f.t_per_activity * self.yield_ * share)
 

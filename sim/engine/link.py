@@ -19,10 +19,10 @@ from .stock import Stock
 class Link:
     """One lane between two sites, carrying one or more materials."""
 
-    def __init__(self, env: simpy.Environment, lid: str, mode: str, share: float,
+    def __init__(self, env: simpy.Environment, lid: str, mode: str, share: dict[str, float],
                  origins: dict[str, Stock], dests: dict[str, Stock], lead_time: Sampler,
                  ledger: Ledger, recorder: Recorder, every: float, lot: float | None,
-                 capacity_t_per_day: float | None, order_delay: float):
+                 capacity_t_per_day: float | None, order_delay: float, in_order: bool = False):
         self.env = env
         self.id = lid
         self.mode = mode
@@ -36,6 +36,7 @@ class Link:
         self.lot = lot
         self.capacity = capacity_t_per_day
         self.order_delay = order_delay
+        self.in_order = in_order
         self.reserved: dict[str, float] = defaultdict(float)
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
         self.shipments = 0
@@ -77,18 +78,32 @@ class Link:
                 amount = self.reserved[m]
             else:
                 amount = min(self.backlog[m], origin.free)
-            want[m] = amount
+            want[m] = self._whole_lots(amount)
         if self.capacity is not None:
-            limit = self.capacity * self.every
-            total = sum(want.values())
-            if total > limit:
-                want = {m: a * limit / total for m, a in want.items()}
-        plan = {}
-        for m, amount in want.items():
-            amount = self._whole_lots(amount)
-            if amount > 1e-12:
-                plan[m] = amount
-        return plan
+            want = self._within_capacity(want, self.capacity * self.every)
+        return {m: a for m, a in want.items() if a > 1e-12}
+
+    def _within_capacity(self, want: dict[str, float], limit: float) -> dict[str, float]:
+        """Share the lane's capacity pro rata among materials, in whole lots (largest remainder)."""
+        total = sum(want.values())
+        if total <= limit:
+            return want
+        if self.in_order:
+            out, left = {}, limit
+            for m, amount in want.items():
+                out[m] = self._whole_lots(min(amount, left))
+                left -= out[m]
+            return out
+        if self.lot is None:
+            return {m: a * limit / total for m, a in want.items()}
+        lots = {m: round(a / self.lot) for m, a in want.items()}
+        free_lots = math.floor(limit / self.lot + 1e-9)
+        exact = {m: n * free_lots / sum(lots.values()) for m, n in lots.items()}
+        given = {m: math.floor(x) for m, x in exact.items()}
+        spare = free_lots - sum(given.values())
+        for m in sorted(exact, key=lambda k: (given[k] - exact[k], k))[:spare]:
+            given[m] += 1
+        return {m: n * self.lot for m, n in given.items()}
 
     def _run(self):
         env = self.env

@@ -106,6 +106,9 @@ class Recorder:
         starts = np.searchsorted(sids, level_ids, side="left")
         stops = np.searchsorted(sids, level_ids, side="right")
         for sid, a, b in zip(level_ids, starts, stops, strict=True):
+            if a == b:  # never changed
+                out[sid] = self._initial[sid]
+                continue
             times, values = rec[a:b, 1], rec[a:b, 2]
             # value at the end of day d = last record with t < d + 1
             idx = np.searchsorted(times, ends, side="left") - 1

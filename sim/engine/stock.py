@@ -52,6 +52,13 @@ class Stock:
         """Everything held here, including what push links have reserved but not yet shipped."""
         return self.free + sum(link.reserved[self.material] for link in self.push_links)
 
+    def local_free(self) -> float:
+        """Free material not promised to orders already received from other sites (orders go first)."""
+        promised = 0.0
+        for link in self.pull_links_out:
+            promised += link.backlog[self.material]
+        return max(self.free - promised, 0.0)
+
     def room(self) -> float:
         return float("inf") if self.max_t is None else max(self.max_t - self.level, 0.0)
 
@@ -61,7 +68,7 @@ class Stock:
             return
         rest = amount
         for link in self.push_links:
-            part = amount * link.share
+            part = amount * link.share[self.material]
             link.reserved[self.material] += part
             rest -= part
         self.free += rest
@@ -74,6 +81,20 @@ class Stock:
             waiters, self._put_waiters = self._put_waiters, []
             for ev in waiters:
                 ev.succeed()
+
+    def split_initial(self) -> None:
+        """Route the opening stock through the push split, as if it had just arrived."""
+        if not self.push_links or self.free <= 0:
+            return
+        amount, self.free = self.free, 0.0
+        rest = amount
+        for link in self.push_links:
+            part = amount * link.share[self.material]
+            link.reserved[self.material] += part
+            rest -= part
+        self.free += rest
+        for link in self.push_links:
+            link.poke()
 
     def give_back(self, amount: float) -> None:
         """Return unused input (after a cut-short campaign) without re-splitting it to push links."""

@@ -93,13 +93,16 @@ class World:
         for lid, spec in sc.links.items():
             lot = spec.shipment_t
             self.links[lid] = Link(
-                self.env, lid, spec.mode, spec.share,
+                self.env, lid, spec.mode, {m: spec.share_of(m) for m in spec.materials},
                 origins={m: self.stock(spec.from_, m) for m in spec.materials},
                 dests={m: self.stock(spec.to, m) for m in spec.materials},
                 lead_time=sampler(spec.lead_time_days, self.rng), ledger=self.ledger,
                 recorder=self.recorder, every=spec.dispatch_every_days, lot=lot,
                 capacity_t_per_day=spec.capacity_t_per_day, order_delay=spec.order_delay_days,
+                in_order=spec.capacity_rule == "in_order",
             )
+        for st in self.stocks.values():
+            st.split_initial()
         for did, spec in sc.demand.items():
             self.demands[did] = DemandSink(
                 self.env, did, self.stock(spec.site, spec.material), spec.t_per_day,
@@ -111,7 +114,7 @@ class World:
                 if spec.replenishment is None:
                     continue
                 inbound = [
-                    (self.links[lid], ls.share) for lid, ls in sc.links.items()
+                    (self.links[lid], ls.share_of(material)) for lid, ls in sc.links.items()
                     if ls.mode == "pull" and ls.to == site and material in ls.materials
                 ]
                 if not inbound:
@@ -164,7 +167,7 @@ class World:
             ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, self.rng)
             ttr = exponential_or_constant(o.mttr_days, o.repair_dist, self.rng)
         return Facility(
-            self.env, fid, spec.stage, inputs, outputs, cap / per_activity, spec.yield_,
+            self.env, fid, spec.stage, inputs, outputs, cap / per_activity, per_activity, spec.yield_,
             spec.cycle_days, start_day, ramp, frac, self.ledger, self.recorder, ttf, ttr,
         )
 

@@ -50,7 +50,8 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame) -> dict[str, Any]:
         share_china[stage] = float(regions.get(CHINA, 0.0) / total) if total > 0 else 0.0
 
     capacity = fac["capacity_t_per_day"].astype(float) * ts["day"].nunique()
-    utilisation = (out / capacity).fillna(0.0)
+    throughput = _totals(ts, "throughput_t").reindex(fac.index, fill_value=0.0)
+    utilisation = (throughput / capacity).fillna(0.0)
 
     days_short: dict[str, int] = {}
     short = ts[ts["variable"] == "unmet_t"]

@@ -66,14 +66,14 @@ class Result:
         ts, ent = self.timeseries, self.entities
         totals = ts.groupby(["entity", "variable"], observed=True)["value"].sum().unstack(fill_value=0.0)
         rows = ent[ent["type"].isin(["facility", "demand"])].copy()
-        for col in ("output_t", "requested_t", "delivered_t", "unmet_t"):
+        for col in ("output_t", "throughput_t", "requested_t", "delivered_t", "unmet_t"):
             rows[col] = rows["entity"].map(totals[col]) if col in totals else 0.0
         fac = rows["type"] == "facility"
-        rows.loc[fac, "utilisation"] = rows.loc[fac, "output_t"] / (rows.loc[fac, "capacity_t_per_day"] * ts["day"].nunique())
+        rows.loc[fac, "utilisation"] = rows.loc[fac, "throughput_t"] / (rows.loc[fac, "capacity_t_per_day"] * ts["day"].nunique())
         dem = rows["type"] == "demand"
         rows.loc[dem, "fill_rate"] = rows.loc[dem, "delivered_t"] / rows.loc[dem, "requested_t"].where(rows.loc[dem, "requested_t"] > 0)
         keep = ["entity", "type", "kind", "stage", "site", "region", "material", "end_use", "capacity_t_per_day",
-                "output_t", "utilisation", "requested_t", "delivered_t", "unmet_t", "fill_rate"]
+                "output_t", "throughput_t", "utilisation", "requested_t", "delivered_t", "unmet_t", "fill_rate"]
         return rows[[c for c in keep if c in rows]].reset_index(drop=True)
 
 

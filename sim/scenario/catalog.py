@@ -62,3 +62,34 @@ def apply_kind_defaults(facility: dict[str, Any]) -> None:
         given.setdefault("basis", kind_cap["basis"])
         if "units" in given and "t_per_unit_per_day" not in given and "t_per_unit_per_day" in kind_cap:
             given["t_per_unit_per_day"] = kind_cap["t_per_unit_per_day"]
+
+
+ORE_BODIES_FILE = SEEDS_DIR / "ore_bodies.csv"
+
+
+@cache
+def ore_bodies() -> dict[str, dict[str, Any]]:
+    """Element shares (% of TREO) per ore body from ``seeds/ore_bodies.csv``, in scenario form."""
+    out: dict[str, dict[str, Any]] = {}
+    with ORE_BODIES_FILE.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            entry = out.setdefault(row["ore_body"], {"shares_pct": {}, "source": "seeds/ore_bodies.csv"})
+            entry["shares_pct"][row["element"]] = float(row["pct_of_treo"])
+    return out
+
+
+def apply_ore_body_defaults(data: dict[str, Any]) -> None:
+    """Add the seeds' ore bodies that materials name but the scenario does not define (in place)."""
+    materials = data.get("materials")
+    if not isinstance(materials, dict):
+        return
+    known = ore_bodies()
+    defined = data.get("ore_bodies")
+    if defined is None:
+        defined = data["ore_bodies"] = {}
+    if not isinstance(defined, dict):
+        return
+    for mat in materials.values():
+        name = mat.get("ore_body") if isinstance(mat, dict) else None
+        if isinstance(name, str) and name not in defined and name in known:
+            defined[name] = {"shares_pct": dict(known[name]["shares_pct"]), "source": known[name]["source"]}

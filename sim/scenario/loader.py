@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .catalog import apply_kind_defaults, facility_kinds
+from .catalog import apply_kind_defaults, apply_ore_body_defaults, facility_kinds
 from .errors import InputError, Issue, Mark, did_you_mean, format_path
 from .schema import Scenario
 from .xref import check_references
@@ -211,6 +211,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScen
     data, positions = _read_with_parents(path)
     data = copy.deepcopy(data)
     apply_overrides(data, positions, list(overrides))
+    apply_ore_body_defaults(data)
     issues = _kind_issues(data, positions)
     issues += check_references(data, positions)
     scenario = None

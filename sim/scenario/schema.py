@@ -8,7 +8,7 @@ Models are frozen: a loaded Scenario never changes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
@@ -173,12 +173,22 @@ class Link(Model):
     materials: tuple[str, ...] = Field(min_length=1)
     lead_time_days: Distribution = 0.0  # type: ignore[assignment]
     mode: Literal["push", "pull"] = "pull"
-    share: float = Field(1.0, gt=0, le=1, description="push: share of each arrival at the origin")
+    share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
+    )
+    capacity_rule: Literal["pro_rata", "in_order"] = Field(
+        "pro_rata", description="when over capacity: share it pro rata, or serve materials in the listed order"
+    )
     shipment_t: PositiveFloat | None = Field(None, description="lot size; shipments are whole lots")
     capacity_t_per_day: PositiveFloat | None = None
     dispatch_every_days: PositiveFloat = 7.0
     order_delay_days: NonNegativeFloat = 0.0
     source: str = ""
+
+    def share_of(self, material: str) -> float:
+        if isinstance(self.share, dict):
+            return self.share.get(material, 1.0)
+        return self.share
 
 
 class Replenishment(Model):

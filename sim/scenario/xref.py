@@ -67,10 +67,35 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         for i, mid in enumerate(link.get("materials") or []):
             need(("links", lid, "materials", i), mid, materials, "material")
 
+    push_total: dict[tuple[str, str], float] = {}
+    for lid, link in _d(data.get("links")).items():
+        link = _d(link)
+        if link.get("mode") != "push":
+            continue
+        share = link.get("share", 1.0)
+        for mid in link.get("materials") or []:
+            part = share.get(mid, 1.0) if isinstance(share, dict) else share
+            if isinstance(part, int | float):
+                key = (link.get("from"), mid)
+                push_total[key] = push_total.get(key, 0.0) + part
+                if push_total[key] > 1 + 1e-9:
+                    bad(("links", lid, "share"), f"push shares of '{mid}' leaving site '{key[0]}' add up to {push_total[key]:.3g}, more than 1")
+        if isinstance(share, dict):
+            for mid in share:
+                if mid not in (link.get("materials") or []):
+                    bad(("links", lid, "share", mid), f"'{mid}' is not among this link's materials")
+
+    pulled = {
+        (_d(lk).get("to"), m)
+        for lk in _d(data.get("links")).values()
+        if _d(lk).get("mode", "pull") == "pull"
+        for m in _d(lk).get("materials") or []
+    }
     for sid, per_site in _d(data.get("stocks")).items():
         if need(("stocks", sid), sid, sites, "site"):
-            for mid in _d(per_site):
-                need(("stocks", sid, mid), mid, materials, "material")
+            for mid, stock in _d(per_site).items():
+                if need(("stocks", sid, mid), mid, materials, "material") and _d(stock).get("replenishment") is not None and (sid, mid) not in pulled:
+                    bad(("stocks", sid, mid, "replenishment"), f"no pull link brings '{mid}' to site '{sid}', so orders have nowhere to go")
 
     demand = _d(data.get("demand"))
     for did, dem in demand.items():
@@ -120,6 +145,24 @@ def _check_separation(fid: str, recipe: dict, materials: dict, ore_bodies: dict,
 def _reachable(data: dict) -> set[tuple[str, str]]:
     """(site, material) pairs that can hold material: made there, stocked there, or shipped there."""
     have: set[tuple[str, str]] = set()
+    push_total: dict[tuple[str, str], float] = {}
+    for lid, link in _d(data.get("links")).items():
+        link = _d(link)
+        if link.get("mode") != "push":
+            continue
+        share = link.get("share", 1.0)
+        for mid in link.get("materials") or []:
+            part = share.get(mid, 1.0) if isinstance(share, dict) else share
+            if isinstance(part, int | float):
+                key = (link.get("from"), mid)
+                push_total[key] = push_total.get(key, 0.0) + part
+                if push_total[key] > 1 + 1e-9:
+                    bad(("links", lid, "share"), f"push shares of '{mid}' leaving site '{key[0]}' add up to {push_total[key]:.3g}, more than 1")
+        if isinstance(share, dict):
+            for mid in share:
+                if mid not in (link.get("materials") or []):
+                    bad(("links", lid, "share", mid), f"'{mid}' is not among this link's materials")
+
     for sid, per_site in _d(data.get("stocks")).items():
         for mid, stock in _d(per_site).items():
             if (_d(stock).get("initial_t") or 0) > 0:
