@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -52,16 +53,20 @@ def _default_out(name: str, seed: int) -> Path:
 
 
 def _check_out(out: Path) -> None:
+    """Fail before running if the run folder cannot be created."""
     if out.exists():
         raise InputError([Issue(Mark(str(out)), "--out", "folder already exists; runs never write over an earlier run, choose another --out")])
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    import os
-
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write here: '{probe}' is not a writable folder")])
+    ancestor = out.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write a run folder here: '{ancestor}' is a file, not a folder")])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as exc:
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write a run folder here: {exc.strerror or exc}")]) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -80,8 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario))
     try:
         write_run_folder(result, out, None if args.no_figures else write_figures)
-    except PermissionError as exc:
-        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write here: {exc.strerror}")]) from None
+    except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
     print(format_kpis(result.kpis, meta.name, meta.seed, output.events, output.wall_seconds))
     print(f"\nrun folder: {out}")
     return 0

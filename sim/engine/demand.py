@@ -15,7 +15,7 @@ class DemandSink:
 
     def __init__(self, env: simpy.Environment, did: str, stock: Stock, t_per_day: float,
                  growth_pct_per_year: float, noise_cv: float, period_days: float, horizon: int,
-                 rng: np.random.Generator, ledger: Ledger, recorder: Recorder):
+                 rng: np.random.Generator, ledger: Ledger, recorder: Recorder, warmup: int = 0):
         self.env = env
         self.id = did
         self.stock = stock
@@ -23,6 +23,7 @@ class DemandSink:
         self.growth = 1 + growth_pct_per_year / 100
         self.period = period_days
         self.horizon = horizon
+        self.warmup = warmup
         self.ledger = ledger
         self.recorder = recorder
         n = int(np.ceil(horizon / period_days)) + 1
@@ -38,7 +39,7 @@ class DemandSink:
         self.process = env.process(self._run())
 
     def rate(self, t: float) -> float:
-        return self.base * self.growth ** (t / 365.0)
+        return self.base * self.growth ** ((t - self.warmup) / 365.0)
 
     def _run(self):
         env, k = self.env, 0

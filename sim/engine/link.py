@@ -42,7 +42,7 @@ class Link:
         self.shipments = 0
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
         self._wake: simpy.Event | None = None
-        for m, stock in origins.items():
+        for _m, stock in origins.items():
             if mode == "push":
                 stock.push_links.append(self)
             else:
@@ -74,10 +74,7 @@ class Link:
     def _plan(self) -> dict[str, float]:
         want = {}
         for m, origin in self.origins.items():
-            if self.mode == "push":
-                amount = self.reserved[m]
-            else:
-                amount = min(self.backlog[m], origin.free)
+            amount = self.reserved[m] if self.mode == "push" else min(self.backlog[m], origin.free)
             want[m] = self._whole_lots(amount)
         if self.capacity is not None:
             want = self._within_capacity(want, self.capacity * self.every)

@@ -39,13 +39,16 @@ class Replenisher:
 
     def _run(self):
         env, stock = self.env, self.stock
+        first = True
         while True:
+            if not first:
+                observed = stock.outflow / self.review
+                self.forecast = self.alpha * observed + (1 - self.alpha) * self.forecast
+                self.recorder.level(self._fsid, env.now, self.forecast)
+            first = False
             self._review()
+            stock.outflow = 0.0  # the window for the next forecast starts after this review
             yield env.timeout(self.review)
-            observed = stock.outflow / self.review
-            stock.outflow = 0.0
-            self.forecast = self.alpha * observed + (1 - self.alpha) * self.forecast
-            self.recorder.level(self._fsid, env.now, self.forecast)
 
     def _review(self) -> None:
         stock = self.stock

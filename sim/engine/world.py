@@ -43,7 +43,7 @@ class RunOutput:
         return pd.DataFrame(
             {
                 "day": days,
-                "date": start + days.astype("timedelta64[D]"),
+                "date": (start + days.astype("timedelta64[D]")).astype("datetime64[ms]"),  # Parquet's unit
                 "entity": pd.Categorical(np.repeat([k.entity for k in self.keys], horizon)),
                 "material": pd.Categorical(np.repeat([k.material for k in self.keys], horizon)),
                 "variable": pd.Categorical(np.repeat([k.variable for k in self.keys], horizon)),
@@ -58,11 +58,13 @@ class World:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         meta = scenario.meta
+        self.warmup = meta.warmup_days
         self.horizon = meta.horizon_days
+        self.end = self.warmup + self.horizon  # simulated time runs from -warmup; day 0 is start_date
         self.env = simpy.Environment()
         self.rng = np.random.default_rng(meta.seed)
         self.ledger = Ledger()
-        self.recorder = Recorder(self.horizon)
+        self.recorder = Recorder(self.end)
         self.stocks: dict[tuple[str, str], Stock] = {}
         self.facilities: dict[str, Facility] = {}
         self.links: dict[str, Link] = {}
@@ -106,8 +108,8 @@ class World:
         for did, spec in sc.demand.items():
             self.demands[did] = DemandSink(
                 self.env, did, self.stock(spec.site, spec.material), spec.t_per_day,
-                spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.horizon,
-                self.rng, self.ledger, self.recorder,
+                spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.end,
+                self.rng, self.ledger, self.recorder, self.warmup,
             )
         for site, per_site in sc.stocks.items():
             for material, spec in per_site.items():
@@ -158,7 +160,7 @@ class World:
             per_activity = outputs[0].t_per_activity * spec.yield_
         start_day, ramp, frac = 0.0, 0.0, 1.0
         if spec.commissioning is not None:
-            start_day = float((spec.commissioning.date - sc.meta.start_date).days)
+            start_day = float((spec.commissioning.date - sc.meta.start_date).days + self.warmup)
             ramp = spec.commissioning.ramp_up_days
             frac = spec.commissioning.start_fraction
         ttf = ttr = None
@@ -174,18 +176,18 @@ class World:
     # -- running --------------------------------------------------------------------------
     def run(self) -> RunOutput:
         t0 = time.perf_counter()
-        env, horizon, events = self.env, self.horizon, 0
-        while env.peek() < horizon:
+        env, end, events = self.env, self.end, 0
+        while env.peek() < end:
             env.step()
             events += 1
-        env.run(until=horizon)
+        env.run(until=end)
         for fac in self.facilities.values():
             fac.close_books()
         in_stock: dict[str, float] = {}
         for (_, material), st in self.stocks.items():
             in_stock[material] = in_stock.get(material, 0.0) + st.level
         balance = self.ledger.check(in_stock)
-        daily = self.recorder.daily()
+        daily = self.recorder.daily()[:, self.warmup:]
         wall = time.perf_counter() - t0
         counters = {
             "campaigns": sum(f.campaigns for f in self.facilities.values()),

@@ -137,9 +137,25 @@ def _step(tp: Any, part: Any) -> Any:
     return None
 
 
-def _pydantic_issues(exc: ValidationError, positions: Positions, file: str) -> list[Issue]:
+def _pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip: set[tuple]) -> list[Issue]:
+    """One issue per pydantic error, dropping the echoes of a problem already reported.
+
+    A misspelt key also shows up as its correct name missing, and a facility of unknown kind
+    lacks the fields its kind would have given: those follow-on errors are left out.
+    """
+    errors = exc.errors()
+    typos = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            match = did_you_mean(loc[-1], _model_fields_at(loc[:-1]))
+            if match:
+                typos.add(loc[:-1] + (match.split("'")[1],))
     issues = []
-    for err in exc.errors():
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and (loc in typos or any(loc[: len(p)] == p for p in skip)):
+            continue
         loc = tuple(err["loc"])
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -165,7 +181,7 @@ def _pydantic_issues(exc: ValidationError, positions: Positions, file: str) -> l
 _DIST_TAGS = ("constant", "uniform", "triangular", "normal", "lognormal", "exponential")
 
 
-def _kind_issues(data: dict, positions: Positions) -> list[Issue]:
+def _kind_issues(data: dict, positions: Positions, unknown: set[tuple]) -> list[Issue]:
     issues = []
     kinds = facility_kinds()
     facilities = data.get("facilities")
@@ -179,6 +195,7 @@ def _kind_issues(data: dict, positions: Positions) -> list[Issue]:
             continue
         if kind not in kinds:
             loc = ("facilities", fid, "kind")
+            unknown.add(("facilities", fid))
             issues.append(
                 Issue(positions.get(loc, Mark("")), format_path(loc), f"unknown facility kind '{kind}'" + did_you_mean(kind, kinds) + f" (known kinds: {', '.join(sorted(kinds))})")
             )
@@ -209,16 +226,26 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScen
     """Read, merge, override, default and validate a scenario file."""
     path = Path(path)
     data, positions = _read_with_parents(path)
+    return _validate(data, positions, path, overrides)
+
+
+def scenario_from_dict(data: dict[str, Any], overrides: Iterable[str] = (), name: str = "<dict>") -> LoadedScenario:
+    """Validate scenario data built in Python (same defaults and checks as a file)."""
+    return _validate(data, {}, Path(name), overrides)
+
+
+def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[str]) -> LoadedScenario:
     data = copy.deepcopy(data)
     apply_overrides(data, positions, list(overrides))
     apply_ore_body_defaults(data)
-    issues = _kind_issues(data, positions)
+    unknown_kinds: set[tuple] = set()
+    issues = _kind_issues(data, positions, unknown_kinds)
     issues += check_references(data, positions)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        issues = _pydantic_issues(exc, positions, str(path)) + issues
+        issues = _pydantic_issues(exc, positions, str(path), unknown_kinds) + issues
     if issues:
         issues.sort(key=lambda i: (i.mark.file, i.mark.line, i.mark.column))
         raise InputError(issues)

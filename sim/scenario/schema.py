@@ -44,7 +44,8 @@ class Meta(Model):
     description: str = ""
     question: str = ""
     start_date: dt.date
-    horizon_days: int = Field(gt=0, description="simulated days")
+    horizon_days: int = Field(gt=0, description="simulated days reported, from start_date")
+    warmup_days: int = Field(0, ge=0, description="days simulated before start_date to fill pipelines; not reported")
     seed: int = Field(0, ge=0)
 
 

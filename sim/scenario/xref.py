@@ -145,24 +145,6 @@ def _check_separation(fid: str, recipe: dict, materials: dict, ore_bodies: dict,
 def _reachable(data: dict) -> set[tuple[str, str]]:
     """(site, material) pairs that can hold material: made there, stocked there, or shipped there."""
     have: set[tuple[str, str]] = set()
-    push_total: dict[tuple[str, str], float] = {}
-    for lid, link in _d(data.get("links")).items():
-        link = _d(link)
-        if link.get("mode") != "push":
-            continue
-        share = link.get("share", 1.0)
-        for mid in link.get("materials") or []:
-            part = share.get(mid, 1.0) if isinstance(share, dict) else share
-            if isinstance(part, int | float):
-                key = (link.get("from"), mid)
-                push_total[key] = push_total.get(key, 0.0) + part
-                if push_total[key] > 1 + 1e-9:
-                    bad(("links", lid, "share"), f"push shares of '{mid}' leaving site '{key[0]}' add up to {push_total[key]:.3g}, more than 1")
-        if isinstance(share, dict):
-            for mid in share:
-                if mid not in (link.get("materials") or []):
-                    bad(("links", lid, "share", mid), f"'{mid}' is not among this link's materials")
-
     for sid, per_site in _d(data.get("stocks")).items():
         for mid, stock in _d(per_site).items():
             if (_d(stock).get("initial_t") or 0) > 0:

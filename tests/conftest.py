@@ -1,0 +1,55 @@
+"""Shared fixtures: small scenario builders and one cached baseline run."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from sim.engine import simulate
+from sim.results import Result
+from sim.scenario import load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+TEST_SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def base_world(horizon: int = 365, seed: int = 1) -> dict:
+    """A minimal world: two regions, three sites, one unit material chain A -> B -> C."""
+    return {
+        "meta": {"name": "t", "start_date": "2025-01-01", "horizon_days": horizon, "seed": seed},
+        "regions": {"china": {}, "usa": {}},
+        "sites": {"mine": {"region": "china"}, "plant": {"region": "china"}, "market": {"region": "usa"}},
+        "materials": {"a": {}, "b": {}, "c": {}, "d": {}},
+        "facilities": {},
+        "links": {},
+        "stocks": {},
+        "demand": {},
+    }
+
+
+def run_dict(data: dict, overrides=()) -> Result:
+    loaded = scenario_from_dict(copy.deepcopy(data), overrides)
+    out = simulate(loaded.scenario)
+    return Result.from_output(out, loaded.resolved_yaml(), loaded.digest())
+
+
+@cache
+def _baseline(overrides: tuple[str, ...]) -> Result:
+    loaded = load_scenario(SCENARIOS / "baseline.yaml", overrides)
+    out = simulate(loaded.scenario)
+    return Result.from_output(out, loaded.resolved_yaml(), loaded.digest(), "scenarios/baseline.yaml")
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Result:
+    """The baseline scenario, one year (as shipped)."""
+    return _baseline(())
+
+
+def totals(result: Result):
+    """Sum of each series over the run: (entity, material, variable) -> t."""
+    return result.timeseries.groupby(["entity", "material", "variable"], observed=True)["value"].sum()

@@ -1,0 +1,58 @@
+"""`reesim run` writes one whole run folder that traces back to its exact inputs."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import TEST_SCENARIOS
+from sim.cli import main
+from sim.results import read_run_folder, write_run_folder
+from sim.scenario import load_scenario
+
+FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv",
+         "stocks.png", "production.png", "unmet_demand.png"}
+
+
+def test_run_writes_every_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(TEST_SCENARIOS / "chain.yaml"), "--seed", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "demand met" in printed and "China share" in printed
+    assert {p.name for p in out.iterdir()} == FILES
+    for png in out.glob("*.png"):
+        assert png.stat().st_size > 10_000
+    kpis = json.loads((out / "kpis.json").read_text())
+    for key in ("unmet_demand_t", "fill_rate", "fill_rate_by_region", "production_t", "share_china"):
+        assert key in kpis
+    assert set(kpis["production_t"]) >= {"mining", "separation", "metal", "alloy", "magnet", "recycling"}
+    run = json.loads((out / "run.json").read_text())
+    assert run["seed"] == 3 and run["events"] > 0 and run["wall_seconds"] > 0
+    assert run["scenario_sha256"] == load_scenario(out / "scenario.yaml").digest()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == ["day", "date", "entity", "material", "variable", "value"]
+    assert ts["day"].max() == 364
+
+
+def test_default_folder_is_new_each_time(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["run", str(TEST_SCENARIOS / "chain.yaml"), "--no-figures"]) == 0
+    assert len(list((tmp_path / "results").iterdir())) == 2
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, baseline):
+    def broken_figures(result, folder):
+        (folder / "half.png").write_bytes(b"x")
+        raise RuntimeError("disk trouble")
+
+    with pytest.raises(RuntimeError):
+        write_run_folder(baseline, tmp_path / "run", broken_figures)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_back(tmp_path, baseline):
+    write_run_folder(baseline, tmp_path / "run")
+    back = read_run_folder(tmp_path / "run")
+    assert back.kpis == json.loads(json.dumps(baseline.kpis))
+    pd.testing.assert_frame_equal(back.timeseries, baseline.timeseries, check_categorical=False)
