@@ -24,7 +24,7 @@ class Stock:
     __slots__ = (
         "env", "site", "material", "free", "max_t", "ledger", "recorder", "sid",
         "push_links", "pull_links_out", "_put_waiters", "_take_waiters", "outflow", "on_order",
-        "target_cover_days", "initial",
+        "target_cover_days", "initial", "reserved",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, site: str, material: str, ledger: Ledger, recorder: Recorder,
@@ -33,6 +33,7 @@ class Stock:
         self.site = site
         self.material = material
         self.free = initial
+        self.reserved = 0.0  # held here for push links, not yet shipped
         self.initial = initial
         self.max_t = max_t
         self.target_cover_days = target_cover_days
@@ -50,7 +51,7 @@ class Stock:
     @property
     def level(self) -> float:
         """Everything held here, including what push links have reserved but not yet shipped."""
-        return self.free + sum(link.reserved[self.material] for link in self.push_links)
+        return self.free + self.reserved
 
     def local_free(self) -> float:
         """Free material not promised to orders already received from other sites (orders go first)."""
@@ -66,12 +67,7 @@ class Stock:
         """Add material; push links take their shares, the rest is free to use here."""
         if amount <= 0:
             return
-        rest = amount
-        for link in self.push_links:
-            part = amount * link.share[self.material]
-            link.reserved[self.material] += part
-            rest -= part
-        self.free += rest
+        self._split(amount)
         self.recorder.level(self.sid, self.env.now, self.level)
         for link in self.push_links:
             link.poke()
@@ -87,14 +83,19 @@ class Stock:
         if not self.push_links or self.free <= 0:
             return
         amount, self.free = self.free, 0.0
-        rest = amount
+        self._split(amount)
+        for link in self.push_links:
+            link.poke()
+
+    def _split(self, amount: float) -> None:
+        """Push links reserve their shares of an arrival; the rest is free to use here."""
+        pushed = 0.0
         for link in self.push_links:
             part = amount * link.share[self.material]
             link.reserved[self.material] += part
-            rest -= part
-        self.free += rest
-        for link in self.push_links:
-            link.poke()
+            pushed += part
+        self.reserved += pushed
+        self.free += amount - pushed
 
     def give_back(self, amount: float) -> None:
         """Return unused input (after a cut-short campaign) without re-splitting it to push links."""
@@ -114,6 +115,7 @@ class Stock:
     def ship_reserved(self, link: Link, amount: float) -> None:
         """A push link ships (part of) what it reserved here."""
         link.reserved[self.material] -= amount
+        self.reserved -= amount
         self.outflow += amount
         self._taken()
 

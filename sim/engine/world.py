@@ -216,7 +216,11 @@ class World:
         for did, spec in sc.demand.items():
             rows.append({"entity": did, "type": "demand", "site": spec.site, "region": region[spec.site],
                          "material": spec.material, "end_use": spec.end_use, "capacity_t_per_day": spec.t_per_day})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=ENTITY_COLUMNS)
+
+
+ENTITY_COLUMNS = ["entity", "type", "kind", "stage", "site", "region", "to_site", "to_region", "material",
+                  "end_use", "capacity_t_per_day", "down_days", "name"]
 
 
 def simulate(scenario: Scenario) -> RunOutput:

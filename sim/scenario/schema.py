@@ -172,7 +172,7 @@ class Link(Model):
     from_: str = Field(alias="from")
     to: str
     materials: tuple[str, ...] = Field(min_length=1)
-    lead_time_days: Distribution = 0.0  # type: ignore[assignment]
+    lead_time_days: Distribution = Field(0.0, validate_default=True)  # type: ignore[assignment]
     mode: Literal["push", "pull"] = "pull"
     share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
