@@ -56,3 +56,11 @@ def test_read_back(tmp_path, baseline):
     back = read_run_folder(tmp_path / "run")
     assert back.kpis == json.loads(json.dumps(baseline.kpis))
     pd.testing.assert_frame_equal(back.timeseries, baseline.timeseries, check_categorical=False)
+
+
+def test_list_shows_scenarios_and_kinds(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "scenarios/baseline.yaml" in out
+    for kind in ("calcining_kiln", "separation_plant", "electrolytic_cell_line", "recycling_plant"):
+        assert kind in out

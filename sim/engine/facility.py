@@ -36,7 +36,8 @@ class Facility:
                  yield_: float, cycle_days: float,
                  start_day: float, ramp_up_days: float, start_fraction: float,
                  ledger: Ledger, recorder: Recorder,
-                 time_to_failure: Sampler | None = None, time_to_repair: Sampler | None = None):
+                 time_to_failure: Sampler | None = None, time_to_repair: Sampler | None = None,
+                 co_products: bool = False):
         self.env = env
         self.id = fid
         self.stage = stage
@@ -53,7 +54,8 @@ class Facility:
         self.recorder = recorder
         self.down_days = 0.0
         self.campaigns = 0
-        self._main = outputs if len({f.stock.material for f in outputs}) > 1 and stage == "separation" else outputs[:1]
+        # what counts as the plant's production: all co-products of a separation, else the first output
+        self._main = outputs if co_products else outputs[:1]
         self._out_sid = {f.stock.material: recorder.series(fid, f.stock.material, "produced_t") for f in outputs}
         self._in_sid = {f.stock.material: recorder.series(fid, f.stock.material, "consumed_t") for f in inputs}
         self._main_sid = recorder.series(fid, "", "output_t")

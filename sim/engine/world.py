@@ -171,6 +171,7 @@ class World:
         return Facility(
             self.env, fid, spec.stage, inputs, outputs, cap / per_activity, per_activity, spec.yield_,
             spec.cycle_days, start_day, ramp, frac, self.ledger, self.recorder, ttf, ttr,
+            co_products=bool(recipe.products),
         )
 
     # -- running --------------------------------------------------------------------------

@@ -57,15 +57,28 @@ def _date_axis(ax: plt.Axes) -> None:
     ax.grid(alpha=0.3)
 
 
+def _stage_figure(stages: list[str]) -> tuple[plt.Figure, list[plt.Axes]]:
+    fig, axes = plt.subplots(len(stages), 1, figsize=(9, 2.2 * len(stages) + 0.6), sharex=True, squeeze=False)
+    return fig, list(axes[:, 0])
+
+
+def _save(fig: plt.Figure, title: str, path: Path) -> Path:
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_stocks(result: Result, path: Path) -> Path:
     """Stock levels by stage of material, one line per region."""
     frame = _series(result, "level_t", "stock", "stage")
     regions = sorted(result.entities["region"].dropna().unique())
     colours = region_colours(regions)
     stages = [s for s in STAGES if s in set(frame["group"])] or ["(none)"]
-    fig, axes = plt.subplots(len(stages), 1, figsize=(9, 2.2 * len(stages) + 0.6), sharex=True, squeeze=False)
+    fig, axes = _stage_figure(stages)
     ent = result.entities[result.entities["type"] == "stock"].set_index(["entity", "material"])["region"]
-    for ax, stage in zip(axes[:, 0], stages, strict=True):
+    for ax, stage in zip(axes, stages, strict=True):
         part = frame[frame["group"] == stage]
         if len(part):
             part = part.assign(region=ent.reindex(pd.MultiIndex.from_arrays([part["entity"].astype(str), part["material"].astype(str)])).to_numpy())
@@ -77,11 +90,7 @@ def plot_stocks(result: Result, path: Path) -> Path:
         _date_axis(ax)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
-    fig.suptitle(f"Stocks - {result.run.get('scenario', '')}", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, f"Stocks - {result.run.get('scenario', '')}", path)
 
 
 def plot_production(result: Result, path: Path) -> Path:
@@ -92,8 +101,8 @@ def plot_production(result: Result, path: Path) -> Path:
     regions = sorted(result.entities["region"].dropna().unique())
     colours = region_colours(regions)
     stages = [s for s in STAGES if s in set(frame["group"])] or ["(none)"]
-    fig, axes = plt.subplots(len(stages), 1, figsize=(9, 2.2 * len(stages) + 0.6), sharex=True, squeeze=False)
-    for ax, stage in zip(axes[:, 0], stages, strict=True):
+    fig, axes = _stage_figure(stages)
+    for ax, stage in zip(axes, stages, strict=True):
         part = frame[frame["group"] == stage]
         if len(part):
             table = part.pivot_table(index="date", columns="region", values="value", aggfunc="sum").fillna(0.0)
@@ -104,11 +113,7 @@ def plot_production(result: Result, path: Path) -> Path:
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
         _date_axis(ax)
-    fig.suptitle(f"Production by stage and region - {result.run.get('scenario', '')}", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, f"Production by stage and region - {result.run.get('scenario', '')}", path)
 
 
 def plot_unmet(result: Result, path: Path) -> Path:
@@ -136,11 +141,7 @@ def plot_unmet(result: Result, path: Path) -> Path:
     ax2.set_ylim(0, 105)
     for ax in (ax1, ax2):
         _date_axis(ax)
-    fig.suptitle(f"Unmet demand - {result.run.get('scenario', '')}", fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, f"Unmet demand - {result.run.get('scenario', '')}", path)
 
 
 FIGURES = {"stocks.png": plot_stocks, "production.png": plot_production, "unmet_demand.png": plot_unmet}
