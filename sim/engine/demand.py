@@ -1,4 +1,8 @@
-"""End-use demand: each period takes what it needs from a stock; what is missing is lost, and recorded."""
+"""End-use demand: buyers at a stock take what they need each period; what is missing is lost.
+
+Buyers sharing a stock are served together by an allocation rule (pro rata by default, or end
+uses in priority order), so a shortage is shared as the scenario says, not by who asked first.
+"""
 
 from __future__ import annotations
 
@@ -13,33 +17,67 @@ from .stock import Stock
 class DemandSink:
     """Demand of ``t_per_day`` growing at ``growth`` per year, with multiplicative noise."""
 
-    def __init__(self, env: simpy.Environment, did: str, stock: Stock, t_per_day: float,
-                 growth_pct_per_year: float, noise_cv: float, period_days: float, horizon: int,
-                 rng: np.random.Generator, ledger: Ledger, recorder: Recorder, warmup: int = 0):
-        self.env = env
+    def __init__(self, did: str, stock: Stock, end_use: str, t_per_day: float, growth_pct_per_year: float,
+                 noise_cv: float, period_days: float, horizon: int, rng: np.random.Generator,
+                 recorder: Recorder, warmup: int = 0):
         self.id = did
         self.stock = stock
+        self.end_use = end_use
         self.base = t_per_day
         self.growth = 1 + growth_pct_per_year / 100
         self.period = period_days
-        self.horizon = horizon
         self.warmup = warmup
-        self.ledger = ledger
-        self.recorder = recorder
+        self.multiplier = 1.0  # demand shocks scale this
         n = int(np.ceil(horizon / period_days)) + 1
         # drawn up front so a run's numbers do not depend on event order
         noise = np.maximum(1 + noise_cv * rng.standard_normal(n), 0.0) if noise_cv > 0 else np.ones(n)
-        self._noise = noise.tolist()
+        self.noise = noise.tolist()
         self.requested = 0.0
         self.delivered = 0.0
         m = stock.material
-        self._sid_req = recorder.series(did, m, "requested_t")
-        self._sid_del = recorder.series(did, m, "delivered_t")
-        self._sid_unmet = recorder.series(did, m, "unmet_t")
-        self.process = env.process(self._run())
+        self.sid_req = recorder.series(did, m, "requested_t")
+        self.sid_del = recorder.series(did, m, "delivered_t")
+        self.sid_unmet = recorder.series(did, m, "unmet_t")
 
     def rate(self, t: float) -> float:
-        return self.base * self.growth ** ((t - self.warmup) / 365.0)
+        return self.base * self.growth ** ((t - self.warmup) / 365.0) * self.multiplier
+
+    def want(self, t: float, span: float, k: int) -> float:
+        return self.rate(t + span / 2) * span * self.noise[k]
+
+
+class BuyerGroup:
+    """The demand sinks at one stock with one period, served together every period."""
+
+    def __init__(self, env: simpy.Environment, stock: Stock, sinks: list[DemandSink], period: float,
+                 horizon: int, rule: str, priority: tuple[str, ...], ledger: Ledger, recorder: Recorder):
+        self.env = env
+        self.stock = stock
+        self.sinks = sinks
+        self.period = period
+        self.horizon = horizon
+        self.ledger = ledger
+        self.recorder = recorder
+        order = {use: i for i, use in enumerate(priority)}
+        # one rank for pro rata; end uses in the priority list first, the rest after, pro rata within a rank
+        self.ranks = [0] * len(sinks) if rule == "pro_rata" else [order.get(s.end_use, len(order)) for s in sinks]
+        self.process = env.process(self._run())
+
+    def allocate(self, wants: list[float], available: float) -> list[float]:
+        if sum(wants) <= available:
+            return list(wants)
+        gets = [0.0] * len(wants)
+        left = available
+        for rank in sorted(set(self.ranks)):
+            idx = [i for i, r in enumerate(self.ranks) if r == rank]
+            need = sum(wants[i] for i in idx)
+            share = 1.0 if need <= left else (left / need if need > 0 else 0.0)
+            for i in idx:
+                gets[i] = wants[i] * share
+            left -= need * share
+            if left <= 0:
+                break
+        return gets
 
     def _run(self):
         env, k = self.env, 0
@@ -48,14 +86,18 @@ class DemandSink:
             span = min(self.period, self.horizon - now)  # the last period ends with the run
             if span <= 0:
                 return
-            want = self.rate(now + span / 2) * span * self._noise[k]
-            got = self.stock.take(min(want, self.stock.local_free()))
-            self.ledger.delivered[self.stock.material] += got
-            self.requested += want
-            self.delivered += got
+            wants = [s.want(now, span, k) for s in self.sinks]
+            gets = self.allocate(wants, self.stock.local_free())
+            taken = self.stock.take(sum(gets))
+            if taken < sum(gets):  # rounding at the last digit: scale down to what was there
+                gets = [g * taken / sum(gets) for g in gets]
+            self.ledger.delivered[self.stock.material] += taken
             end = now + span
-            self.recorder.flow(self._sid_req, now, end, want)
-            self.recorder.flow(self._sid_del, now, end, got)
-            self.recorder.flow(self._sid_unmet, now, end, want - got)
+            for sink, want, got in zip(self.sinks, wants, gets, strict=True):
+                sink.requested += want
+                sink.delivered += got
+                self.recorder.flow(sink.sid_req, now, end, want)
+                self.recorder.flow(sink.sid_del, now, end, got)
+                self.recorder.flow(sink.sid_unmet, now, end, want - got)
             k += 1
             yield env.timeout(self.period)

@@ -24,7 +24,7 @@ class Stock:
     __slots__ = (
         "env", "site", "material", "free", "max_t", "ledger", "recorder", "sid",
         "push_links", "pull_links_out", "_put_waiters", "_take_waiters", "outflow", "on_order",
-        "target_cover_days", "initial", "reserved",
+        "target_cover_days", "initial", "reserved", "taken_total",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, site: str, material: str, ledger: Ledger, recorder: Recorder,
@@ -45,6 +45,7 @@ class Stock:
         self._put_waiters: list[simpy.Event] = []
         self._take_waiters: list[simpy.Event] = []
         self.outflow = 0.0  # taken since the last forecast update
+        self.taken_total = 0.0  # taken since the start (markets read its rate of change)
         self.on_order = 0.0  # ordered on pull links, not yet arrived
         ledger.initial[material] += initial
 
@@ -109,6 +110,7 @@ class Stock:
             return 0.0
         self.free -= got  # never negative: got <= free
         self.outflow += got
+        self.taken_total += got
         self._taken()
         return got
 
@@ -117,6 +119,7 @@ class Stock:
         link.reserved[self.material] -= amount
         self.reserved -= amount
         self.outflow += amount
+        self.taken_total += amount
         self._taken()
 
     def _taken(self) -> None:

@@ -11,10 +11,11 @@ import simpy
 
 from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
-from .demand import DemandSink
+from .demand import BuyerGroup, DemandSink
 from .facility import Facility, Flow
 from .ledger import Ledger
 from .link import Link
+from .market import Market
 from .recorder import Recorder, SeriesKey
 from .replenishment import Replenisher
 from .sampling import exponential_or_constant, sampler
@@ -69,6 +70,9 @@ class World:
         self.facilities: dict[str, Facility] = {}
         self.links: dict[str, Link] = {}
         self.demands: dict[str, DemandSink] = {}
+        self.buyers: list[BuyerGroup] = []
+        self.markets: dict[str, Market] = {}
+        self.market_of: dict[tuple[str, str], Market] = {}  # (material, region) -> market
         self.replenishers: list[Replenisher] = []
         self._build()
 
@@ -105,12 +109,20 @@ class World:
             )
         for st in self.stocks.values():
             st.split_initial()
+        groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
-            self.demands[did] = DemandSink(
-                self.env, did, self.stock(spec.site, spec.material), spec.t_per_day,
+            sink = DemandSink(
+                did, self.stock(spec.site, spec.material), spec.end_use, spec.t_per_day,
                 spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.end,
-                self.rng, self.ledger, self.recorder, self.warmup,
+                self.rng, self.recorder, self.warmup,
             )
+            self.demands[did] = sink
+            groups.setdefault((spec.site, spec.material, spec.period_days), []).append(sink)
+        for (site, material, period), sinks in groups.items():
+            self.buyers.append(BuyerGroup(
+                self.env, self.stock(site, material), sinks, period, self.end,
+                sc.allocation.rule, sc.allocation.priority, self.ledger, self.recorder,
+            ))
         for site, per_site in sc.stocks.items():
             for material, spec in per_site.items():
                 if spec.replenishment is None:
@@ -130,6 +142,26 @@ class World:
                     self.env, st, inbound, pol.kind, pol.review_days, spec.target_cover_days or 0.0,
                     pol.reorder_point_days, pol.smoothing, forecast, self.recorder,
                 ))
+        self._build_markets()
+
+    def _build_markets(self) -> None:
+        sc = self.scenario
+        region_of = {sid: s.region for sid, s in sc.sites.items()}
+        claimed: dict[str, set[str]] = {}
+        for spec in sc.markets.values():
+            claimed.setdefault(spec.material, set()).update(spec.regions)
+        for mid, spec in sc.markets.items():
+            regions = set(spec.regions) or (set(sc.regions) - claimed.get(spec.material, set()))
+            stocks = [st for (site, m), st in self.stocks.items() if m == spec.material and region_of.get(site) in regions]
+            market = Market(self.env, mid, spec, regions, stocks, self.recorder)
+            self.markets[mid] = market
+            for region in regions:
+                self.market_of[(spec.material, region)] = market
+
+    def price(self, material: str, region: str) -> float | None:
+        """The current price of a material in a region (USD/kg), or None if it has no market."""
+        market = self.market_of.get((material, region))
+        return None if market is None else market.price
 
     def _expected_outflow(self, site: str, material: str) -> float:
         """A first forecast: the demand and the plants' full input needs at this stock."""

@@ -61,7 +61,15 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame) -> dict[str, Any]:
         for region, series in per_day.groupby(level=0):
             days_short[str(region)] = int((series > 1e-9).sum())
 
+    prices: dict[str, dict[str, float]] = {}
+    sel = ts[ts["variable"] == "price_usd_per_kg"]
+    for market, series in sel.groupby("entity", observed=True):
+        values = series.sort_values("day")["value"]
+        prices[str(market)] = {"mean": float(values.mean()), "peak": float(values.max()),
+                               "start": float(values.iloc[0]), "end": float(values.iloc[-1])}
+
     return {
+        "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
         "requested_t": float(req.sum()),
         "delivered_t": float(dlv.sum()),

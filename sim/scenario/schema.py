@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from .distributions import Distribution
+from .markets import Allocation, Economics, Market
 
 STAGES = (
     "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
@@ -244,3 +245,6 @@ class Scenario(Model):
     links: dict[str, Link] = {}
     stocks: dict[str, dict[str, Stock]] = {}
     demand: dict[str, Demand] = {}
+    markets: dict[str, Market] = {}
+    allocation: Allocation = Allocation()
+    economics: Economics = Economics()

@@ -103,6 +103,17 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         need(("demand", did, "site"), dem.get("site"), sites, "site")
         need(("demand", did, "material"), dem.get("material"), materials, "material")
 
+    claimed: dict[tuple[str, str], str] = {}
+    for mid, market in _d(data.get("markets")).items():
+        market = _d(market)
+        need(("markets", mid, "material"), market.get("material"), materials, "material")
+        for i, region in enumerate(market.get("regions") or []):
+            if need(("markets", mid, "regions", i), region, regions, "region"):
+                key = (market.get("material"), region)
+                if key in claimed:
+                    bad(("markets", mid, "regions", i), f"region '{region}' is already in market '{claimed[key]}' for '{key[0]}'")
+                claimed[key] = mid
+
     if not issues:
         reachable = _reachable(data)
         for did, dem in demand.items():

@@ -1,0 +1,74 @@
+"""Markets: one price per material and set of regions, formed from scarcity.
+
+Every ``update_days`` a market reads the stock held in its regions and how fast it is being
+taken (exponentially smoothed), turns that into days of cover, and sets
+price = reference x (cover / target) ^ (-1 / elasticity), clipped to [min, max] multiples.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from ..scenario.markets import Market as MarketSpec
+from .recorder import Recorder
+from .stock import Stock
+
+
+class Market:
+    """A material's price in some regions."""
+
+    def __init__(self, env: simpy.Environment, mid: str, spec: MarketSpec, regions: set[str],
+                 stocks: list[Stock], recorder: Recorder):
+        self.env = env
+        self.id = mid
+        self.spec = spec
+        self.material = spec.material
+        self.regions = regions
+        self.stocks = stocks
+        self.reference = spec.price_usd_per_kg
+        self.price = spec.price_usd_per_kg
+        self.cover_days = spec.target_cover_days
+        self.rate: float | None = None
+        self._held: float | None = None
+        self.peak = self.price
+        self._taken = sum(st.taken_total for st in stocks)
+        self._last = env.now
+        self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
+        self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=self.cover_days)
+        self.recorder = recorder
+        self.listeners: list = []  # called after each price update (policies watching the price)
+        self.process = env.process(self._run())
+
+    def held(self) -> float:
+        return sum(st.level for st in self.stocks)
+
+    def _run(self):
+        env, spec = self.env, self.spec
+        while True:
+            yield env.timeout(spec.update_days)
+            self.update()
+
+    def update(self) -> None:
+        spec, now = self.spec, self.env.now
+        taken = sum(st.taken_total for st in self.stocks)
+        observed = (taken - self._taken) / max(now - self._last, 1e-9)
+        self._taken, self._last = taken, now
+        a = spec.smoothing
+        self.rate = observed if self.rate is None else a * observed + (1 - a) * self.rate
+        # held stock is smoothed too: campaigns and shipments make it jump by whole batches
+        self._held = self.held() if self._held is None else a * self.held() + (1 - a) * self._held
+        held = self._held
+        self.cover_days = held / self.rate if self.rate > 1e-12 else float("inf")
+        if self.cover_days == float("inf"):
+            multiple = spec.min_multiple
+        elif self.cover_days <= 0:
+            multiple = spec.max_multiple
+        else:
+            multiple = (self.cover_days / spec.target_cover_days) ** (-1.0 / spec.elasticity)
+            multiple = min(max(multiple, spec.min_multiple), spec.max_multiple)
+        self.price = self.reference * multiple
+        self.peak = max(self.peak, self.price)
+        self.recorder.level(self._sid_price, now, self.price)
+        self.recorder.level(self._sid_cover, now, min(self.cover_days, 1e6))
+        for listener in self.listeners:
+            listener(self)
