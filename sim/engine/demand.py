@@ -50,7 +50,8 @@ class BuyerGroup:
     """The demand sinks at one stock with one period, served together every period."""
 
     def __init__(self, env: simpy.Environment, stock: Stock, sinks: list[DemandSink], period: float,
-                 horizon: int, rule: str, priority: tuple[str, ...], ledger: Ledger, recorder: Recorder):
+                 horizon: int, rule: str, priority: tuple[str, ...], ledger: Ledger, recorder: Recorder,
+                 tally=None):
         self.env = env
         self.stock = stock
         self.sinks = sinks
@@ -58,6 +59,7 @@ class BuyerGroup:
         self.horizon = horizon
         self.ledger = ledger
         self.recorder = recorder
+        self.tally = tally  # called with (time, wanted, got) for region-level fill rates
         order = {use: i for i, use in enumerate(priority)}
         # one rank for pro rata; end uses in the priority list first, the rest after, pro rata within a rank
         self.ranks = [0] * len(sinks) if rule == "pro_rata" else [order.get(s.end_use, len(order)) for s in sinks]
@@ -92,6 +94,8 @@ class BuyerGroup:
             if taken < sum(gets):  # rounding at the last digit: scale down to what was there
                 gets = [g * taken / sum(gets) for g in gets]
             self.ledger.delivered[self.stock.material] += taken
+            if self.tally is not None:
+                self.tally(now, sum(wants), taken)
             end = now + span
             for sink, want, got in zip(self.sinks, wants, gets, strict=True):
                 sink.requested += want

@@ -62,6 +62,12 @@ class Facility:
         self._basis_sid = recorder.series(fid, "", "throughput_t")
         self._wip: tuple[float, float, float] | None = None  # activity, work time, work done
         self._seg_start: float | None = None
+        self._down_until = -1.0
+        self._stops: set[str] = set()
+        self._unstopped: simpy.Event | None = None
+        self.multiplier = 1.0  # output multiple set by policies (supply modulation)
+        self.produced: dict[str, float] = {}  # tonnes made, per output material
+        self.quotas: list = []  # production quota pools this plant draws on
         self.process = env.process(self._run())
         if time_to_failure is not None and time_to_repair is not None:
             self._ttf, self._ttr = time_to_failure, time_to_repair
@@ -76,7 +82,7 @@ class Facility:
         done = (t - self.start_day) / self.ramp_up_days
         return 1.0 if done >= 1 else self.start_fraction + (1 - self.start_fraction) * done
 
-    def _limit(self, planned: float) -> tuple[float, Stock | None]:
+    def _limit(self, planned: float) -> tuple[float, object]:
         """Activity possible now given inputs on hand and room for outputs; and what limits it."""
         activity, limiting = planned, None
         for f in self.inputs:
@@ -88,22 +94,32 @@ class Facility:
                 possible = f.stock.room() / (f.t_per_activity * self.yield_)
                 if possible < activity:
                     activity, limiting = possible, f.stock
+        for quota in self.quotas:
+            possible = quota.remaining / self.basis
+            if possible < activity:
+                activity, limiting = possible, quota
         return max(activity, 0.0), limiting
 
     def _run(self):
         env = self.env
-        if self.start_day > env.now:
-            yield env.timeout(self.start_day - env.now)
         while True:
             try:
+                if env.now < self.start_day - _TINY:  # not yet commissioned
+                    yield env.timeout(self.start_day - env.now)
+                    continue
+                if self._down_until > env.now + _TINY:  # broken down
+                    yield env.timeout(self._down_until - env.now)
+                    continue
+                if self._stops:  # closed, idled, or shut by a policy
+                    self._unstopped = env.event()
+                    yield self._unstopped
+                    continue
                 if self._wip is None:
-                    rate = self.rate * self.ramp(env.now)
+                    rate = self.rate * self.ramp(env.now) * self.multiplier
                     planned = rate * self.cycle
                     activity, limiting = self._limit(planned)
                     if activity <= planned * 1e-6:
-                        assert limiting is not None
-                        is_input = any(f.stock is limiting for f in self.inputs)
-                        yield limiting.when_put() if is_input else limiting.when_taken()
+                        yield self._wait_for(limiting)
                         continue
                     self._start(activity, activity / rate)
                 activity, work, done = self._wip  # type: ignore[misc]
@@ -112,11 +128,38 @@ class Facility:
                 self._record_work(activity, work, self._seg_start, env.now)
                 self._seg_start = None
                 self._finish(activity)
-            except simpy.Interrupt as stop:
+            except simpy.Interrupt as why:
                 self._pause()
-                repair = float(stop.cause)
-                self.down_days += repair
-                yield env.timeout(repair)
+                if isinstance(why.cause, float):  # a breakdown, with its repair time
+                    self.down_days += why.cause
+                    self._down_until = max(self._down_until, env.now + why.cause)
+
+    def _wait_for(self, limiting) -> simpy.Event:
+        """The event that may lift what limits this plant: material in, room out, or quota."""
+        if isinstance(limiting, Stock):
+            if any(f.stock is limiting for f in self.inputs):
+                return limiting.when_put()
+            return limiting.when_taken()
+        return limiting.when_refilled()
+
+    def stop(self, reason: str) -> None:
+        """Stop making (a closure, an idle plant, a policy outage) until every reason is lifted."""
+        first = not self._stops
+        self._stops.add(reason)
+        if first and self.process.is_alive:
+            self.process.interrupt("stop")
+
+    def resume(self, reason: str) -> None:
+        self._stops.discard(reason)
+        if not self._stops and self._unstopped is not None and not self._unstopped.triggered:
+            self._unstopped.succeed()
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self._stops)
+
+    def is_stopped_for(self, reason: str) -> bool:
+        return reason in self._stops
 
     def _pause(self) -> None:
         """Stop the clock on the current campaign, keeping the work done so far."""
@@ -135,6 +178,8 @@ class Facility:
             self.ledger.consumed[m] += amount * y
             self.ledger.lost[m] += amount * (1 - y)
             self.recorder.flow(self._in_sid[m], now, now, amount)
+        for quota in self.quotas:
+            quota.remaining -= activity * self.basis
         self._wip = (activity, work, 0.0)
         self.campaigns += 1
 
@@ -154,6 +199,7 @@ class Facility:
         for f in self.outputs:
             amount = activity * f.t_per_activity * self.yield_ * share
             self.ledger.produced[f.stock.material] += amount
+            self.produced[f.stock.material] = self.produced.get(f.stock.material, 0.0) + amount
             f.stock.put(amount)
         self._wip = None
 
@@ -180,6 +226,6 @@ class Facility:
             yield env.timeout(self.start_day - env.now)
         while True:
             yield env.timeout(self._ttf())
-            repair = self._ttr()
+            repair = float(self._ttr())
             self.process.interrupt(repair)
             yield env.timeout(repair)

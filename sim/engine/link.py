@@ -15,6 +15,8 @@ from .recorder import Recorder
 from .sampling import Sampler
 from .stock import Stock
 
+licence_days_per_working_day = 7 / 5
+
 
 class Link:
     """One lane between two sites, carrying one or more materials."""
@@ -40,7 +42,10 @@ class Link:
         self.reserved: dict[str, float] = defaultdict(float)
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
         self.shipments = 0
+        self.rules: list = []  # border rules (export controls, closed lanes) that may hold shipments
+        self.tariff_pct = 0.0
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
+        self._denied_sid: dict[str, int] = {}
         self._wake: simpy.Event | None = None
         for _m, stock in origins.items():
             if mode == "push":
@@ -75,6 +80,8 @@ class Link:
         want = {}
         for m, origin in self.origins.items():
             amount = self.reserved[m] if self.mode == "push" else min(self.backlog[m], origin.free)
+            for rule in self.rules:
+                amount = rule.allow(m, amount)
             want[m] = self._whole_lots(amount)
         if self.capacity is not None:
             want = self._within_capacity(want, self.capacity * self.every)
@@ -129,8 +136,40 @@ class Link:
         self.ledger.in_transit[material] += amount
         now = self.env.now
         self.recorder.flow(self._sid[material], now, now, amount)
+        licence = None
+        for rule in self.rules:
+            rule.shipped(material, amount)
+            if rule.needs_licence(material):
+                licence = rule
+        if licence is not None:  # waits at the border for a decision
+            ev = self.env.timeout(licence.delay() * licence_days_per_working_day)
+            ev.callbacks.append(partial(self._decided, licence, material, amount))
+            return
+        self._sail(material, amount)
+
+    def _sail(self, material: str, amount: float) -> None:
         ev = self.env.timeout(self.lead_time())
         ev.callbacks.append(partial(self._arrive, material, amount))
+
+    def _decided(self, rule, material: str, amount: float, _ev: simpy.Event) -> None:
+        if rule.decide(self.env.now):
+            rule.approved_t += amount
+            self._sail(material, amount)
+            return
+        # refused: the goods go back to the exporter, and the order waits to be applied for again
+        rule.denied_t += amount
+        self.ledger.in_transit[material] -= amount
+        if material not in self._denied_sid:
+            self._denied_sid[material] = self.recorder.series(self.id, material, "licence_denied_t")
+        now = self.env.now
+        self.recorder.flow(self._denied_sid[material], now, now, amount)
+        origin = self.origins[material]
+        if self.mode == "push":
+            origin.return_reserved(self, amount)
+        else:
+            origin.give_back(amount)
+            self.backlog[material] += amount
+        self.poke()
 
     def _arrive(self, material: str, amount: float, _ev: simpy.Event) -> None:
         self.ledger.in_transit[material] -= amount

@@ -21,7 +21,7 @@ class Replenisher:
     def __init__(self, env: simpy.Environment, stock: Stock, links: list[tuple[Link, float]],
                  kind: str, review_days: float, target_cover_days: float,
                  reorder_point_days: float | None, smoothing: float, forecast: float,
-                 recorder: Recorder):
+                 recorder: Recorder, landed=None, sensitivity: float = 0.0):
         self.env = env
         self.stock = stock
         total = sum(w for _, w in links)
@@ -33,6 +33,8 @@ class Replenisher:
         self.alpha = smoothing
         self.forecast = forecast
         self.recorder = recorder
+        self.landed = landed  # (link, material) -> landed price or None
+        self.sensitivity = sensitivity
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
         self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast)
         self.process = env.process(self._run())
@@ -50,6 +52,18 @@ class Replenisher:
             stock.outflow = 0.0  # the window for the next forecast starts after this review
             yield env.timeout(self.review)
 
+    def _weights(self) -> list[tuple[Link, float]]:
+        """Suppliers' shares, tilted towards the cheaper landed price (a tariff makes one dearer)."""
+        if len(self.links) < 2 or self.landed is None or self.sensitivity == 0:
+            return self.links
+        prices = [self.landed(link, self.stock.material) for link, _ in self.links]
+        if any(p is None or p <= 0 for p in prices):
+            return self.links
+        cheapest = min(prices)  # type: ignore[type-var]
+        raw = [w * (p / cheapest) ** -self.sensitivity for (_, w), p in zip(self.links, prices, strict=True)]
+        total = sum(raw)
+        return [(link, r / total) for (link, _), r in zip(self.links, raw, strict=True)]
+
     def _review(self) -> None:
         stock = self.stock
         position = stock.level + stock.on_order
@@ -59,7 +73,7 @@ class Replenisher:
         if qty <= 1e-9:
             return
         now = self.env.now
-        for link, weight in self.links:
+        for link, weight in self._weights():
             part = qty * weight
             if link.lot is not None:
                 part = math.ceil(part / link.lot - 1e-9) * link.lot

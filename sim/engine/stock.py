@@ -114,6 +114,12 @@ class Stock:
         self._taken()
         return got
 
+    def return_reserved(self, link: Link, amount: float) -> None:
+        """Goods a push link could not deliver (a refused licence) come back to its reservation."""
+        link.reserved[self.material] += amount
+        self.reserved += amount
+        self.recorder.level(self.sid, self.env.now, self.level)
+
     def ship_reserved(self, link: Link, amount: float) -> None:
         """A push link ships (part of) what it reserved here."""
         link.reserved[self.material] -= amount

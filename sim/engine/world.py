@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,10 +14,13 @@ import simpy
 from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
 from .demand import BuyerGroup, DemandSink
+from .economics import PlantBooks, run_economics
 from .facility import Facility, Flow
 from .ledger import Ledger
 from .link import Link
 from .market import Market
+from .policies import build_policies
+from .policies.plants import added_facility
 from .recorder import Recorder, SeriesKey
 from .replenishment import Replenisher
 from .sampling import exponential_or_constant, sampler
@@ -35,6 +40,7 @@ class RunOutput:
     events: int
     wall_seconds: float
     counters: dict[str, float] = field(default_factory=dict)
+    policy_events: list[dict] = field(default_factory=list)
 
     def timeseries(self) -> pd.DataFrame:
         """Long format: day, date, entity, material, variable, value (one row a series a day)."""
@@ -74,7 +80,55 @@ class World:
         self.markets: dict[str, Market] = {}
         self.market_of: dict[tuple[str, str], Market] = {}  # (material, region) -> market
         self.replenishers: list[Replenisher] = []
+        self.region_of: dict[str, str] = {sid: s.region for sid, s in scenario.sites.items()}
+        self.extra_sites: dict[str, str] = {}  # strategic reserves: id -> region
+        self.facility_specs: dict[str, FacilitySpec] = dict(scenario.facilities)
+        self.capex_musd: dict[str, float] = {}
+        self.border_rules: dict = {}
+        self.reserves: dict = {}
+        self.price_floors: dict[tuple[str, str], float] = {}
+        self.books: list[PlantBooks] = []
+        self.policy_events: list[dict] = []
+        self._demand_tally: dict[str, np.ndarray] = {}
+        # policies draw from their own child stream, so adding one leaves the world's draws alone
+        self.policy_rng = self.rng.spawn(1)[0]
         self._build()
+
+    # -- time -----------------------------------------------------------------------------
+    def day_of(self, date: dt.date) -> float:
+        """Simulation time of a calendar date (start_date is warmup_days)."""
+        return float((date - self.scenario.meta.start_date).days + self.warmup)
+
+    def date_of(self, t: float) -> dt.date:
+        return self.scenario.meta.start_date + dt.timedelta(days=int(t) - self.warmup)
+
+    def at(self, t: float, action: Callable[[], None]) -> None:
+        """Run ``action`` at time t (at once if t has passed)."""
+        delay = max(t - self.env.now, 0.0)
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(lambda _ev: action())
+
+    def log_policy(self, pid: str, kind: str, what: str) -> None:
+        t = self.env.now
+        self.policy_events.append({"day": int(t) - self.warmup, "date": self.date_of(t).isoformat(), "policy": pid, "kind": kind, "event": what})
+
+    def tally_demand(self, region: str, t: float, want: float, got: float) -> None:
+        tally = self._demand_tally.get(region)
+        if tally is None:
+            tally = self._demand_tally[region] = np.zeros((2, self.end + 1))
+        day = min(int(t), self.end)
+        tally[0, day] += want
+        tally[1, day] += got
+
+    def region_fill_rate(self, region: str, window: int) -> float:
+        """Share of a region's demand met over the last ``window`` days (1.0 if it had none)."""
+        tally = self._demand_tally.get(region)
+        if tally is None:
+            return 1.0
+        day = int(self.env.now)
+        lo = max(day - window + 1, 0)
+        want = tally[0, lo: day + 1].sum()
+        return float(tally[1, lo: day + 1].sum() / want) if want > 0 else 1.0
 
     # -- building -------------------------------------------------------------------------
     def stock(self, site: str, material: str) -> Stock:
@@ -94,7 +148,12 @@ class World:
         for site, per_site in sc.stocks.items():
             for material in per_site:
                 self.stock(site, material)
-        for fid, spec in sc.facilities.items():
+        for pid, pol in sc.policies.items():
+            if pol.kind == "capacity_addition":
+                spec, _slip = added_facility(self, pol, self.policy_rng)
+                self.facility_specs[pid] = spec
+                self.capex_musd[pid] = pol.capex_musd
+        for fid, spec in self.facility_specs.items():
             self.facilities[fid] = self._facility(fid, spec)
         for lid, spec in sc.links.items():
             lot = spec.shipment_t
@@ -122,6 +181,7 @@ class World:
             self.buyers.append(BuyerGroup(
                 self.env, self.stock(site, material), sinks, period, self.end,
                 sc.allocation.rule, sc.allocation.priority, self.ledger, self.recorder,
+                tally=lambda t, w, g, r=self.region_of[site]: self.tally_demand(r, t, w, g),
             ))
         for site, per_site in sc.stocks.items():
             for material, spec in per_site.items():
@@ -141,8 +201,19 @@ class World:
                 self.replenishers.append(Replenisher(
                     self.env, st, inbound, pol.kind, pol.review_days, spec.target_cover_days or 0.0,
                     pol.reorder_point_days, pol.smoothing, forecast, self.recorder,
+                    landed=self.landed_price, sensitivity=sc.economics.buyer_price_sensitivity,
                 ))
         self._build_markets()
+        build_policies(self)
+        for fid, spec in self.facility_specs.items():
+            if spec.unit_cost_usd_per_t is not None:
+                self.books.append(PlantBooks(self, fid, self.facilities[fid], spec.unit_cost_usd_per_t))
+        if self.books:
+            self.env.process(run_economics(self, self.books))
+        for pid, pol in sc.policies.items():
+            if pol.kind == "capacity_addition":
+                fac = self.facilities[pid]
+                self.at(fac.start_day, lambda pid=pid: self.log_policy(pid, "capacity_addition", "comes online"))
 
     def _build_markets(self) -> None:
         sc = self.scenario
@@ -157,6 +228,11 @@ class World:
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market
+
+    def landed_price(self, link: Link, material: str) -> float | None:
+        """What a buyer pays for a material over a link: the origin's price plus its tariff."""
+        price = self.price(material, self.region_of[self.scenario.links[link.id].from_])
+        return None if price is None else price * (1 + link.tariff_pct / 100)
 
     def price(self, material: str, region: str) -> float | None:
         """The current price of a material in a region (USD/kg), or None if it has no market."""
@@ -226,19 +302,23 @@ class World:
             "campaigns": sum(f.campaigns for f in self.facilities.values()),
             "shipments": sum(lk.shipments for lk in self.links.values()),
         }
-        return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall, counters)
+        counters["licence_denied_t"] = sum(getattr(r, "denied_t", 0.0) for r in self.border_rules.values())
+        counters["floor_payments_usd"] = sum(b.floor_payments_usd for b in self.books)
+        counters["stockpile_released_t"] = sum(r.released_t for r in self.reserves.values())
+        return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall,
+                         counters, sorted(self.policy_events, key=lambda e: e["day"]))
 
     def entities(self) -> pd.DataFrame:
         sc = self.scenario
-        region = {sid: s.region for sid, s in sc.sites.items()}
+        region = {**self.region_of, **self.extra_sites}
         rows = []
-        for fid, spec in sc.facilities.items():
+        for fid, spec in self.facility_specs.items():
             fac = self.facilities[fid]
             rows.append({
                 "entity": fid, "type": "facility", "kind": spec.kind, "stage": spec.stage,
                 "site": spec.site, "region": region[spec.site], "material": fac.outputs[0].stock.material,
                 "end_use": "", "capacity_t_per_day": spec.capacity.per_day(),
-                "down_days": fac.down_days, "name": spec.name,
+                "down_days": fac.down_days, "name": spec.name, "capex_musd": self.capex_musd.get(fid, 0.0),
             })
         for (site, material) in self.stocks:
             rows.append({"entity": site, "type": "stock", "site": site, "region": region[site],
@@ -253,7 +333,7 @@ class World:
 
 
 ENTITY_COLUMNS = ["entity", "type", "kind", "stage", "site", "region", "to_site", "to_region", "material",
-                  "end_use", "capacity_t_per_day", "down_days", "name"]
+                  "end_use", "capacity_t_per_day", "down_days", "name", "capex_musd"]
 
 
 def simulate(scenario: Scenario) -> RunOutput:

@@ -24,7 +24,8 @@ from .. import __version__
 from ..engine import RunOutput
 from .kpis import compute_kpis
 
-FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv")
+POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
+FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv")
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Result:
     run: dict[str, Any]
     balance: pd.DataFrame
     scenario_yaml: str
+    policy_events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_EVENT_COLUMNS))
     figures: dict[str, Path] = field(default_factory=dict)
 
     @classmethod
@@ -55,11 +57,12 @@ class Result:
             "horizon_days": meta.horizon_days,
             "wall_seconds": round(output.wall_seconds, 4),
             "events": output.events,
-            **{k: int(v) for k, v in output.counters.items()},
+            **{k: round(float(v), 3) for k, v in output.counters.items()},
         }
         balance = pd.DataFrame.from_dict(output.balance, orient="index")
         balance.index.name = "material"
-        return cls(ts, output.entities, kpis, run, balance, scenario_yaml)
+        events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
+        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events)
 
     def summary(self) -> pd.DataFrame:
         """One row per facility and demand: totals an analyst reads first."""
@@ -95,6 +98,7 @@ def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Resu
         result.summary().to_csv(tmp / "summary.csv", index=False)
         result.entities.to_csv(tmp / "entities.csv", index=False)
         result.balance.to_csv(tmp / "balance.csv")
+        result.policy_events.to_csv(tmp / "policy_events.csv", index=False)
         (tmp / "run.json").write_text(json.dumps(result.run, indent=2) + "\n", encoding="utf-8")
         if figure_writer is not None:
             figure_writer(result, tmp)
@@ -114,4 +118,5 @@ def read_run_folder(folder: Path) -> Result:
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     balance = pd.read_csv(folder / "balance.csv", index_col=0)
     scenario_yaml = (folder / "scenario.yaml").read_text(encoding="utf-8")
-    return Result(ts, entities, kpis, run, balance, scenario_yaml)
+    events = pd.read_csv(folder / "policy_events.csv")
+    return Result(ts, entities, kpis, run, balance, scenario_yaml, events)

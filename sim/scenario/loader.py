@@ -185,17 +185,20 @@ def _kind_issues(data: dict, positions: Positions, unknown: set[tuple]) -> list[
     issues = []
     kinds = facility_kinds()
     facilities = data.get("facilities")
-    if not isinstance(facilities, dict):
-        return issues
-    for fid, fac in facilities.items():
+    located = [(("facilities", fid), fac) for fid, fac in facilities.items()] if isinstance(facilities, dict) else []
+    policies = data.get("policies")
+    if isinstance(policies, dict):
+        located += [(("policies", pid, "facility"), p["facility"]) for pid, p in policies.items()
+                    if isinstance(p, dict) and isinstance(p.get("facility"), dict)]
+    for where, fac in located:
         if not isinstance(fac, dict):
             continue
         kind = fac.get("kind")
         if kind is None:
             continue
         if kind not in kinds:
-            loc = ("facilities", fid, "kind")
-            unknown.add(("facilities", fid))
+            loc = where + ("kind",)
+            unknown.add(where)
             issues.append(
                 Issue(positions.get(loc, Mark("")), format_path(loc), f"unknown facility kind '{kind}'" + did_you_mean(kind, kinds) + f" (known kinds: {', '.join(sorted(kinds))})")
             )

@@ -40,8 +40,10 @@ class Allocation(_Model):
 
 
 class Economics(_Model):
-    """When plants with a unit cost idle or close because the price does not cover it."""
+    """When plants with a unit cost idle or close because the price does not cover it, and how
+    buyers with several suppliers weigh their landed prices (tariffs included)."""
 
     idle_after_days: PositiveFloat = 90.0
     close_after_days: PositiveFloat = 365.0
     review_days: PositiveFloat = 7.0
+    buyer_price_sensitivity: float = Field(4.0, ge=0, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")

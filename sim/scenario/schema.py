@@ -1,238 +1,36 @@
-"""The scenario schema: what a scenario file may say, with units in the key names.
+"""The scenario schema: what a scenario file may say.
 
-Collections are mappings keyed by id (not lists), so that any value can be
-reached by a dotted path such as ``facilities.gansu_kiln.capacity.t_per_day``.
-Models are frozen: a loaded Scenario never changes.
+Collections are mappings keyed by id (not lists), so that any value can be reached by a dotted
+path such as ``facilities.gansu_kiln.capacity.t_per_day``. Models are frozen: a loaded Scenario
+never changes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
-
-from .distributions import Distribution
+from .components import (  # noqa: F401  (re-exported: the schema in one place)
+    ELEMENTS,
+    KPI_STAGES,
+    STAGES,
+    Capacity,
+    Commissioning,
+    Demand,
+    Element,
+    Facility,
+    Link,
+    Material,
+    Meta,
+    Model,
+    OreBody,
+    Outages,
+    Recipe,
+    Region,
+    Replenishment,
+    Site,
+    Stage,
+    Stock,
+)
 from .markets import Allocation, Economics, Market
-
-STAGES = (
-    "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
-)  # fmt: skip
-"""Production stages; KPIs report production and China's share for the first six of the chain."""
-
-KPI_STAGES = ("mining", "separation", "metal", "alloy", "magnet", "recycling")
-
-ELEMENTS = (
-    "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd",
-    "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
-)  # fmt: skip
-
-Stage = Literal[
-    "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
-]  # fmt: skip
-Element = Literal[
-    "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd",
-    "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
-]  # fmt: skip
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Meta(Model):
-    name: str
-    description: str = ""
-    question: str = ""
-    start_date: dt.date
-    horizon_days: int = Field(gt=0, description="simulated days reported, from start_date")
-    warmup_days: int = Field(0, ge=0, description="days simulated before start_date to fill pipelines; not reported")
-    seed: int = Field(0, ge=0)
-
-
-class Region(Model):
-    name: str = ""
-
-
-class Site(Model):
-    region: str
-    name: str = ""
-
-
-class OreBody(Model):
-    """Share of each element in the total rare-earth oxide (TREO) of a deposit, in %."""
-
-    shares_pct: dict[Element, NonNegativeFloat]
-    source: str = ""
-
-    @model_validator(mode="after")
-    def _sums_to_100(self) -> OreBody:
-        total = sum(self.shares_pct.values())
-        if abs(total - 100.0) > 0.5:
-            raise ValueError(f"element shares add up to {total:.2f}%, expected 100%")
-        return self
-
-
-class Material(Model):
-    stage: Stage | None = None
-    unit: str = "t"
-    elements: tuple[Element, ...] = ()
-    ore_body: str | None = Field(None, description="for concentrates and mixed oxides")
-    description: str = ""
-
-
-class Recipe(Model):
-    """Tonnes of each input and output per unit of activity, before yield.
-
-    A separation recipe gives one input (a concentrate of a known ore body) and
-    ``products`` instead of ``outputs``: the products split the feed in the
-    ratios of its ore body.
-    """
-
-    inputs: dict[str, PositiveFloat] = {}
-    outputs: dict[str, PositiveFloat] = {}
-    products: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _outputs_or_products(self) -> Recipe:
-        if self.products and self.outputs:
-            raise ValueError("give either outputs or products (separation), not both")
-        if not self.products and not self.outputs:
-            raise ValueError("a recipe needs outputs (or products for separation)")
-        if self.products and len(self.inputs) != 1:
-            raise ValueError("a separation recipe takes exactly one input (the feed)")
-        return self
-
-
-class Capacity(Model):
-    """Throughput limit: t/day, t/year, or units x t per unit per day, of the input or output basis."""
-
-    t_per_day: PositiveFloat | None = None
-    t_per_year: PositiveFloat | None = None
-    units: int | None = Field(None, gt=0)
-    t_per_unit_per_day: PositiveFloat | None = None
-    basis: Literal["input", "output"] = "output"
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Capacity:
-        forms = [
-            self.t_per_day is not None,
-            self.t_per_year is not None,
-            self.units is not None or self.t_per_unit_per_day is not None,
-        ]
-        if sum(forms) != 1:
-            raise ValueError("give exactly one of t_per_day, t_per_year, or units with t_per_unit_per_day")
-        if forms[2] and (self.units is None or self.t_per_unit_per_day is None):
-            raise ValueError("units and t_per_unit_per_day go together")
-        return self
-
-    def per_day(self) -> float:
-        if self.t_per_day is not None:
-            return self.t_per_day
-        if self.t_per_year is not None:
-            return self.t_per_year / 365.0
-        assert self.units is not None and self.t_per_unit_per_day is not None
-        return self.units * self.t_per_unit_per_day
-
-
-class Outages(Model):
-    """Random breakdowns: mean time between failures and mean time to repair, in days."""
-
-    mtbf_days: PositiveFloat
-    mttr_days: PositiveFloat
-    failure_dist: Literal["exponential", "constant"] = "exponential"
-    repair_dist: Literal["exponential", "constant"] = "exponential"
-
-
-class Commissioning(Model):
-    """When a plant starts and how its capacity ramps up (linearly) afterwards."""
-
-    date: dt.date
-    ramp_up_days: NonNegativeFloat = 0.0
-    start_fraction: float = Field(0.2, ge=0, le=1)
-
-
-class Facility(Model):
-    kind: str
-    site: str
-    stage: Stage
-    recipe: Recipe
-    capacity: Capacity
-    yield_: float = Field(1.0, alias="yield", gt=0, le=1)
-    cycle_days: PositiveFloat = Field(7.0, description="processing time of one campaign")
-    outages: Outages | None = None
-    commissioning: Commissioning | None = None
-    unit_cost_usd_per_t: NonNegativeFloat | None = None
-    name: str = ""
-    source: str = ""
-
-
-class Link(Model):
-    """A shipping lane; ``push`` ships what the origin makes, ``pull`` ships what the destination orders."""
-
-    from_: str = Field(alias="from")
-    to: str
-    materials: tuple[str, ...] = Field(min_length=1)
-    lead_time_days: Distribution = Field(0.0, validate_default=True)  # type: ignore[assignment]
-    mode: Literal["push", "pull"] = "pull"
-    share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
-        1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
-    )
-    capacity_rule: Literal["pro_rata", "in_order"] = Field(
-        "pro_rata", description="when over capacity: share it pro rata, or serve materials in the listed order"
-    )
-    shipment_t: PositiveFloat | None = Field(None, description="lot size; shipments are whole lots")
-    capacity_t_per_day: PositiveFloat | None = None
-    dispatch_every_days: PositiveFloat = 7.0
-    order_delay_days: NonNegativeFloat = 0.0
-    source: str = ""
-
-    def share_of(self, material: str) -> float:
-        if isinstance(self.share, dict):
-            return self.share.get(material, 1.0)
-        return self.share
-
-
-class Replenishment(Model):
-    """Periodic-review ordering on a stock's pull links (order-up-to or (s, S))."""
-
-    kind: Literal["order_up_to", "s_S"] = "order_up_to"
-    review_days: PositiveFloat = 7.0
-    reorder_point_days: NonNegativeFloat | None = Field(None, description="s, in days of forecast (s_S only)")
-    smoothing: float = Field(0.3, gt=0, le=1, description="exponential smoothing of the forecast")
-    forecast_t_per_day: NonNegativeFloat | None = Field(None, description="initial forecast")
-
-    @model_validator(mode="after")
-    def _s_for_sS(self) -> Replenishment:
-        if self.kind == "s_S" and self.reorder_point_days is None:
-            raise ValueError("an (s, S) policy needs reorder_point_days")
-        return self
-
-
-class Stock(Model):
-    initial_t: NonNegativeFloat = 0.0
-    target_cover_days: NonNegativeFloat | None = Field(None, description="order-up-to level, in days of forecast")
-    max_t: PositiveFloat | None = Field(None, description="storage limit; producers stop when full")
-    replenishment: Replenishment | None = None
-
-    @model_validator(mode="after")
-    def _target_for_policy(self) -> Stock:
-        if self.replenishment is not None and self.target_cover_days is None:
-            raise ValueError("a stock with replenishment needs target_cover_days")
-        return self
-
-
-class Demand(Model):
-    """End-use demand at a site, in t/day, growing and noisy; what is not met is lost."""
-
-    site: str
-    material: str
-    end_use: str
-    t_per_day: NonNegativeFloat
-    growth_pct_per_year: float = 0.0
-    noise_cv: NonNegativeFloat = 0.0
-    period_days: PositiveFloat = 7.0
-    source: str = ""
+from .policies import Policy
 
 
 class Scenario(Model):
@@ -248,3 +46,4 @@ class Scenario(Model):
     markets: dict[str, Market] = {}
     allocation: Allocation = Allocation()
     economics: Economics = Economics()
+    policies: dict[str, Policy] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import Issue, Mark, did_you_mean, format_path
+from .xref_policies import check_policies
 from .yamlio import Positions
 
 
@@ -113,6 +114,8 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
                 if key in claimed:
                     bad(("markets", mid, "regions", i), f"region '{region}' is already in market '{claimed[key]}' for '{key[0]}'")
                 claimed[key] = mid
+
+    check_policies(data, need, bad)
 
     if not issues:
         reachable = _reachable(data)

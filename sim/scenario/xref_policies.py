@@ -1,0 +1,70 @@
+"""Cross-reference checks for ``policies:``: every region, material, facility, link, market and
+site a policy names must exist, and a trigger must watch a quantity the model has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .components import ELEMENTS
+from .errors import did_you_mean
+
+Need = Callable[[tuple, Any, dict, str], bool]
+Bad = Callable[[tuple, str], None]
+
+
+def _d(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def check_policies(data: dict, need: Need, bad: Bad) -> None:
+    known = {
+        "region": _d(data.get("regions")),
+        "site": _d(data.get("sites")),
+        "material": _d(data.get("materials")),
+        "facility": _d(data.get("facilities")),
+        "link": _d(data.get("links")),
+        "market": _d(data.get("markets")),
+    }
+    for pid, pol in _d(data.get("policies")).items():
+        pol = _d(pol)
+        at = ("policies", pid)
+
+        def one(key: str, what: str, pol: dict = pol, at: tuple = at) -> None:
+            if pol.get(key) is not None:
+                need(at + (key,), pol[key], known[what], what)
+
+        def many(key: str, what: str, pol: dict = pol, at: tuple = at) -> None:
+            for i, value in enumerate(pol.get(key) or []):
+                need(at + (key, i), value, known[what], what)
+
+        for key in ("from", "to"):
+            value = pol.get(key)
+            if isinstance(value, list):
+                many(key, "region")
+            else:
+                one(key, "region")
+        many("exempt_regions", "region")
+        one("region", "region")
+        for key in ("materials", "exempt_materials"):
+            many(key, "material")
+        one("material", "material")
+        one("site", "site")
+        one("market", "market")
+        one("link", "link")
+        many("facilities", "facility")
+        if pol.get("kind") in ("closure", "outage"):
+            one("facility", "facility")
+        one("expands", "facility")
+        for i, el in enumerate(pol.get("elements") or []):
+            if el not in ELEMENTS:
+                bad(at + ("elements", i), f"unknown element '{el}'" + did_you_mean(el, ELEMENTS) + f" (elements: {', '.join(ELEMENTS)})")
+        for key in ("when", "release_when"):
+            cond = _d(pol.get(key))
+            for ref, what in (("market", "market"), ("site", "site"), ("material", "material"), ("region", "region")):
+                if cond.get(ref) is not None:
+                    need(at + (key, ref), cond[ref], known[what], what)
+        if pol.get("kind") == "export_control" and pol.get("elements"):
+            controlled = set(pol["elements"])
+            if not any(controlled & set(_d(m).get("elements") or []) for m in known["material"].values()):
+                bad(at + ("elements",), "no material contains these elements: give materials their elements, or list materials")

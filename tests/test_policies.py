@@ -1,0 +1,239 @@
+"""Each policy kind moves the world in the right direction and by the amount a hand calculation gives."""
+
+import pytest
+
+from conftest import base_world, run_dict, totals
+
+
+def export_world(horizon=365, every=7.0, lead=5.0):
+    """Plenty in China; a push lane to the US; US buyers want 20 t/day."""
+    w = base_world(horizon)
+    w["materials"]["dy"] = {"elements": ["Dy"]}
+    w["stocks"] = {"plant": {"dy": {"initial_t": 1e6}}}
+    w["links"] = {"cn_us": {"from": "plant", "to": "market", "materials": ["dy"], "mode": "push", "share": 1.0,
+                            "capacity_t_per_day": 10, "dispatch_every_days": every, "lead_time_days": lead}}
+    w["demand"] = {"us": {"site": "market", "material": "dy", "end_use": "magnets", "t_per_day": 20}}
+    return w
+
+
+def series(result, entity, variable, material=None):
+    ts = result.timeseries
+    sel = ts[(ts["entity"] == entity) & (ts["variable"] == variable)]
+    if material is not None:
+        sel = sel[sel["material"] == material]
+    return sel.groupby("day")["value"].sum()
+
+
+def test_quota_caps_exports_at_exactly_the_quota():
+    w = export_world()
+    w["policies"] = {"q": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "quota",
+                           "quota_t_per_year": 1000, "start": "2025-01-01"}}
+    shipped = series(run_dict(w), "cn_us", "shipped_t").sum()
+    assert shipped == pytest.approx(1000)  # 2 x 500 t batches (1 Jan, 1 Jul), far below the lane's 3,650 t
+
+
+def test_quota_batches_are_released_on_their_dates():
+    w = export_world()
+    w["policies"] = {"q": {"kind": "export_control", "from": "china", "materials": ["dy"], "mode": "quota",
+                           "quota_batches": [{"date": "2025-01-01", "t": 300}, {"date": "2025-09-01", "t": 200}]}}
+    shipped = series(run_dict(w), "cn_us", "shipped_t")
+    assert shipped[:243].sum() == pytest.approx(300)
+    assert shipped[243:].sum() == pytest.approx(200)
+
+
+def test_ban_stops_flows_from_the_next_shipment_and_lifts():
+    w = export_world(every=7)
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "to": ["usa"], "elements": ["Dy"],
+                             "mode": "ban", "start": "2025-02-20", "end": "2025-05-01"}}
+    shipped = series(run_dict(w), "cn_us", "shipped_t")
+    days = shipped[shipped > 0].index
+    assert max(d for d in days if d < 50) == 49  # weekly sailings on days 0, 7, ..., 49
+    assert not any(50 <= d < 120 for d in days)  # 20 Feb (day 50) to 1 May (day 120)
+    assert min(d for d in days if d >= 120) == 120
+
+
+def test_exempt_destinations_and_materials_are_not_controlled():
+    free = series(run_dict(export_world()), "cn_us", "shipped_t").sum()
+    assert free == pytest.approx(53 * 70)  # 10 t/day, sailing weekly on days 0..364
+    for exempt in ({"exempt_regions": ["usa"]}, {"exempt_materials": ["dy"]}):
+        w = export_world()
+        w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban", **exempt}}
+        assert series(run_dict(w), "cn_us", "shipped_t").sum() == pytest.approx(free)
+
+
+def licence_world(delay_working_days: float, probability: float, horizon=365):
+    w = export_world(horizon, every=7, lead=5)
+    w["policies"] = {"lic": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "licence",
+                             "licence": {"processing_working_days": delay_working_days,
+                                         "approval": [{"from": "2024-01-01", "probability": probability}]}}}
+    return w
+
+
+def first_arrival(result):
+    level = series(result, "market", "level_t", "dy")
+    return next(d for d in level.index if level[d] > 0)
+
+
+def test_licence_delay_shifts_arrivals_by_the_delay():
+    free = run_dict(export_world())
+    licensed = run_dict(licence_world(10, 1.0))
+    # 10 working days = 14 calendar days
+    assert first_arrival(licensed) - first_arrival(free) == 14
+    assert licensed.run["licence_denied_t"] == 0
+
+
+def test_licence_refusals_follow_the_approval_rate():
+    r = run_dict(licence_world(5, 0.25, horizon=2000))
+    shipped = series(r, "cn_us", "shipped_t").sum()  # every application, refused ones re-apply
+    denied = r.run["licence_denied_t"]
+    assert denied / shipped == pytest.approx(0.75, abs=0.05)
+
+
+def draining_market(horizon=120):
+    w = base_world(horizon)
+    w["stocks"] = {"market": {"a": {"initial_t": 1000}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    return w
+
+
+def test_a_trigger_fires_on_the_day_its_condition_first_holds():
+    w = draining_market()
+    w["policies"] = {"panic": {"kind": "demand_shock", "multiplier": 2.0,
+                               "when": {"quantity": "stock_t", "site": "market", "material": "a", "below": 500}}}
+    r = run_dict(w)
+    level = series(r, "market", "level_t", "a")
+    first = next(d for d in level.index if level[d] < 500)
+    (event,) = [e for _, e in r.policy_events.iterrows() if e["policy"] == "panic"]
+    assert event["day"] == first == 50
+    req = series(r, "buyers", "requested_t")
+    assert req[first + 1] == pytest.approx(2 * req[first - 1])
+
+
+def test_release_condition_ends_a_policy():
+    w = draining_market()
+    w["policies"] = {"cut": {"kind": "demand_shock", "multiplier": 0.5, "start": "2025-01-11",
+                             "release_when": {"quantity": "stock_t", "site": "market", "material": "a", "below": 800}}}
+    r = run_dict(w)
+    ev = {e["event"]: e["day"] for _, e in r.policy_events.iterrows() if e["policy"] == "cut"}
+    assert ev["start"] == 10
+    level = series(r, "market", "level_t", "a")
+    assert ev["end"] == next(d for d in level.index if level[d] < 800)
+
+
+def supply_cut(stockpile: bool):
+    w = base_world(200)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}},
+                                "capacity": {"t_per_day": 12}, "cycle_days": 1}}
+    w["stocks"] = {"market": {"a": {"initial_t": 100}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["policies"] = {"strike": {"kind": "outage", "facility": "mine", "start": "2025-03-01", "duration_days": 60}}
+    if stockpile:
+        w["policies"]["reserve"] = {"kind": "stockpile", "site": "market", "material": "a", "size_t": 400,
+                                    "initial_t": 400, "release_t_per_day": 8,
+                                    "release_when": {"quantity": "fill_rate", "region": "usa", "below": 0.99}}
+    return w
+
+
+def test_outage_stops_a_plant_for_its_duration():
+    r = run_dict(supply_cut(False))
+    out = series(r, "mine", "output_t")
+    assert out[59:119].sum() == 0  # 1 March is day 59
+    assert out[130:].mean() == pytest.approx(12)
+
+
+def test_stockpile_release_lowers_the_peak_shortage():
+    without, with_ = run_dict(supply_cut(False)), run_dict(supply_cut(True))
+    peak = lambda r: series(r, "buyers", "unmet_t").rolling(7).sum().max()  # noqa: E731
+    assert peak(with_) < 0.5 * peak(without)
+    assert with_.kpis["unmet_demand_t"] < without.kpis["unmet_demand_t"] - 300
+    assert with_.run["stockpile_released_t"] == pytest.approx(400)
+
+
+def new_plant(slip_probability=0.0):
+    w = base_world(900)
+    w["policies"] = {"new_mine": {
+        "kind": "capacity_addition", "announced": "2025-01-01", "build_time_days": 200,
+        "slip_probability": slip_probability, "slip_days": 365, "ramp_up_days": 0, "capex_musd": 120,
+        "facility": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 5}, "cycle_days": 1},
+    }}
+    return w
+
+
+@pytest.mark.parametrize("slip, online", [(0.0, 200), (1.0, 565)])
+def test_capacity_addition_comes_online_after_build_time_and_slip(slip, online):
+    r = run_dict(new_plant(slip))
+    out = series(r, "new_mine", "output_t")
+    assert out[:online].sum() == 0 and out[online] == pytest.approx(5)
+    assert r.entities.set_index("entity").loc["new_mine", "capex_musd"] == 120
+
+
+def test_production_quota_caps_output():
+    w = base_world(365)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 100}}}
+    w["policies"] = {"quota": {"kind": "production_quota", "facilities": ["mine"], "t_per_year": 20000}}
+    assert totals(run_dict(w))[("mine", "", "output_t")] == pytest.approx(20000)
+
+
+def test_closure_is_permanent():
+    w = base_world(200)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}, "cycle_days": 1}}
+    w["policies"] = {"shut": {"kind": "closure", "facility": "mine", "start": "2025-04-11"}}
+    out = series(run_dict(w), "mine", "output_t")
+    assert out[:100].sum() == pytest.approx(1000) and out[100:].sum() == 0
+
+
+def tariff_world(rate):
+    w = base_world(365)
+    w["regions"]["eu"] = {}
+    w["sites"]["eu_plant"] = {"region": "eu"}
+    w["stocks"] = {"plant": {"a": {"initial_t": 1e6}}, "eu_plant": {"a": {"initial_t": 1e6}},
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
+    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5},
+                  "from_eu": {"from": "eu_plant", "to": "market", "materials": ["a"], "lead_time_days": 5}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 10}}
+    w["policies"] = {"duty": {"kind": "tariff", "link": "from_china", "rate_pct": rate}}
+    return w
+
+
+def test_tariff_shifts_orders_to_the_untaxed_supplier():
+    t0, t1 = totals(run_dict(tariff_world(0))), totals(run_dict(tariff_world(25)))
+    share = lambda t: t[("from_china", "a", "shipped_t")] / (t[("from_china", "a", "shipped_t")] + t[("from_eu", "a", "shipped_t")])  # noqa: E731
+    assert share(t0) == pytest.approx(0.5, abs=0.01)
+    # weight ~ landed price ^ -4: 1.25^-4 = 0.41, so China gets 0.41 / 1.41 = 29%
+    assert share(t1) == pytest.approx(1.25**-4 / (1 + 1.25**-4), abs=0.02)
+
+
+def squeeze_world(floor: bool):
+    w = base_world(730)
+    w["facilities"] = {"refiner": {"kind": "separation_plant", "site": "market", "recipe": {"outputs": {"a": 1}},
+                                   "capacity": {"t_per_day": 10}, "cycle_days": 7, "unit_cost_usd_per_t": 50_000}}
+    w["stocks"] = {"market": {"a": {"initial_t": 0}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 40, "min_multiple": 1, "max_multiple": 1}}
+    if floor:
+        w["policies"] = {"floor": {"kind": "price_floor", "facilities": ["refiner"], "material": "a", "floor_usd_per_kg": 60}}
+    return w
+
+
+def test_squeeze_idles_then_closes_an_unsupported_refiner_and_a_floor_keeps_it_running():
+    squeezed, held = run_dict(squeeze_world(False)), run_dict(squeeze_world(True))
+    out_s, out_h = series(squeezed, "refiner", "output_t"), series(held, "refiner", "output_t")
+    events = [(e["event"], e["day"]) for _, e in squeezed.policy_events.iterrows() if e["policy"] == "refiner"]
+    assert events[0][0] == "idles" and 90 <= events[0][1] <= 100  # 40 < 50 USD/kg for 90 days
+    assert ("closes", 364) in events or any(ev == "closes" for ev, _ in events)
+    assert out_s[120:].sum() == 0
+    assert out_h.sum() == pytest.approx(10 * 730, rel=0.02)
+    assert held.run["floor_payments_usd"] == pytest.approx(10 * 730 * (60 - 40) * 1000, rel=0.03)
+
+
+def test_supply_modulation_cuts_output_when_the_price_is_low():
+    w = base_world(365)
+    w["facilities"] = {"cn": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 100}, "cycle_days": 7}}
+    w["demand"] = {"buyers": {"site": "plant", "material": "a", "end_use": "x", "t_per_day": 50}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 10, "target_cover_days": 30}}
+    w["policies"] = {"stabilise": {"kind": "supply_modulation", "facilities": ["cn"], "market": "a",
+                                   "band_low_usd_per_kg": 8, "band_high_usd_per_kg": 12, "step": 0.1}}
+    out = series(run_dict(w), "cn", "output_t")
+    assert out[:30].mean() == pytest.approx(100, rel=0.05)
+    assert out[200:].mean() < 70  # a glut would sink the price: the producer holds back
