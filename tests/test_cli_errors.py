@@ -118,3 +118,31 @@ def test_console_script_exit_code(tmp_path):
     proc = subprocess.run([str(exe), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+POLICY_CASES = {
+    "unknown element": ("lic: {kind: export_control, from: china, elements: [Dyy], mode: ban}",
+                        r":43:55: policies\.lic\.elements\[0\]: unknown value 'Dyy', did you mean 'Dy'\?"),
+    "trigger on an unknown quantity": ("t: {kind: demand_shock, multiplier: 2, when: {quantity: prices, market: m, above: 1}}",
+                                       r"policies\.t\.when\.quantity: unknown value 'prices'"),
+    "quota below zero": ("q: {kind: export_control, from: china, elements: [Dy], mode: quota, quota_t_per_year: -5}",
+                         r"policies\.q\.quota_t_per_year: Input should be greater than or equal to 0 \(got -5\)"),
+    "unknown policy kind": ("k: {kind: export_contrl, from: china}",
+                            r"policies\.k: unknown kind 'export_contrl', did you mean 'export_control'\?"),
+    "trigger on an unknown market": ("s: {kind: demand_shock, multiplier: 2, when: {quantity: price_usd_per_kg, market: dy, above: 1}}",
+                                     r"policies\.s\.when\.market: unknown market 'dy'"),
+    "misspelt policy key": ("s: {kind: closure, facility: sep1, strat: 2025-05-01}",
+                            r"policies\.s\.strat: unknown key 'strat', did you mean 'start'\?"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POLICY_CASES))
+def test_bad_policy(tmp_path, capsys, case):
+    line, pattern = POLICY_CASES[case]
+    text = CHAIN.replace("materials:\n", "materials:\n  dy_oxide: {elements: [Dy]}\n", 1)
+    text += "markets:\n  m: {material: magnet, price_usd_per_kg: 50}\npolicies:\n  " + line + "\n"
+    path = write(tmp_path, text)
+    code, err = errors_of(capsys, ["validate", str(path)])
+    assert code == 2
+    assert len(err) == 1, err
+    assert re.search(pattern, err[0]), err[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .catalog import apply_kind_defaults, apply_ore_body_defaults, facility_kinds
+from .distributions import DIST_KINDS
 from .errors import InputError, Issue, Mark, did_you_mean, format_path
+from .policies import POLICY_KINDS
 from .schema import Scenario
 from .xref import check_references
 from .yamlio import Positions, parse_yaml, read_yaml
@@ -126,9 +129,10 @@ def _step(tp: Any, part: Any) -> Any:
         fields = {f.alias or name: f for name, f in model.model_fields.items()}
         if part in fields:
             return fields[part].annotation
-        dist = model.model_fields.get("dist")
-        if dist is not None and part in typing.get_args(dist.annotation):
-            return model
+        for disc in ("dist", "kind"):  # a tagged union: the tag picks the model
+            field = model.model_fields.get(disc)
+            if field is not None and part in typing.get_args(field.annotation):
+                return model
     if origin is typing.Annotated or typing.get_args(tp):
         for arg in typing.get_args(tp):
             got = _step(arg, part)
@@ -164,21 +168,34 @@ def _pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip
             msg = f"unknown key '{key}'" + (did_you_mean(key, _model_fields_at(parent)) or "")
         elif kind == "missing":
             msg = "missing required key"
-        elif kind == "union_tag_not_found":
-            msg = "expected a number or a distribution with a 'dist' key (constant, uniform, triangular, normal, lognormal, exponential)"
-        elif kind == "union_tag_invalid":
-            msg = f"unknown distribution {err['input'].get('dist')!r}" + did_you_mean(err["input"].get("dist"), _DIST_TAGS)
+        elif kind in ("union_tag_not_found", "union_tag_invalid"):
+            disc = err.get("ctx", {}).get("discriminator", "").strip("'")
+            tags = _quoted(err.get("ctx", {}).get("expected_tags", ""))
+            if kind == "union_tag_not_found" and disc == "dist":
+                msg = "expected a number or a distribution with a 'dist' key (" + ", ".join(tags) + ")"
+            elif kind == "union_tag_not_found":
+                msg = f"missing '{disc}' (one of: {', '.join(tags)})"
+            else:
+                tag = err.get("ctx", {}).get("tag")
+                msg = f"unknown {'distribution' if disc == 'dist' else disc} '{tag}'" + did_you_mean(tag, tags) + f" (one of: {', '.join(tags)})"
+        elif kind == "literal_error":
+            options = _quoted(err.get("ctx", {}).get("expected", ""))
+            msg = f"unknown value {err.get('input')!r}" + did_you_mean(err.get("input"), options) + f" (expected one of: {', '.join(options)})"
         else:
             got = err.get("input")
             shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
             msg = err["msg"].replace("Value error, ", "") + shown
         # pydantic puts the distribution's tag in the path; the user never wrote it
-        clean = tuple(p for p in loc if p not in _DIST_TAGS)
+        clean = tuple(p for p in loc if p not in _TAGS)
         issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
     return issues
 
 
-_DIST_TAGS = ("constant", "uniform", "triangular", "normal", "lognormal", "exponential")
+_TAGS = set(DIST_KINDS) | set(POLICY_KINDS)  # discriminator values pydantic adds to error paths
+
+
+def _quoted(text: str) -> list[str]:
+    return re.findall(r"'([^']*)'", text)
 
 
 def _kind_issues(data: dict, positions: Positions, unknown: set[tuple]) -> list[Issue]:
