@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
+    cmp_ = sub.add_parser("compare", help="run two scenarios and print their KPI differences (B - A)")
+    cmp_.add_argument("a", help="scenario A")
+    cmp_.add_argument("b", help="scenario B")
+    cmp_.add_argument("--seed", type=int, help="the same seed for both runs")
+    cmp_.add_argument("--out", type=Path, help="CSV to write (default: results/compare-<A>-vs-<B>-<time>.csv)")
+    cmp_.add_argument("--debug", action="store_true", help="show tracebacks")
     lst = sub.add_parser("list", help="list scenarios and facility kinds")
     lst.add_argument("--debug", action="store_true")
     return p
@@ -114,6 +120,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .engine import simulate
+    from .results import Result
+    from .results.compare import compare_kpis, format_comparison
+
+    overrides = [f"meta.seed={args.seed}"] if args.seed is not None else []
+    loaded = [load_scenario(path, overrides) for path in (args.a, args.b)]  # both checked before either runs
+    names = [ld.scenario.meta.name for ld in loaded]
+    out = args.out or Path("results") / f"compare-{names[0]}-vs-{names[1]}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+    if out.exists():
+        raise InputError([Issue(Mark(str(out)), "--out", "file already exists; choose another --out")])
+    _check_out(out)
+    results = [Result.from_output(simulate(ld.scenario), ld.resolved_yaml(), ld.digest()) for ld in loaded]
+    table = compare_kpis(results[0].kpis, results[1].kpis)
+    tmp = out.with_name(f".{out.name}.tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(out)
+    print(f"A: {args.a} ({names[0]}, seed {loaded[0].scenario.meta.seed})")
+    print(f"B: {args.b} ({names[1]}, seed {loaded[1].scenario.meta.seed})\n")
+    print(format_comparison(table, "A", "B"))
+    print(f"\ncomparison: {out}")
+    return 0
+
+
 def cmd_list(_args: argparse.Namespace) -> int:
     print("Scenarios:")
     root = REPO_DIR / "scenarios"
@@ -133,7 +163,7 @@ def cmd_list(_args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list}[args.command]
+    handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list}[args.command]
     try:
         return handler(args)
     except InputError as exc:

@@ -237,3 +237,33 @@ def test_supply_modulation_cuts_output_when_the_price_is_low():
     out = series(run_dict(w), "cn", "output_t")
     assert out[:30].mean() == pytest.approx(100, rel=0.05)
     assert out[200:].mean() < 70  # a glut would sink the price: the producer holds back
+
+
+def test_time_to_survive_and_recover():
+    r = run_dict(supply_cut(False))
+    k = r.kpis
+    assert k["disruption_day"] == 59
+    # 100 t + 2 t/day surplus for 59 days = 218 t at 10 t/day: the market holds out ~21 days
+    assert k["time_to_survive_days"]["usa"] == pytest.approx(21, abs=1)
+    # the plant restarts on day 119 and refills the shelf; the 30-day fill rate is back at 99% ~30 days later
+    assert 60 <= k["time_to_recover_days"]["usa"] <= 95
+
+
+def test_a_stockpile_released_on_low_stock_buys_time():
+    base = run_dict(supply_cut(False)).kpis["time_to_survive_days"]["usa"]
+    w = supply_cut(False)
+    w["policies"]["reserve"] = {"kind": "stockpile", "site": "market", "material": "a", "size_t": 300, "initial_t": 300,
+                                "release_t_per_day": 10, "release_when": {"quantity": "stock_t", "site": "market", "material": "a", "below": 15}}
+    longer = run_dict(w).kpis["time_to_survive_days"]["usa"]
+    assert longer >= base + 25  # 300 t at 10 t/day
+
+
+def test_concentration_and_regional_shares():
+    w = base_world(100)
+    w["facilities"] = {
+        "cn": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 30}, "cycle_days": 1},
+        "us": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}, "cycle_days": 1},
+    }
+    k = run_dict(w).kpis
+    assert k["share_by_region"]["mining"] == pytest.approx({"china": 0.75, "usa": 0.25})
+    assert k["hhi"]["mining"] == pytest.approx(75**2 + 25**2)

@@ -64,3 +64,16 @@ def test_list_shows_scenarios_and_kinds(capsys):
     assert "scenarios/baseline.yaml" in out
     for kind in ("calcining_kiln", "separation_plant", "electrolytic_cell_line", "recycling_plant"):
         assert kind in out
+
+
+def test_compare_prints_and_writes_differences(tmp_path, capsys):
+    b = tmp_path / "b.yaml"
+    b.write_text(f"extends: {TEST_SCENARIOS / 'chain.yaml'}\nmeta: {{name: slower}}\nfacilities:\n  cells: {{capacity: {{t_per_day: 15}}}}\n")
+    out = tmp_path / "cmp.csv"
+    assert main(["compare", str(TEST_SCENARIOS / "chain.yaml"), str(b), "--seed", "4", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "production_t.metal" in printed
+    table = pd.read_csv(out).set_index("kpi")
+    assert table.loc["production_t.metal", "b_minus_a"] < 0
+    assert table.loc["production_t.metal", "b_minus_a"] == pytest.approx(table.loc["production_t.metal", "b"] - table.loc["production_t.metal", "a"])
+    assert table.loc["production_t.mining", "b_minus_a"] == 0  # same seed, same mine

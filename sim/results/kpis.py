@@ -9,6 +9,9 @@ import pandas as pd
 from ..scenario.schema import KPI_STAGES
 
 CHINA = "china"
+DISRUPTIONS = ("export_control", "outage", "closure", "demand_shock")
+RECOVERED_FILL_RATE = 0.99
+WINDOW_DAYS = 30
 
 
 def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
@@ -20,8 +23,9 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 1.0
 
 
-def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame) -> dict[str, Any]:
-    """KPIs of one run: unmet demand and fill rates, production and China's share per stage."""
+def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None) -> dict[str, Any]:
+    """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
+    margins, and how long each region held out and took to recover after a disruption."""
     demand = entities[entities["type"] == "demand"].set_index("entity")
     req = _totals(ts, "requested_t").reindex(demand.index, fill_value=0.0)
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
@@ -54,12 +58,31 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame) -> dict[str, Any]:
     utilisation = (throughput / capacity).fillna(0.0)
 
     days_short: dict[str, int] = {}
-    short = ts[ts["variable"] == "unmet_t"]
-    if len(short):
-        short = short.assign(region=short["entity"].map(demand["region"]))
-        per_day = short.groupby(["region", "day"], observed=True)["value"].sum()
-        for region, series in per_day.groupby(level=0):
-            days_short[str(region)] = int((series > 1e-9).sum())
+    daily = _regional_daily(ts, demand)
+    for region, frame in daily.items():
+        days_short[region] = int((frame["unmet_t"] > 1e-9).sum())
+    disruption = _disruption_day(policy_events)
+    survive, recover = {}, {}
+    if disruption is not None:
+        for region, frame in daily.items():
+            survive[region], recover[region] = _survive_recover(frame, disruption)
+
+    by_region_use: dict[str, dict[str, float]] = {}
+    for (region, use), idx in demand.groupby(["region", "end_use"]).groups.items():
+        by_region_use.setdefault(str(region), {})[str(use)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
+
+    share_by_region = {
+        stage: {r: v / production[stage] for r, v in regions.items()} if production[stage] > 0 else {}
+        for stage, regions in by_region.items()
+    }
+    hhi = {stage: float(sum((100 * v) ** 2 for v in shares.values())) for stage, shares in share_by_region.items()}
+
+    margins = {}
+    msel = ts[ts["variable"] == "margin_usd_per_t"]
+    for fid, series in msel.groupby("entity", observed=True):
+        if str(fid) in fac.index:
+            margins[str(fid)] = {"mean": float(series["value"].mean()), "min": float(series["value"].min()),
+                                 "region": str(fac.loc[str(fid), "region"])}
 
     prices: dict[str, dict[str, float]] = {}
     sel = ts[ts["variable"] == "price_usd_per_kg"]
@@ -79,8 +102,53 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame) -> dict[str, Any]:
         "unmet_demand_t_by_region": unmet_by("region"),
         "unmet_demand_t_by_end_use": unmet_by("end_use"),
         "days_short_by_region": days_short,
+        "fill_rate_by_region_end_use": by_region_use,
+        "disruption_day": disruption,
+        "time_to_survive_days": survive,
+        "time_to_recover_days": recover,
+        "share_by_region": share_by_region,
+        "hhi": hhi,
+        "margin_usd_per_t": margins,
+        "margin_usd_per_t_outside_china": {f: m["mean"] for f, m in margins.items() if m["region"] != CHINA},
         "production_t": production,
         "production_t_by_region": by_region,
         "share_china": share_china,
         "utilisation_by_facility": {str(k): float(v) for k, v in utilisation.items()},
     }
+
+
+def _regional_daily(ts: pd.DataFrame, demand: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per region, a frame indexed by day with requested_t, delivered_t and unmet_t."""
+    sel = ts[ts["variable"].isin(["requested_t", "delivered_t", "unmet_t"])]
+    if not len(sel):
+        return {}
+    sel = sel.assign(region=sel["entity"].astype(str).map(demand["region"]))
+    table = sel.pivot_table(index=["region", "day"], columns="variable", values="value", aggfunc="sum", observed=True)
+    return {str(r): frame.droplevel(0) for r, frame in table.groupby(level=0)}
+
+
+def _disruption_day(events: pd.DataFrame | None) -> int | None:
+    """The first day a disruption (export control, outage, closure, demand shock) came into force."""
+    if events is None or not len(events):
+        return None
+    starts = events[(events["kind"].isin(DISRUPTIONS)) & (events["event"] == "start") & (events["day"] >= 0)]
+    return int(starts["day"].min()) if len(starts) else None
+
+
+def _survive_recover(frame: pd.DataFrame, start: int) -> tuple[int | None, int | None]:
+    """Time to survive: days from the disruption to the region's first shortfall (None: never short).
+    Time to recover: days from the disruption until the 30-day fill rate is back at 99% for good
+    (0 if it never fell; None if it had not recovered by the end)."""
+    after = frame[frame.index >= start]
+    short = after.index[after["unmet_t"] > 1e-9]
+    survive = int(short[0] - start) if len(short) else None
+    req = frame["requested_t"].rolling(WINDOW_DAYS, min_periods=1).sum()
+    dlv = frame["delivered_t"].rolling(WINDOW_DAYS, min_periods=1).sum()
+    rate = (dlv / req.where(req > 0)).fillna(1.0)
+    below = rate.index[(rate.index >= start) & (rate < RECOVERED_FILL_RATE)]
+    if not len(below):
+        return survive, 0
+    last = int(below[-1])
+    if last >= int(frame.index.max()):
+        return survive, None
+    return survive, last + 1 - start

@@ -44,7 +44,8 @@ class Result:
     @classmethod
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "") -> Result:
         ts = output.timeseries()
-        kpis = compute_kpis(ts, output.entities)
+        events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
+        kpis = compute_kpis(ts, output.entities, events)
         meta = output.scenario.meta
         run = {
             "reesim_version": __version__,
@@ -61,7 +62,6 @@ class Result:
         }
         balance = pd.DataFrame.from_dict(output.balance, orient="index")
         balance.index.name = "material"
-        events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
         return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events)
 
     def summary(self) -> pd.DataFrame:
