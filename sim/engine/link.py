@@ -24,7 +24,8 @@ class Link:
     def __init__(self, env: simpy.Environment, lid: str, mode: str, share: dict[str, float],
                  origins: dict[str, Stock], dests: dict[str, Stock], lead_time: Sampler,
                  ledger: Ledger, recorder: Recorder, every: float, lot: float | None,
-                 capacity_t_per_day: float | None, order_delay: float, in_order: bool = False):
+                 capacity_t_per_day: float | None, order_delay: float, in_order: bool = False,
+                 keep_t: float = 0.0):
         self.env = env
         self.id = lid
         self.mode = mode
@@ -39,6 +40,7 @@ class Link:
         self.capacity = capacity_t_per_day
         self.order_delay = order_delay
         self.in_order = in_order
+        self.keep_t = keep_t
         self.reserved: dict[str, float] = defaultdict(float)
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
         self.shipments = 0
@@ -79,7 +81,12 @@ class Link:
     def _plan(self) -> dict[str, float]:
         want = {}
         for m, origin in self.origins.items():
-            amount = self.reserved[m] if self.mode == "push" else min(self.backlog[m], origin.free)
+            if self.mode == "push":
+                amount = self.reserved[m]
+            elif self.mode == "surplus":
+                amount = max(origin.local_free() - self.keep_t, 0.0)
+            else:
+                amount = min(self.backlog[m], origin.free)
             for rule in self.rules:
                 amount = rule.allow(m, amount)
             want[m] = self._whole_lots(amount)
@@ -127,6 +134,8 @@ class Link:
         if self.mode == "push":
             amount = min(amount, self.reserved[material])
             origin.ship_reserved(self, amount)
+        elif self.mode == "surplus":
+            amount = origin.take(amount)
         else:
             amount = origin.take(amount)
             self.backlog[material] = max(self.backlog[material] - amount, 0.0)

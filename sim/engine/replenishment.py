@@ -21,7 +21,7 @@ class Replenisher:
     def __init__(self, env: simpy.Environment, stock: Stock, links: list[tuple[Link, float]],
                  kind: str, review_days: float, target_cover_days: float,
                  reorder_point_days: float | None, smoothing: float, forecast: float,
-                 recorder: Recorder, landed=None, sensitivity: float = 0.0):
+                 recorder: Recorder, landed=None, sensitivity: float = 0.0, learn: bool = True):
         self.env = env
         self.stock = stock
         total = sum(w for _, w in links)
@@ -30,7 +30,7 @@ class Replenisher:
         self.review = review_days
         self.cover = target_cover_days
         self.reorder_point = reorder_point_days
-        self.alpha = smoothing
+        self.alpha = smoothing if learn else 0.0
         self.forecast = forecast
         self.recorder = recorder
         self.landed = landed  # (link, material) -> landed price or None

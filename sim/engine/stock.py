@@ -23,7 +23,7 @@ class Stock:
 
     __slots__ = (
         "env", "site", "material", "free", "max_t", "ledger", "recorder", "sid",
-        "push_links", "pull_links_out", "_put_waiters", "_take_waiters", "outflow", "on_order",
+        "push_links", "pull_links_out", "surplus_links", "_put_waiters", "_take_waiters", "outflow", "on_order",
         "target_cover_days", "initial", "reserved", "taken_total",
     )  # fmt: skip
 
@@ -42,6 +42,7 @@ class Stock:
         self.sid = recorder.series(site, material, "level_t", level=True, initial=initial)
         self.push_links: list[Link] = []
         self.pull_links_out: list[Link] = []
+        self.surplus_links: list[Link] = []
         self._put_waiters: list[simpy.Event] = []
         self._take_waiters: list[simpy.Event] = []
         self.outflow = 0.0  # taken since the last forecast update
@@ -73,6 +74,8 @@ class Stock:
         for link in self.push_links:
             link.poke()
         for link in self.pull_links_out:
+            link.poke()
+        for link in self.surplus_links:
             link.poke()
         if self._put_waiters:
             waiters, self._put_waiters = self._put_waiters, []

@@ -164,7 +164,7 @@ class World:
                 lead_time=sampler(spec.lead_time_days, self.rng), ledger=self.ledger,
                 recorder=self.recorder, every=spec.dispatch_every_days, lot=lot,
                 capacity_t_per_day=spec.capacity_t_per_day, order_delay=spec.order_delay_days,
-                in_order=spec.capacity_rule == "in_order",
+                in_order=spec.capacity_rule == "in_order", keep_t=spec.keep_t,
             )
         for st in self.stocks.values():
             st.split_initial()
@@ -202,6 +202,7 @@ class World:
                     self.env, st, inbound, pol.kind, pol.review_days, spec.target_cover_days or 0.0,
                     pol.reorder_point_days, pol.smoothing, forecast, self.recorder,
                     landed=self.landed_price, sensitivity=sc.economics.buyer_price_sensitivity,
+                    learn=pol.forecast == "smoothed",
                 ))
         self._build_markets()
         build_policies(self)

@@ -170,7 +170,10 @@ class Link(Model):
     to: str
     materials: tuple[str, ...] = Field(min_length=1)
     lead_time_days: Distribution = Field(0.0, validate_default=True)  # type: ignore[assignment]
-    mode: Literal["push", "pull"] = "pull"
+    mode: Literal["push", "pull", "surplus"] = Field(
+        "pull", description="push: a share of every arrival; pull: what the destination orders; surplus: what the origin holds above keep_t"
+    )
+    keep_t: NonNegativeFloat = Field(0.0, description="surplus: tonnes of each material the origin keeps")
     share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
     )
@@ -196,7 +199,10 @@ class Replenishment(Model):
     review_days: PositiveFloat = 7.0
     reorder_point_days: NonNegativeFloat | None = Field(None, description="s, in days of forecast (s_S only)")
     smoothing: float = Field(0.3, gt=0, le=1, description="exponential smoothing of the forecast")
-    forecast_t_per_day: NonNegativeFloat | None = Field(None, description="initial forecast")
+    forecast_t_per_day: NonNegativeFloat | None = Field(None, description="initial forecast (default: demand and plants' full needs here)")
+    forecast: Literal["smoothed", "fixed"] = Field(
+        "smoothed", description="smoothed: learn from outflow; fixed: keep the initial forecast (a plant's feed ordered for its planned rate)"
+    )
 
     @model_validator(mode="after")
     def _s_for_sS(self) -> Replenishment:

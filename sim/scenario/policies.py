@@ -225,6 +225,7 @@ class SupplyModulation(_Timed):
     band_high_usd_per_kg: PositiveFloat
     step: float = Field(0.1, gt=0, le=1, description="change of the output multiple per review")
     min_multiple: float = Field(0.3, ge=0, le=1)
+    max_multiple: float = Field(1.0, ge=1, description="above 1: spare capacity the producer can bring on")
     review_days: PositiveFloat = 14.0
 
 

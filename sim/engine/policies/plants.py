@@ -107,7 +107,7 @@ class SupplyModulator:
             if price < spec.band_low_usd_per_kg:
                 self.set(max(spec.min_multiple, self.multiple - spec.step))
             elif price > spec.band_high_usd_per_kg:
-                self.set(min(1.0, self.multiple + spec.step))
+                self.set(min(spec.max_multiple, self.multiple + spec.step))
 
     def set(self, multiple: float) -> None:
         self.multiple = multiple
