@@ -18,7 +18,7 @@ class Market:
     """A material's price in some regions."""
 
     def __init__(self, env: simpy.Environment, mid: str, spec: MarketSpec, regions: set[str],
-                 stocks: list[Stock], recorder: Recorder):
+                 stocks: list[Stock], recorder: Recorder, settle_at: float = 0.0):
         self.env = env
         self.id = mid
         self.spec = spec
@@ -27,16 +27,17 @@ class Market:
         self.stocks = stocks
         self.reference = spec.price_usd_per_kg
         self.price = spec.price_usd_per_kg
-        self.cover_days = spec.target_cover_days
+        self.target = spec.target_cover_days  # None: taken from the market itself at ``settle_at``
+        self.settle_at = settle_at
+        self.cover_days = spec.target_cover_days or 0.0
         self.rate: float | None = None
         self._held: float | None = None
         self.peak = self.price
         self._taken = sum(st.taken_total for st in stocks)
         self._last = env.now
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
-        self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=self.cover_days)
+        self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=0.0)
         self.recorder = recorder
-        self.listeners: list = []  # called after each price update (policies watching the price)
         self.process = env.process(self._run())
 
     def held(self) -> float:
@@ -59,16 +60,22 @@ class Market:
         self._held = self.held() if self._held is None else a * self.held() + (1 - a) * self._held
         held = self._held
         self.cover_days = held / self.rate if self.rate > 1e-12 else float("inf")
+        if self.target is None:
+            if now + 1e-9 < self.settle_at or not 0 < self.cover_days < float("inf"):
+                self._record(now)
+                return  # still warming up: the reference price holds
+            self.target = self.cover_days  # today's cover is what the reference price means
         if self.cover_days == float("inf"):
             multiple = spec.min_multiple
         elif self.cover_days <= 0:
             multiple = spec.max_multiple
         else:
-            multiple = (self.cover_days / spec.target_cover_days) ** (-1.0 / spec.elasticity)
+            multiple = (self.cover_days / self.target) ** (-1.0 / spec.elasticity)
             multiple = min(max(multiple, spec.min_multiple), spec.max_multiple)
         self.price = self.reference * multiple
         self.peak = max(self.peak, self.price)
+        self._record(now)
+
+    def _record(self, now: float) -> None:
         self.recorder.level(self._sid_price, now, self.price)
         self.recorder.level(self._sid_cover, now, min(self.cover_days, 1e6))
-        for listener in self.listeners:
-            listener(self)

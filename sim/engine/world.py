@@ -225,7 +225,7 @@ class World:
         for mid, spec in sc.markets.items():
             regions = set(spec.regions) or (set(sc.regions) - claimed.get(spec.material, set()))
             stocks = [st for (site, m), st in self.stocks.items() if m == spec.material and region_of.get(site) in regions]
-            market = Market(self.env, mid, spec, regions, stocks, self.recorder)
+            market = Market(self.env, mid, spec, regions, stocks, self.recorder, settle_at=float(self.warmup))
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market

@@ -88,7 +88,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     sel = ts[ts["variable"] == "price_usd_per_kg"]
     for market, series in sel.groupby("entity", observed=True):
         values = series.sort_values("day")["value"]
-        prices[str(market)] = {"mean": float(values.mean()), "peak": float(values.max()),
+        prices[str(market)] = {"mean": float(values.mean()), "peak": float(values.max()), "low": float(values.min()),
                                "start": float(values.iloc[0]), "end": float(values.iloc[-1])}
 
     return {

@@ -23,7 +23,9 @@ class Market(_Model):
     material: str
     regions: tuple[str, ...] = Field((), description="regions of this market; empty = every region no other market of this material names")
     price_usd_per_kg: PositiveFloat = Field(description="reference price at target cover")
-    target_cover_days: PositiveFloat = 30.0
+    target_cover_days: PositiveFloat | None = Field(
+        None, description="cover at which the price is the reference; default: the cover at the end of the warm-up"
+    )
     elasticity: PositiveFloat = Field(1.0, description="of cover with respect to price (see class doc)")
     min_multiple: PositiveFloat = 0.25
     max_multiple: PositiveFloat = 20.0

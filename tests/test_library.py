@@ -1,0 +1,91 @@
+"""The scenario library answers its questions in the right direction, against the baseline."""
+
+from functools import cache
+
+import pytest
+
+from conftest import SCENARIOS
+from sim.engine import simulate
+from sim.results import Result
+from sim.scenario import load_scenario
+
+
+@cache
+def run(name: str, *overrides: str) -> Result:
+    loaded = load_scenario(SCENARIOS / f"{name}.yaml", list(overrides))
+    return Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest())
+
+
+def outside_china_unmet(r: Result) -> float:
+    return sum(v for k, v in r.kpis["unmet_demand_t_by_region"].items() if k != "china")
+
+
+def test_every_library_file_states_its_question():
+    for path in SCENARIOS.rglob("*.yaml"):
+        head = path.read_text().splitlines()[:3]
+        assert head[0].startswith("# "), path
+        sc = load_scenario(path).scenario
+        assert sc.meta.question, path
+
+
+def test_licensing_hurts_buyers_outside_china_and_splits_the_dy_price():
+    base, lic = run("baseline"), run("export_licensing_2025")
+    assert outside_china_unmet(base) < 100
+    assert outside_china_unmet(lic) > 5_000
+    p_base, p_lic = base.kpis["price_usd_per_kg"], lic.kpis["price_usd_per_kg"]
+    assert p_lic["dy_metal_world"]["mean"] > 1.5 * p_base["dy_metal_world"]["mean"]
+    assert p_lic["ndfeb_magnet_world"]["peak"] > 2 * p_base["ndfeb_magnet_world"]["peak"]
+    # inside China the same material does not get dearer: the split market
+    assert p_lic["dy_metal_china"]["mean"] < 1.1 * p_base["dy_metal_china"]["mean"]
+    assert lic.kpis["fill_rate_by_region"]["china"] >= base.kpis["fill_rate_by_region"]["china"] - 0.01
+    # licensing starts 4 April (day 93): buyers abroad hold out for weeks on their stocks, not for ever
+    assert 20 < lic.kpis["time_to_survive_days"]["usa"] < 150
+
+
+def test_a_heavy_ban_then_recovery():
+    ban = run("export_ban_heavy")
+    k = ban.kpis
+    for region in ("usa", "eu", "japan"):
+        assert k["fill_rate_by_region"][region] < 0.95
+    assert k["fill_rate_by_region"]["korea"] > 0.99  # not targeted
+    assert k["time_to_recover_days"]["usa"] is not None  # the ban ends after a year; supply comes back
+
+
+def test_a_stockpile_softens_licensing_for_the_us():
+    lic, pile = run("export_licensing_2025"), run("stockpile_release")
+    assert pile.kpis["unmet_demand_t_by_region"]["usa"] < 0.5 * lic.kpis["unmet_demand_t_by_region"]["usa"]
+    assert pile.run["stockpile_released_t"] > 1000
+
+
+def idle_days(r: Result, facility: str) -> list[str]:
+    ev = r.policy_events
+    return list(ev[ev["policy"] == facility]["event"])
+
+
+def test_squeeze_idles_an_unsupported_refiner_and_the_floor_keeps_mp_running():
+    squeeze, floor = run("price_squeeze"), run("price_squeeze_floor")
+    base = run("baseline", "meta.horizon_days=730")
+    assert squeeze.kpis["price_usd_per_kg"]["ndpr_oxide"]["low"] < 35 < base.kpis["price_usd_per_kg"]["ndpr_oxide"]["low"]
+    assert "idles" in idle_days(squeeze, "mp_separation")
+    assert "idles" not in idle_days(floor, "mp_separation")
+    assert "idles" in idle_days(floor, "lynas_malaysia")  # no floor for Lynas
+    assert not any(idle_days(base, f) for f in ("mp_separation", "lynas_malaysia"))
+    margin = lambda r: r.kpis["margin_usd_per_t_outside_china"]["mp_separation"]  # noqa: E731
+    assert margin(floor) > margin(base) > margin(squeeze)
+    assert floor.run["floor_payments_usd"] > 0
+
+
+def test_myanmar_cut_starves_chinas_heavy_chain():
+    base = run("baseline", "meta.start_date=2024-10-01", "meta.horizon_days=730")
+    cut = run("myanmar_disruption")
+    dy = lambda r: r.kpis["production_t_by_region"]["metal"]["china"]  # noqa: E731
+    assert dy(cut) < dy(base)
+    assert cut.kpis["price_usd_per_kg"]["dy_metal_china"]["peak"] > base.kpis["price_usd_per_kg"]["dy_metal_china"]["peak"]
+
+
+@pytest.mark.parametrize("region", ["usa"])
+def test_recycling_adds_magnets_outside_china(region):
+    base = run("baseline", "meta.horizon_days=2922")
+    more = run("recycling_scaleup")
+    made = lambda r: r.kpis["production_t_by_region"]["magnet"].get(region, 0.0)  # noqa: E731
+    assert made(more) > made(base) + 3_000
