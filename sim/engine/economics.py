@@ -18,7 +18,7 @@ class PlantBooks:
         self.id = fid
         self.plant = plant
         self.unit_cost = unit_cost
-        self.region = world.region_of[world.scenario.facilities[fid].site]
+        self.region = world.region_of[world.facility_specs[fid].site]
         self.underwater_days = 0.0
         self.closed = False
         self.margin = 0.0

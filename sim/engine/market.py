@@ -15,7 +15,8 @@ from .stock import Stock
 
 
 class Market:
-    """A material's price in some regions."""
+    """A material's price in some regions. Without a stated target cover, the reference price
+    stands for the median cover of the second half of the warm-up."""
 
     def __init__(self, env: simpy.Environment, mid: str, spec: MarketSpec, regions: set[str],
                  stocks: list[Stock], recorder: Recorder, settle_at: float = 0.0):
@@ -29,6 +30,7 @@ class Market:
         self.price = spec.price_usd_per_kg
         self.target = spec.target_cover_days  # None: taken from the market itself at ``settle_at``
         self.settle_at = settle_at
+        self._seen: list[float] = []  # covers seen while settling
         self.cover_days = spec.target_cover_days or 0.0
         self.rate: float | None = None
         self._held: float | None = None
@@ -61,10 +63,13 @@ class Market:
         held = self._held
         self.cover_days = held / self.rate if self.rate > 1e-12 else float("inf")
         if self.target is None:
-            if now + 1e-9 < self.settle_at or not 0 < self.cover_days < float("inf"):
+            if 0 < self.cover_days < float("inf") and now >= self.settle_at / 2:
+                self._seen.append(self.cover_days)
+            if now + 1e-9 < self.settle_at or not self._seen:
                 self._record(now)
                 return  # still warming up: the reference price holds
-            self.target = self.cover_days  # today's cover is what the reference price means
+            # the reference price means the cover typical of the second half of the warm-up
+            self.target = float(sorted(self._seen)[len(self._seen) // 2])
         if self.cover_days == float("inf"):
             multiple = spec.min_multiple
         elif self.cover_days <= 0:

@@ -24,13 +24,13 @@ class Market(_Model):
     regions: tuple[str, ...] = Field((), description="regions of this market; empty = every region no other market of this material names")
     price_usd_per_kg: PositiveFloat = Field(description="reference price at target cover")
     target_cover_days: PositiveFloat | None = Field(
-        None, description="cover at which the price is the reference; default: the cover at the end of the warm-up"
+        None, description="cover at which the price is the reference; default: the median cover over the second half of the warm-up"
     )
     elasticity: PositiveFloat = Field(1.0, description="of cover with respect to price (see class doc)")
     min_multiple: PositiveFloat = 0.25
     max_multiple: PositiveFloat = 20.0
     update_days: PositiveFloat = 7.0
-    smoothing: float = Field(0.3, gt=0, le=1, description="exponential smoothing of the outflow rate")
+    smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
     source: str = ""
 
 

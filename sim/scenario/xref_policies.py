@@ -21,7 +21,9 @@ def check_policies(data: dict, need: Need, bad: Bad) -> None:
         "region": _d(data.get("regions")),
         "site": _d(data.get("sites")),
         "material": _d(data.get("materials")),
-        "facility": _d(data.get("facilities")),
+        "facility": {**_d(data.get("facilities")), **{
+            pid: pol for pid, pol in _d(data.get("policies")).items() if isinstance(_d(pol).get("facility"), dict)
+        }},
         "link": _d(data.get("links")),
         "market": _d(data.get("markets")),
     }

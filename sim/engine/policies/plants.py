@@ -28,7 +28,7 @@ def added_facility(world: World, spec: CapacityAddition, rng) -> tuple[Facility,
     if spec.facility is not None:
         base = spec.facility
         return base.model_copy(update={"commissioning": commissioning}), slip
-    old = world.scenario.facilities[spec.expands]  # type: ignore[index]
+    old = world.facility_specs[spec.expands]  # type: ignore[index]  # a plant, or one added before
     cap = spec.capacity
     assert cap is not None
     if "basis" not in cap.model_fields_set:
@@ -59,9 +59,8 @@ class QuotaPool:
 def plants_of(world: World, facilities: tuple[str, ...], region: str | None = None, stage: str | None = None) -> list[Plant]:
     if facilities:
         return [world.facilities[f] for f in facilities]
-    sc = world.scenario
     return [
-        world.facilities[fid] for fid, f in sc.facilities.items()
+        world.facilities[fid] for fid, f in world.facility_specs.items()
         if (region is None or world.region_of[f.site] == region) and (stage is None or f.stage == stage)
     ]
 
