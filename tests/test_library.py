@@ -108,3 +108,24 @@ def test_the_build_out_narrows_the_gap_by_2030_and_slips_cost_some_of_it():
     assert online == ["2025-07-01"]
     ev = slipped.policy_events
     assert ev[(ev["policy"] == "iluka_eneabba") & (ev["event"] == "comes online")]["date"].tolist() == ["2027-07-01"]
+
+
+def test_the_2010_quotas_cap_chinas_exports_and_split_prices():
+    free, quota = run("world_2009"), run("export_quota_2010")
+    ts = quota.timeseries
+    shipped = ts[(ts["variable"] == "shipped_t") & ts["entity"].astype(str).str.startswith("china_to")]
+    per_year = shipped.groupby(shipped["date"].dt.year)["value"].sum()
+    published = {2010: 30258, 2011: 30246, 2012: 30996, 2013: 31001, 2014: 30610}  # data/04a
+    for year, cap in published.items():
+        assert per_year[year] == pytest.approx(cap, rel=0.01)
+    assert per_year[2015] > 1.3 * per_year[2014]  # quotas abolished
+    assert outside_china_unmet(free) < 100 < 10_000 < outside_china_unmet(quota)
+    p_free, p_quota = free.kpis["price_usd_per_kg"], quota.kpis["price_usd_per_kg"]
+    assert p_quota["light_world"]["peak"] > 2 * p_free["light_world"]["peak"]
+    assert p_quota["light_china"]["mean"] < p_free["light_china"]["mean"]  # more stays at home
+    ent = free.entities.set_index("entity")
+    mines = ent[(ent["type"] == "facility") & (ent["stage"] == "mining")]
+    ts = free.timeseries
+    out = ts[(ts["variable"] == "output_t") & ts["entity"].isin(mines.index) & (ts["day"] < 365)]
+    by_region = out.groupby(out["entity"].astype(str).map(mines["region"]))["value"].sum()
+    assert by_region["china"] / by_region.sum() == pytest.approx(0.968, abs=0.01)  # 2009-10: ~97% (data/09)
