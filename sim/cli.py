@@ -109,6 +109,11 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
     lines.append(f"  {'stage':<16}{'production t':>16}{'China share':>14}")
     for stage, tonnes in k["production_t"].items():
         lines.append(f"  {stage:<16}{tonnes:>16,.0f}{100 * k['share_china'][stage]:>13.1f}%")
+    if k.get("price_usd_per_kg"):
+        lines.append("")
+        lines.append(f"  {'market':<24}{'USD/kg start':>14}{'mean':>10}{'peak':>10}{'end':>10}")
+        for market, p in k["price_usd_per_kg"].items():
+            lines.append(f"  {market:<24}{p['start']:>14,.1f}{p['mean']:>10,.1f}{p['peak']:>10,.1f}{p['end']:>10,.1f}")
     return "\n".join(lines)
 
 
