@@ -47,13 +47,20 @@ class RunOutput:
         n_series, horizon = self.daily.shape
         start = np.datetime64(self.scenario.meta.start_date, "D")
         days = np.tile(np.arange(horizon, dtype=np.int32), n_series)
+        dates = (start + np.arange(horizon).astype("timedelta64[D]")).astype("datetime64[ms]")  # Parquet's unit
+
+        def column(values: list[str]) -> pd.Categorical:
+            # built from codes: repeating strings for every day would cost more than the run
+            categories, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+            return pd.Categorical.from_codes(np.repeat(codes, horizon), categories=categories)
+
         return pd.DataFrame(
             {
                 "day": days,
-                "date": (start + days.astype("timedelta64[D]")).astype("datetime64[ms]"),  # Parquet's unit
-                "entity": pd.Categorical(np.repeat([k.entity for k in self.keys], horizon)),
-                "material": pd.Categorical(np.repeat([k.material for k in self.keys], horizon)),
-                "variable": pd.Categorical(np.repeat([k.variable for k in self.keys], horizon)),
+                "date": np.tile(dates, n_series),
+                "entity": column([k.entity for k in self.keys]),
+                "material": column([k.material for k in self.keys]),
+                "variable": column([k.variable for k in self.keys]),
                 "value": self.daily.reshape(-1),
             }
         )
