@@ -43,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seed", type=int, help="the same seed for both runs")
     cmp_.add_argument("--out", type=Path, help="CSV to write (default: results/compare-<A>-vs-<B>-<time>.csv)")
     cmp_.add_argument("--debug", action="store_true", help="show tracebacks")
+    sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs")
+    sw.add_argument("spec", help="sweep YAML file")
+    sw.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    sw.add_argument("--workers", type=int, help="parallel workers (default: the machine's cores)")
+    sw.add_argument("--scheduler", help="address of a running Dask scheduler (with --executor dask)")
+    sw.add_argument("--out", type=Path, help="sweep folder (default: results/<name>-sweep); rerun to resume")
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sw.add_argument("--debug", action="store_true", help="show tracebacks")
+    sws = sub.add_parser("sweep-summary", help="recompute a sweep's summaries from its folder")
+    sws.add_argument("folder", type=Path)
+    sws.add_argument("--debug", action="store_true", help="show tracebacks")
     lst = sub.add_parser("list", help="list scenarios and facility kinds")
     lst.add_argument("--debug", action="store_true")
     return p
@@ -149,6 +160,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import format_summary, load_sweep, point_stats, run_sweep, write_summaries
+
+    loaded = load_sweep(args.spec)
+    out = args.out or Path("results") / f"{loaded.spec.name}-sweep"
+    if args.scheduler and args.executor != "dask":
+        raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
+    store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress)
+    runs = store.load()
+    write_summaries(out, loaded.spec, runs)
+    print(format_summary(runs, point_stats(runs)))
+    print(f"\nsweep folder: {out}")
+    return 0
+
+
+def cmd_sweep_summary(args: argparse.Namespace) -> int:
+    from .sweep import RunStore, SweepSpec, format_summary, point_stats, write_summaries
+
+    store = RunStore(args.folder)
+    if not (args.folder / "spec.yaml").exists():
+        raise InputError([Issue(Mark(str(args.folder)), "", "not a sweep folder (no spec.yaml)")])
+    spec = SweepSpec.model_validate(store.spec())
+    runs = store.load()
+    write_summaries(args.folder, spec, runs)
+    print(format_summary(runs, point_stats(runs)))
+    return 0
+
+
 def cmd_list(_args: argparse.Namespace) -> int:
     print("Scenarios:")
     root = REPO_DIR / "scenarios"
@@ -168,7 +207,8 @@ def cmd_list(_args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list}[args.command]
+    handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list,
+               "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary}[args.command]
     try:
         return handler(args)
     except InputError as exc:

@@ -67,6 +67,30 @@ def _split_set(expr: str) -> tuple[list[str], str]:
     return parts, value
 
 
+def set_path(data: dict, parts: Sequence[str], value: Any, mark: Mark) -> None:
+    """Set ``value`` at a dotted path, creating sections as needed; digits index lists."""
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise InputError([Issue(mark, where, f"expected a list index below {len(node)}")])
+            if last:
+                node[int(part)] = value
+                return
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise InputError([Issue(mark, ".".join(parts[:i]), "is not a section, cannot set a key inside it")])
+        if last:
+            node[part] = value
+            return
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
+
+
 def apply_overrides(data: dict, positions: Positions, overrides: Sequence[str]) -> None:
     """Apply ``dotted.path=value`` overrides in place; the value is read as YAML."""
     for expr in overrides:
@@ -76,16 +100,7 @@ def apply_overrides(data: dict, positions: Positions, overrides: Sequence[str]) 
             value, _ = parse_yaml(text, f"--set {expr}")
         except InputError as exc:
             raise InputError([Issue(mark, ".".join(parts), i.message) for i in exc.issues]) from None
-        node = data
-        for i, part in enumerate(parts[:-1]):
-            nxt = node.get(part) if isinstance(node, dict) else None
-            if nxt is None and isinstance(node, dict):
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict):
-                where = ".".join(parts[: i + 1])
-                raise InputError([Issue(mark, where, "is not a section, cannot set a key inside it")])
-            node = nxt
-        node[parts[-1]] = value
+        set_path(data, parts, value, mark)
         positions[tuple(parts)] = mark
 
 
@@ -96,9 +111,9 @@ def _mark_for(loc: tuple, positions: Positions, fallback: Mark) -> Mark:
     return fallback
 
 
-def _model_fields_at(loc: tuple) -> list[str]:
+def _model_fields_at(loc: tuple, root: type[BaseModel] = Scenario) -> list[str]:
     """Names of the keys allowed at ``loc`` (the parent of an unknown key), for suggestions."""
-    current: Any = Scenario
+    current: Any = root
     for part in loc:
         current = _step(current, part)
         if current is None:
@@ -141,7 +156,8 @@ def _step(tp: Any, part: Any) -> Any:
     return None
 
 
-def _pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip: set[tuple]) -> list[Issue]:
+def pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip: set[tuple] = frozenset(),
+                    root: type[BaseModel] = Scenario) -> list[Issue]:
     """One issue per pydantic error, dropping the echoes of a problem already reported.
 
     A misspelt key also shows up as its correct name missing, and a facility of unknown kind
@@ -152,7 +168,7 @@ def _pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip
     for err in errors:
         if err["type"] == "extra_forbidden":
             loc = tuple(err["loc"])
-            match = did_you_mean(loc[-1], _model_fields_at(loc[:-1]))
+            match = did_you_mean(loc[-1], _model_fields_at(loc[:-1], root))
             if match:
                 typos.add(loc[:-1] + (match.split("'")[1],))
     issues = []
@@ -165,7 +181,7 @@ def _pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip
         if kind == "extra_forbidden":
             key = loc[-1]
             parent = loc[:-1]
-            msg = f"unknown key '{key}'" + (did_you_mean(key, _model_fields_at(parent)) or "")
+            msg = f"unknown key '{key}'" + (did_you_mean(key, _model_fields_at(parent, root)) or "")
         elif kind == "missing":
             msg = "missing required key"
         elif kind in ("union_tag_not_found", "union_tag_invalid"):
@@ -254,9 +270,24 @@ def scenario_from_dict(data: dict[str, Any], overrides: Iterable[str] = (), name
     return _validate(data, {}, Path(name), overrides)
 
 
-def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[str]) -> LoadedScenario:
+def read_scenario_data(path: str | Path) -> tuple[dict, Positions]:
+    """A scenario file with its parents merged, as plain data (not yet validated)."""
+    return _read_with_parents(Path(path))
+
+
+def validate_scenario(data: dict, positions: Positions, path: Path, overrides: Iterable[str] = (),
+                      values: Iterable[tuple[str, Any]] = ()) -> LoadedScenario:
+    """Validate scenario data after ``--set`` overrides and (dotted path, value) settings."""
+    return _validate(data, positions, path, overrides, values)
+
+
+def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[str],
+              values: Iterable[tuple[str, Any]] = ()) -> LoadedScenario:
     data = copy.deepcopy(data)
+    positions = dict(positions)
     apply_overrides(data, positions, list(overrides))
+    for dotted, value in values:
+        set_path(data, dotted.split("."), value, Mark(f"set {dotted}"))
     apply_ore_body_defaults(data)
     unknown_kinds: set[tuple] = set()
     issues = _kind_issues(data, positions, unknown_kinds)
@@ -265,7 +296,7 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        issues = _pydantic_issues(exc, positions, str(path), unknown_kinds) + issues
+        issues = pydantic_issues(exc, positions, str(path), unknown_kinds) + issues
     if issues:
         issues.sort(key=lambda i: (i.mark.file, i.mark.line, i.mark.column))
         raise InputError(issues)

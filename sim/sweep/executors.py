@@ -1,0 +1,55 @@
+"""Executors: run chunks of tasks here, in a local process pool, or on Dask (a LocalCluster, or a
+running scheduler). Each yields results as chunks finish, in whatever order they finish."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+from .tasks import Job, RunTask, run_tasks
+
+Results = list  # list[(row, series)]
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def run_serial(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
+    for chunk in chunks:
+        yield run_tasks(job, chunk)
+
+
+def run_processes(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
+    # spawn: workers start clean, whatever threads this process has (and as on macOS and Windows)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(run_tasks, job, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def run_dask(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
+    import dask
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    # the worker profiler costs ~25% on short tasks (DESIGN.md, performance notes)
+    with dask.config.set({"distributed.worker.profile.enabled": False, "distributed.worker.profile.interval": "10s"}):
+        if scheduler:
+            client = Client(scheduler)
+            cluster = None
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        try:
+            shared = client.scatter(job, broadcast=True)
+            futures = [client.submit(run_tasks, shared, chunk, pure=False) for chunk in chunks]
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+RUNNERS: dict[str, Callable[..., Iterator[Results]]] = {"serial": run_serial, "processes": run_processes, "dask": run_dask}

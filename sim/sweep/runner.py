@@ -1,0 +1,109 @@
+"""Run a sweep: plan every run, skip those already in the store, execute the rest, and append
+results in parts as they come in."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..scenario.errors import InputError, Issue, Mark
+from ..scenario.loader import read_scenario_data, validate_scenario
+from .design import DesignPoints, build_design
+from .executors import RUNNERS
+from .spec import LoadedSweep
+from .store import RunStore
+from .tasks import Job, RunTask, run_seed
+
+# rows are appended to the store every FLUSH_ROWS runs or FLUSH_SECONDS, whichever comes first
+FLUSH_ROWS = int(os.environ.get("REESIM_SWEEP_FLUSH_ROWS", "50"))
+FLUSH_SECONDS = float(os.environ.get("REESIM_SWEEP_FLUSH_SECONDS", "10"))
+TARGET_TASK_SECONDS = 2.0  # group runs into tasks of a second or more (DESIGN.md)
+
+
+def plan(loaded: LoadedSweep, design: DesignPoints) -> list[RunTask]:
+    spec = loaded.spec
+    tasks = []
+    for point_id, point in enumerate(design.points):
+        settings: list[tuple[str, Any]] = list(spec.set.items())
+        labels = []
+        for name in design.names:
+            value = point[name]
+            param = spec.parameters[name]
+            if param.overrides is not None:
+                blocks = (value,) if isinstance(value, str) else tuple(value)
+                for block in blocks:
+                    settings += list(spec.overrides[block].items())
+                labels.append((name, "+".join(blocks)))
+            else:
+                settings.append((param.path, value))  # type: ignore[arg-type]
+                labels.append((name, value))
+        for rep in range(spec.replications):
+            run_id = point_id * spec.replications + rep
+            tasks.append(RunTask(run_id, point_id, rep, run_seed(spec.seed, run_id), tuple(settings), tuple(labels)))
+    return tasks
+
+
+def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
+    """A misspelt path would fail every run: check each parameter once, and say so at its line."""
+    issues = []
+    for name, param in loaded.spec.parameters.items():
+        if param.path is None:
+            continue
+        try:
+            validate_scenario(job.base_data, {}, Path(job.base_path), (), [(param.path, design.points[0][name])])
+        except InputError as exc:
+            mark = loaded.positions.get(("parameters", name, "path"), Mark(str(loaded.path)))
+            issues += [Issue(mark, f"sweep.parameters.{name}.path", f"in {Path(job.base_path).name}: {i.path}: {i.message}")
+                       for i in exc.issues]
+    if issues:
+        raise InputError(issues)
+
+
+def make_job(loaded: LoadedSweep) -> Job:
+    data, _ = read_scenario_data(loaded.base_path)
+    ts = loaded.spec.timeseries
+    return Job(data, str(loaded.base_path), loaded.spec.kpis,
+               ts.variables if ts else (), ts.entities if ts else (), ts.every_days if ts else 7)
+
+
+def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", workers: int | None = None,
+              scheduler: str | None = None, progress: bool = True) -> RunStore:
+    """Run (or resume) a sweep into ``out``; returns its store."""
+    workers = workers or os.cpu_count() or 1
+    design = build_design(loaded.spec)
+    job = make_job(loaded)
+    tasks = plan(loaded, design)
+    _check_paths(loaded, job, design)
+    store = RunStore(out)
+    store.open(loaded.resolved(), loaded.digest())
+    done = store.done_ids()
+    pending = [t for t in tasks if t.run_id not in done]
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), unit="run", disable=not progress,
+               file=sys.stderr, desc=loaded.spec.name, smoothing=0.1)
+    if pending:
+        size = _chunk_size(len(pending), workers if executor != "serial" else 1)
+        chunks = [pending[i: i + size] for i in range(0, len(pending), size)]
+        rows, series, last = [], [], time.monotonic()
+        for results in RUNNERS[executor](job, chunks, workers, scheduler):
+            for row, kept in results:
+                rows.append(row)
+                if kept is not None:
+                    series.append(kept)
+            bar.update(len(results))
+            if len(rows) >= FLUSH_ROWS or time.monotonic() - last > FLUSH_SECONDS:
+                store.append(rows, series)
+                rows, series, last = [], [], time.monotonic()
+        store.append(rows, series)
+    bar.close()
+    return store
+
+
+def _chunk_size(n: int, workers: int) -> int:
+    # a few chunks per worker, so that the pool stays busy and progress moves, and no chunk is huge
+    return max(1, min(math.ceil(n / (workers * 4)), 25))

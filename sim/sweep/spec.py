@@ -1,0 +1,201 @@
+"""Sweep files: a base scenario, uncertain parameters, a design, replications and what to keep.
+
+Validated like scenario files: every problem at once, each with file:line:column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+
+from ..scenario.distributions import Distribution
+from ..scenario.errors import InputError, Issue, Mark, did_you_mean
+from ..scenario.loader import pydantic_issues
+from ..scenario.yamlio import Positions, read_yaml
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Parameter(_Model):
+    """One uncertain input: a dotted path into the scenario and the values it may take.
+
+    ``values`` (a list), ``low``/``high`` (a range; ``steps`` values in a grid, uniform when
+    sampled) or ``dist`` (a distribution, sampled through its quantiles). ``overrides`` lists
+    named override blocks (or lists of them, composed) instead of a path.
+    """
+
+    path: str | None = None
+    values: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    steps: PositiveInt | None = None
+    dist: Distribution | None = None  # type: ignore[assignment]
+    overrides: tuple[str | tuple[str, ...], ...] | None = None
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Parameter:
+        forms = [self.values is not None, self.low is not None or self.high is not None, self.dist is not None, self.overrides is not None]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of values, low/high, dist or overrides")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("low and high go together")
+        if self.low is not None and self.high is not None and self.high < self.low:
+            raise ValueError("high must be >= low")
+        if self.overrides is None and self.path is None:
+            raise ValueError("a parameter needs a path (or overrides)")
+        if self.overrides is not None and self.path is not None:
+            raise ValueError("an overrides parameter has no path")
+        return self
+
+    @property
+    def sampled(self) -> bool:
+        return self.dist is not None or self.low is not None
+
+
+class Design(_Model):
+    """How design points are chosen: a full grid, or samples (Latin hypercube, Sobol, Morris)."""
+
+    kind: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    samples: PositiveInt | None = Field(None, description="lhs: points; sobol: base samples N (N x (2D+2) points); morris: trajectories")
+    levels: PositiveInt = Field(4, description="morris: grid levels")
+    second_order: bool = False
+    scramble: bool = True
+
+    @model_validator(mode="after")
+    def _samples(self) -> Design:
+        if self.kind != "grid" and self.samples is None:
+            raise ValueError(f"a {self.kind} design needs samples")
+        return self
+
+
+class KeepSeries(_Model):
+    """Daily series to keep from each run, thinned."""
+
+    variables: tuple[str, ...] = Field(min_length=1)
+    entities: tuple[str, ...] = ()
+    every_days: PositiveInt = 7
+
+
+class Discovery(_Model):
+    """Scenario discovery (PRIM): which inputs lead to runs where a KPI is above or below a value."""
+
+    kpi: str
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Discovery:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+
+DEFAULT_KPIS = ("fill_rate", "unmet_demand_t", "fill_rate_by_region.*", "unmet_demand_t_by_region.*",
+                "time_to_survive_days.*", "time_to_recover_days.*", "price_usd_per_kg.*.mean",
+                "price_usd_per_kg.*.peak", "share_china.*")
+
+
+class SweepSpec(_Model):
+    name: str
+    description: str = ""
+    base: str = Field(description="scenario file, relative to the sweep file")
+    seed: int = Field(0, ge=0)
+    design: Design = Design()
+    replications: PositiveInt = 1
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    overrides: dict[str, dict[str, Any]] = Field({}, description="named blocks: dotted.path -> value")
+    set: dict[str, Any] = Field({}, description="dotted.path -> value for every run")
+    kpis: tuple[str, ...] = Field(DEFAULT_KPIS, description="KPI names to keep; * matches one level")
+    timeseries: KeepSeries | None = None
+    discovery: Discovery | None = None
+
+
+
+class LoadedSweep:
+    """A validated sweep spec with where it came from."""
+
+    def __init__(self, spec: SweepSpec, path: Path, positions: Positions):
+        self.spec = spec
+        self.path = path
+        self.positions = positions
+
+    @property
+    def base_path(self) -> Path:
+        return (self.path.parent / self.spec.base).resolve()
+
+    def resolved(self) -> dict[str, Any]:
+        data = self.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["base"] = str(self.base_path)
+        return data
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+
+
+def load_sweep(path: str | Path) -> LoadedSweep:
+    """Read and validate a sweep file; every problem is an InputError issue with file:line."""
+    path = Path(path)
+    data, positions = read_yaml(path)
+    file = str(path)
+    if not isinstance(data, dict) or "sweep" not in data or len(data) != 1:
+        raise InputError([Issue(positions.get((), Mark(file)), "", "expected one top-level key 'sweep'" + (
+            did_you_mean(next(iter(data)), ["sweep"]) if isinstance(data, dict) and data else ""))])
+    inner = {k[1:]: v for k, v in positions.items() if k and k[0] == "sweep"}
+    try:
+        spec = SweepSpec.model_validate(data["sweep"])
+    except ValidationError as exc:
+        issues = [Issue(i.mark, "sweep." + i.path if i.path else "sweep", i.message)
+                  for i in pydantic_issues(exc, inner, file, root=SweepSpec)]
+        raise InputError(issues) from None
+    issues = _check_design(spec, inner, file) + _check_blocks(spec, inner, file)
+    base = (path.parent / spec.base)
+    if not base.exists():
+        issues.append(Issue(inner.get(("base",), Mark(file)), "sweep.base", f"scenario file '{spec.base}' not found"))
+    if issues:
+        raise InputError(issues)
+    return LoadedSweep(spec, path, inner)
+
+
+def _check_design(spec: SweepSpec, positions: Positions, file: str) -> list[Issue]:
+    """Each parameter must suit the design: a grid takes values or steps, samplers take ranges."""
+    issues = []
+    kind = spec.design.kind
+    for name, p in spec.parameters.items():
+        problem = None
+        if kind == "grid" and p.dist is not None:
+            problem = "a grid cannot use dist: give values, or low/high with steps"
+        elif kind == "grid" and p.low is not None and p.steps is None:
+            problem = "a grid needs values, or low/high with steps"
+        elif kind != "grid" and not p.sampled and p.overrides is None and p.values is None:
+            problem = f"a {kind} design samples: give low/high or dist"
+        if problem:
+            issues.append(Issue(positions.get(("parameters", name), Mark(file)), f"sweep.parameters.{name}", problem))
+    return issues
+
+
+def _check_blocks(spec: SweepSpec, positions: Positions, file: str) -> list[Issue]:
+    """Override blocks must exist, and blocks composed together must not set the same key."""
+    issues = []
+    for name, p in spec.parameters.items():
+        for i, choice in enumerate(p.overrides or ()):
+            blocks = (choice,) if isinstance(choice, str) else choice
+            seen: dict[str, str] = {}
+            for block in blocks:
+                loc = ("parameters", name, "overrides", i)
+                mark = positions.get(loc, positions.get(("parameters", name), Mark(file)))
+                if block not in spec.overrides:
+                    issues.append(Issue(mark, "sweep." + ".".join(map(str, loc)), f"unknown override block '{block}'" + did_you_mean(block, spec.overrides)))
+                    continue
+                for key in spec.overrides[block]:
+                    if key in seen:
+                        issues.append(Issue(mark, "sweep." + ".".join(map(str, loc)),
+                                            f"override blocks '{seen[key]}' and '{block}' both set '{key}'"))
+                    seen[key] = block
+    return issues

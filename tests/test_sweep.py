@@ -1,0 +1,193 @@
+"""Sweeps: the same rows whatever the executor, nothing lost or doubled when killed and resumed,
+failures recorded, clear errors, designs that cover their ranges, and summaries that add up."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from conftest import ROOT
+from sim.cli import main
+from sim.scenario import InputError
+from sim.sweep import RunStore, load_sweep, point_stats, run_sweep
+from sim.sweep.design import build_design
+from sim.sweep.spec import SweepSpec
+
+HERE = Path(__file__).parent
+TINY = HERE / "sweeps" / "tiny.yaml"
+
+
+def rows(folder: Path) -> pd.DataFrame:
+    return RunStore(folder).load().drop(columns="wall_s").sort_values("run_id").reset_index(drop=True)
+
+
+def test_identical_rows_with_every_executor(tmp_path):
+    loaded = load_sweep(TINY)
+    frames = {}
+    for executor in ("serial", "processes", "dask"):
+        run_sweep(loaded, tmp_path / executor, executor, workers=2, progress=False)
+        frames[executor] = rows(tmp_path / executor)
+    assert len(frames["serial"]) == 18 and (frames["serial"]["status"] == "ok").all()
+    pd.testing.assert_frame_equal(frames["serial"], frames["processes"], check_exact=True)
+    pd.testing.assert_frame_equal(frames["serial"], frames["dask"], check_exact=True)
+
+
+def test_a_runs_seed_depends_only_on_the_sweep_seed_and_its_index(tmp_path):
+    run_sweep(load_sweep(TINY), tmp_path / "a", "serial", progress=False)
+    seeds = rows(tmp_path / "a").set_index("run_id")["seed"]
+    assert seeds.nunique() == 18
+    expected = np.random.SeedSequence([7, 11]).generate_state(1, dtype=np.uint32)[0]
+    assert seeds[11] == expected
+
+
+def write_spec(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(body.replace("BASE", str(HERE / "scenarios" / "chain.yaml")))
+    return path
+
+
+SLOW = """sweep:
+  name: slow
+  base: BASE
+  seed: 3
+  replications: 40
+  parameters:
+    demand: {path: demand.usa_ev.t_per_day, values: [30, 40]}
+  set: {meta.horizon_days: 1500}
+  kpis: [fill_rate]
+"""
+
+
+def test_killed_and_resumed_sweep_has_each_run_once(tmp_path):
+    spec = write_spec(tmp_path, SLOW)
+    out = tmp_path / "out"
+    env = dict(os.environ, REESIM_SWEEP_FLUSH_ROWS="3")
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--executor", "serial", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "runs").glob("part-*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = RunStore(out).load()
+    assert 0 < len(partial) < 80  # killed part-way
+    assert subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True).returncode == 0
+    done = RunStore(out).load()
+    assert sorted(done["run_id"]) == list(range(80))
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
+    spec = write_spec(tmp_path, """sweep:
+  name: failing
+  base: BASE
+  replications: 2
+  parameters:
+    cells: {path: facilities.cells.capacity.t_per_day, values: [20, -5, 30]}
+  kpis: [fill_rate]
+""")
+    run_sweep(load_sweep(spec), tmp_path / "out", "serial", progress=False)
+    done = rows(tmp_path / "out")
+    assert list(done["status"]) == ["ok", "ok", "error", "error", "ok", "ok"]
+    assert "greater than 0" in done.loc[2, "error"]
+    assert done.loc[done["status"] == "ok", "k.fill_rate"].notna().all()
+
+
+BAD = {
+    "unknown key": ("  replications: 2\n", "  replicatons: 2\n", r":5:3: sweep\.replicatons: unknown key 'replicatons', did you mean 'replications'\?"),
+    "misspelt path": ("demand.usa_ev.t_per_day", "demand.usa_ev.t_per_dy", r":7:\d+: sweep\.parameters\.demand\.path: in chain\.yaml: demand\.usa_ev\.t_per_dy: unknown key 't_per_dy', did you mean 't_per_day'\?"),
+    "missing base": ("base: BASE", "base: nowhere.yaml", r":3:3: sweep\.base: scenario file 'nowhere.yaml' not found"),
+    "grid with a dist": ("values: [30, 40]", "dist: {dist: uniform, low: 30, high: 40}", r":7:5: sweep\.parameters\.demand: a grid cannot use dist"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_sweep_file_gets_one_line(tmp_path, capsys, case):
+    old, new, pattern = BAD[case]
+    body = SLOW.replace("replications: 40\n", "replications: 2\n")
+    assert old in body
+    spec = write_spec(tmp_path, body.replace(old, new))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    import re
+    assert re.search(pattern, err[0]), err[0]
+    assert err[0].startswith(f"error: {spec}")
+
+
+def test_override_blocks_that_set_the_same_key_are_refused(tmp_path):
+    spec = write_spec(tmp_path, """sweep:
+  name: blocks
+  base: BASE
+  overrides:
+    fast: {links.plant_to_market.lead_time_days: 5}
+    slow: {links.plant_to_market.lead_time_days: 60}
+    big: {demand.usa_ev.t_per_day: 60}
+  parameters:
+    world: {overrides: [fast, [slow, big], [fast, slow]]}
+""")
+    with pytest.raises(InputError) as exc:
+        load_sweep(spec)
+    (issue,) = exc.value.issues
+    assert "override blocks 'fast' and 'slow' both set 'links.plant_to_market.lead_time_days'" in issue.message
+    assert issue.mark.line == 9
+
+
+def spec_with(design: dict, **params) -> SweepSpec:
+    return SweepSpec.model_validate({"name": "d", "base": "x.yaml", "seed": 1, "design": design,
+                                     "parameters": params or {"a": {"path": "x", "low": 0, "high": 10},
+                                                              "b": {"path": "y", "dist": {"dist": "triangular", "low": 1, "mode": 2, "high": 4}}}})
+
+
+def test_latin_hypercube_fills_every_stratum():
+    d = build_design(spec_with({"kind": "lhs", "samples": 50}))
+    assert len(d.points) == 50
+    for j in range(2):
+        strata = np.floor(d.unit[:, j] * 50).astype(int)
+        assert sorted(strata) == list(range(50))
+    a = np.array([p["a"] for p in d.points])
+    b = np.array([p["b"] for p in d.points])
+    assert a.min() >= 0 and a.max() <= 10 and b.min() >= 1 and b.max() <= 4
+
+
+@pytest.mark.parametrize("second_order, per_base", [(False, 2 + 2), (True, 2 * 2 + 2)])
+def test_sobol_and_morris_sample_counts(second_order, per_base):
+    assert len(build_design(spec_with({"kind": "sobol", "samples": 16, "second_order": second_order})).points) == 16 * per_base
+    assert len(build_design(spec_with({"kind": "morris", "samples": 5})).points) == 5 * (2 + 1)
+
+
+def test_summary_matches_a_hand_calculation():
+    runs = pd.DataFrame({"run_id": range(5), "point_id": [0, 0, 0, 1, 1], "p.x": [1, 1, 1, 2, 2],
+                         "status": ["ok", "ok", "ok", "ok", "error"], "k.fill_rate": [0.8, 0.9, 1.0, 0.5, np.nan]})
+    table = point_stats(runs).set_index("point_id")
+    row = table.loc[0]
+    assert row["n"] == 3 and row["mean"] == pytest.approx(0.9) and row["std"] == pytest.approx(0.1)
+    half = stats.t.ppf(0.975, 2) * 0.1 / np.sqrt(3)  # 4.303 x 0.0577 = 0.248
+    assert row["ci95_low"] == pytest.approx(0.9 - half) and row["ci95_high"] == pytest.approx(0.9 + half)
+    assert row["p50"] == pytest.approx(0.9) and row["p5"] == pytest.approx(0.81) and row["p95"] == pytest.approx(0.99)
+    assert table.loc[1, "n"] == 1 and table.loc[1, "mean"] == 0.5  # the failed run is left out
+
+
+def test_sobol_ranks_the_bottleneck_first(tmp_path):
+    spec = write_spec(tmp_path, """sweep:
+  name: sobol
+  base: BASE
+  seed: 5
+  design: {kind: sobol, samples: 16}
+  parameters:
+    cells: {path: facilities.cells.capacity.t_per_day, low: 5, high: 40}
+    alloy: {path: facilities.alloy1.capacity.t_per_day, low: 90, high: 110}
+  kpis: [production_t.magnet]
+""")
+    assert main(["sweep", str(spec), "--executor", "serial", "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    sens = pd.read_csv(tmp_path / "o" / "sensitivity.csv")
+    st = sens[(sens["index"] == "ST")].set_index("parameter")["value"]
+    assert st["cells"] > 0.5 > 0.1 > st["alloy"]  # cells limit magnets below ~16 t/day; alloy never does
+    assert main(["sweep-summary", str(tmp_path / "o")]) == 0
