@@ -129,11 +129,25 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if _is_sweep(Path(args.scenario)):
+        from .sweep.runner import check_sweep
+
+        sweep = check_sweep(args.scenario)
+        print(f"{args.scenario}: ok - sweep of {sweep.runs} runs ({sweep.points} design points x "
+              f"{sweep.spec.replications} replications) over {sweep.base_path.name}")
+        return 0
     loaded = load_scenario(args.scenario, args.overrides)
     sc = loaded.scenario
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
           f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days")
     return 0
+
+
+def _is_sweep(path: Path) -> bool:
+    try:
+        return path.read_text(encoding="utf-8").lstrip().startswith("sweep:") or "\nsweep:" in path.read_text(encoding="utf-8")
+    except OSError:
+        return False
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -161,37 +175,43 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .sweep import format_summary, load_sweep, point_stats, run_sweep, write_summaries
+    from .sweep import load_sweep, run_sweep
 
     loaded = load_sweep(args.spec)
     out = args.out or Path("results") / f"{loaded.spec.name}-sweep"
     if args.scheduler and args.executor != "dask":
         raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
     store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress)
-    runs = store.load()
-    write_summaries(out, loaded.spec, runs)
-    print(format_summary(runs, point_stats(runs)))
+    _print_sweep(out, loaded.spec, store.load())
     print(f"\nsweep folder: {out}")
     return 0
 
 
+def _print_sweep(folder: Path, spec, runs) -> None:
+    from .sweep.summary import discovery, format_summary, point_stats, write_summaries
+
+    write_summaries(folder, spec, runs)
+    print(format_summary(runs, point_stats(runs)))
+    text = discovery(spec, runs)[1]
+    if text:
+        print("\n" + text)
+
+
 def cmd_sweep_summary(args: argparse.Namespace) -> int:
-    from .sweep import RunStore, SweepSpec, format_summary, point_stats, write_summaries
+    from .sweep import RunStore, SweepSpec
 
     store = RunStore(args.folder)
     if not (args.folder / "spec.yaml").exists():
         raise InputError([Issue(Mark(str(args.folder)), "", "not a sweep folder (no spec.yaml)")])
     spec = SweepSpec.model_validate(store.spec())
-    runs = store.load()
-    write_summaries(args.folder, spec, runs)
-    print(format_summary(runs, point_stats(runs)))
+    _print_sweep(args.folder, spec, store.load())
     return 0
 
 
 def cmd_list(_args: argparse.Namespace) -> int:
     print("Scenarios:")
     root = REPO_DIR / "scenarios"
-    for path in sorted(root.rglob("*.yaml")):
+    for path in sorted(p for p in root.rglob("*.yaml") if "sweeps" not in p.parts):
         try:
             loaded = load_scenario(path)
             desc = loaded.scenario.meta.description.strip().splitlines()
@@ -199,6 +219,9 @@ def cmd_list(_args: argparse.Namespace) -> int:
         except InputError:
             note = "(does not validate)"
         print(f"  {path.relative_to(REPO_DIR)}  -  {note}")
+    print("\nSweeps:")
+    for path in sorted((root / "sweeps").glob("*.yaml")):
+        print(f"  {path.relative_to(REPO_DIR)}")
     print("\nFacility kinds (seeds/facility_kinds.csv):")
     for kind, row in facility_kinds().items():
         print(f"  {kind:<26}{row['stage']:<12}{row['description']}")

@@ -21,7 +21,7 @@ def outside_china_unmet(r: Result) -> float:
 
 
 def test_every_library_file_states_its_question():
-    for path in SCENARIOS.rglob("*.yaml"):
+    for path in (p for p in SCENARIOS.rglob("*.yaml") if "sweeps" not in p.parts):
         head = path.read_text().splitlines()[:3]
         assert head[0].startswith("# "), path
         sc = load_scenario(path).scenario

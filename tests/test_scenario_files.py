@@ -82,7 +82,8 @@ def test_resolved_scenario_reloads_to_the_same_digest(tmp_path):
 
 def test_every_shipped_scenario_validates():
     for path in SCENARIOS.rglob("*.yaml"):
-        load_scenario(path)
+        if "sweeps" not in path.parts:
+            load_scenario(path)
 
 
 def test_push_shares_over_one_are_refused(tmp_path):

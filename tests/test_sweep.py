@@ -191,3 +191,41 @@ def test_sobol_ranks_the_bottleneck_first(tmp_path):
     st = sens[(sens["index"] == "ST")].set_index("parameter")["value"]
     assert st["cells"] > 0.5 > 0.1 > st["alloy"]  # cells limit magnets below ~16 t/day; alloy never does
     assert main(["sweep-summary", str(tmp_path / "o")]) == 0
+
+
+def test_prim_finds_the_box_that_holds_the_failures():
+    from sim.sweep.prim import prim
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"delay": rng.uniform(0, 60, 2000), "approval": rng.uniform(0, 1, 2000), "noise": rng.uniform(0, 1, 2000)})
+    y = (x["delay"] > 40) & (x["approval"] < 0.4)
+    box = prim(x, y.to_numpy())
+    limits = box.limits.set_index("parameter")
+    assert set(limits.index) <= {"delay", "approval", "noise"}
+    assert limits.loc["delay", "low"] == pytest.approx(40, abs=4)
+    assert limits.loc["approval", "high"] == pytest.approx(0.4, abs=0.05)
+    assert box.density > 0.8 and box.coverage > 0.5
+
+
+def test_example_sweeps_validate(capsys):
+    for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
+        assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "540 runs (27 design points x 20 replications)" in out
+
+
+def test_kept_series_are_thinned(tmp_path):
+    spec = write_spec(tmp_path, """sweep:
+  name: series
+  base: BASE
+  replications: 2
+  parameters:
+    demand: {path: demand.usa_ev.t_per_day, values: [30]}
+  kpis: [fill_rate]
+  timeseries: {variables: [level_t], entities: [market], every_days: 30}
+""")
+    run_sweep(load_sweep(spec), tmp_path / "out", "serial", progress=False)
+    series = RunStore(tmp_path / "out").load_series()
+    assert set(series["run_id"]) == {0, 1}
+    assert set(series["day"]) == set(range(0, 365, 30))
+    assert set(series["entity"]) == {"market"} and set(series["variable"]) == {"level_t"}

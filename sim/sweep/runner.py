@@ -61,8 +61,35 @@ def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
             mark = loaded.positions.get(("parameters", name, "path"), Mark(str(loaded.path)))
             issues += [Issue(mark, f"sweep.parameters.{name}.path", f"in {Path(job.base_path).name}: {i.path}: {i.message}")
                        for i in exc.issues]
+    for where, settings in [(("set",), list(loaded.spec.set.items()))] + [
+        (("overrides", block), list(values.items())) for block, values in loaded.spec.overrides.items()
+    ]:
+        try:
+            validate_scenario(job.base_data, {}, Path(job.base_path), (), settings)
+        except InputError as exc:
+            mark = loaded.positions.get(where, Mark(str(loaded.path)))
+            issues += [Issue(mark, "sweep." + ".".join(where), f"in {Path(job.base_path).name}: {i.path}: {i.message}")
+                       for i in exc.issues]
     if issues:
         raise InputError(issues)
+
+
+class CheckedSweep:
+    def __init__(self, loaded: LoadedSweep, design: DesignPoints):
+        self.spec = loaded.spec
+        self.base_path = loaded.base_path
+        self.points = len(design.points)
+        self.runs = self.points * loaded.spec.replications
+
+
+def check_sweep(path: str | Path) -> CheckedSweep:
+    """Validate a sweep file and its paths into the base scenario, without running it."""
+    from .spec import load_sweep
+
+    loaded = load_sweep(path)
+    design = build_design(loaded.spec)
+    _check_paths(loaded, make_job(loaded), design)
+    return CheckedSweep(loaded, design)
 
 
 def make_job(loaded: LoadedSweep) -> Job:

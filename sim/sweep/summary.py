@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .design import build_design
+from .prim import prim
 from .spec import SweepSpec
 
 STAT_COLUMNS = ["n", "mean", "std", "p5", "p50", "p95", "ci95_low", "ci95_high"]
@@ -76,10 +77,35 @@ def sensitivity(spec: SweepSpec, runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def discovery(spec: SweepSpec, runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """PRIM box over the numeric inputs for the runs meeting the spec's discovery condition."""
+    cols = ["parameter", "low", "high", "range_low", "range_high", "coverage", "density", "mass"]
+    cond = spec.discovery
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    column = f"k.{cond.kpi}" if cond else ""
+    if cond is None or column not in ok.columns:
+        return pd.DataFrame(columns=cols), "" if cond is None else f"discovery: no KPI '{cond.kpi}' in the runs"
+    x = ok[[c for c in ok.columns if c.startswith("p.")]].apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+    x.columns = [c[2:] for c in x.columns]
+    y = (ok[column] > cond.above) if cond.above is not None else (ok[column] < cond.below)
+    rule = f"{cond.kpi} {'>' if cond.above is not None else '<'} {cond.above if cond.above is not None else cond.below}"
+    if not y.any() or x.empty:
+        return pd.DataFrame(columns=cols), f"discovery: no run has {rule}"
+    box = prim(x, y.to_numpy())
+    table = box.limits.assign(coverage=box.coverage, density=box.density, mass=box.mass)
+    lines = [f"discovery ({rule}: {int(y.sum())} of {len(y)} runs): a box holding {100 * box.coverage:.0f}% of them, "
+             f"{100 * box.density:.0f}% of the runs in it meet the rule"]
+    lines += [f"  {r.parameter}: {_fmt(r.low)} .. {_fmt(r.high)}  (swept {_fmt(r.range_low)} .. {_fmt(r.range_high)})"
+              for r in box.limits.itertuples()]
+    return table.reindex(columns=cols), "\n".join(lines)
+
+
 def write_summaries(folder: Path, spec: SweepSpec, runs: pd.DataFrame) -> dict[str, Path]:
-    """Write summary_points.csv and sensitivity.csv (atomically) and return their paths."""
+    """Write summary_points.csv, sensitivity.csv and discovery.csv (atomically) and return their paths."""
     out = {}
-    for name, frame in (("summary_points.csv", point_stats(runs)), ("sensitivity.csv", sensitivity(spec, runs))):
+    frames = (("summary_points.csv", point_stats(runs)), ("sensitivity.csv", sensitivity(spec, runs)),
+              ("discovery.csv", discovery(spec, runs)[0]))
+    for name, frame in frames:
         path = Path(folder) / name
         tmp = path.with_name(f".{name}.tmp")
         frame.to_csv(tmp, index=False)
