@@ -144,10 +144,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _is_sweep(path: Path) -> bool:
+    """A sweep file has one top-level key, 'sweep' (comments may come first)."""
     try:
-        return path.read_text(encoding="utf-8").lstrip().startswith("sweep:") or "\nsweep:" in path.read_text(encoding="utf-8")
-    except OSError:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    return text.startswith("sweep:") or "\nsweep:" in text
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
