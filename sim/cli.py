@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     common(run)
     run.add_argument("--seed", type=int, help="random seed (overrides meta.seed)")
     run.add_argument("--out", type=Path, help="run folder to create (default: results/<name>-seed<N>-<time>)")
-    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures and report.html")
+    rep = sub.add_parser("report", help="rebuild a run folder's figures and report.html from the folder alone")
+    rep.add_argument("folder", type=Path)
+    rep.add_argument("--debug", action="store_true", help="show tracebacks")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
     cmp_ = sub.add_parser("compare", help="run two scenarios and print their KPI differences (B - A)")
@@ -88,8 +91,9 @@ def _check_out(out: Path) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .engine import simulate
-    from .report import write_figures
+    from .report.html import write_report
     from .results import Result, write_run_folder
+    from .scenario.loader import scenario_notes
 
     overrides = list(args.overrides)
     if args.seed is not None:
@@ -99,9 +103,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or _default_out(meta.name, meta.seed)
     _check_out(out)
     output = simulate(loaded.scenario)
-    result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario))
+    result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario), scenario_notes(args.scenario))
     try:
-        write_run_folder(result, out, None if args.no_figures else write_figures)
+        write_run_folder(result, out, None if args.no_figures else write_report)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
     print(format_kpis(result.kpis, meta.name, meta.seed, output.events, output.wall_seconds))
@@ -126,6 +130,18 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
         for market, p in k["price_usd_per_kg"].items():
             lines.append(f"  {market:<24}{p['start']:>14,.1f}{p['mean']:>10,.1f}{p['peak']:>10,.1f}{p['end']:>10,.1f}")
     return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report.html import write_report
+    from .results import read_run_folder
+
+    folder = args.folder
+    if not (folder / "kpis.json").exists() or not (folder / "timeseries.parquet").exists():
+        raise InputError([Issue(Mark(str(folder)), "", "not a run folder (expected kpis.json and timeseries.parquet)")])
+    path = write_report(read_run_folder(folder), folder)
+    print(f"report: {path}")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -233,7 +249,7 @@ def cmd_list(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list,
-               "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary}[args.command]
+               "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "report": cmd_report}[args.command]
     try:
         return handler(args)
     except InputError as exc:

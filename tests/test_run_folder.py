@@ -10,7 +10,7 @@ from sim.cli import main
 from sim.results import read_run_folder, write_run_folder
 from sim.scenario import load_scenario
 
-FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv",
+FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "notes.txt", "report.html", "prices.png", "fill_rates.png", "utilisation.png", "material_flow.png",
          "stocks.png", "production.png", "unmet_demand.png", "policy_events.csv"}
 
 

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..results.result import Result  # noqa: E402
@@ -50,11 +51,37 @@ def _series(result: Result, variable: str, entity_type: str, by: str) -> pd.Data
     return frame
 
 
-def _date_axis(ax: plt.Axes) -> None:
+def _date_axis(ax: plt.Axes, result: Result | None = None, label: bool = True) -> None:
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(alpha=0.3)
+    if result is not None:
+        mark_events(ax, result, label)
+
+
+EVENT_COLOUR = "#555555"
+
+
+def timeline(result: Result) -> pd.DataFrame:
+    """Policy events inside the reported period, with calendar dates."""
+    ev = result.policy_events
+    if ev is None or not len(ev):
+        return pd.DataFrame(columns=["day", "date", "policy", "kind", "event"])
+    ev = ev[ev["day"] >= 0].copy()
+    ev["date"] = pd.to_datetime(ev["date"])
+    return ev
+
+
+def mark_events(ax: plt.Axes, result: Result, label: bool = True, limit: int = 12) -> None:
+    """Dashed lines where policies start or end, plants come online or idle; short labels on top."""
+    ev = timeline(result)
+    for i, row in enumerate(ev.head(limit).itertuples()):
+        ax.axvline(row.date, color=EVENT_COLOUR, lw=0.8, ls="--", alpha=0.7, zorder=0)
+        if label:
+            ax.annotate(f"{row.policy}: {row.event}", (mdates.date2num(row.date), 1.0), xycoords=("data", "axes fraction"),
+                        rotation=90, fontsize=6, color=EVENT_COLOUR, va="top", ha="right",
+                        xytext=(-2, -2 - 0 * i), textcoords="offset points")
 
 
 def _stage_figure(stages: list[str]) -> tuple[plt.Figure, list[plt.Axes]]:
@@ -87,7 +114,7 @@ def plot_stocks(result: Result, path: Path) -> Path:
                 ax.plot(table.index, table[region] / 1000, color=colours[region], label=region, lw=1.4)
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
         ax.set_ylabel("kt")
-        _date_axis(ax)
+        _date_axis(ax, result, ax is axes[0])
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
     return _save(fig, f"Stocks - {result.run.get('scenario', '')}", path)
@@ -112,7 +139,7 @@ def plot_production(result: Result, path: Path) -> Path:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
-        _date_axis(ax)
+        _date_axis(ax, result, ax is axes[0])
     return _save(fig, f"Production by stage and region - {result.run.get('scenario', '')}", path)
 
 
@@ -140,11 +167,186 @@ def plot_unmet(result: Result, path: Path) -> Path:
     ax2.set_ylabel("% of demand met")
     ax2.set_ylim(0, 105)
     for ax in (ax1, ax2):
-        _date_axis(ax)
+        _date_axis(ax, result, ax is ax1)
     return _save(fig, f"Unmet demand - {result.run.get('scenario', '')}", path)
 
 
-FIGURES = {"stocks.png": plot_stocks, "production.png": plot_production, "unmet_demand.png": plot_unmet}
+def plot_prices(result: Result, path: Path) -> Path:
+    """Price per market, USD/kg, one panel per material (China and outside on the same axes)."""
+    ts = result.timeseries
+    sel = ts[ts["variable"] == "price_usd_per_kg"]
+    materials = sorted(sel["material"].astype(str).unique()) or ["(no markets)"]
+    cols = 2
+    rows = max(1, -(-len(materials) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows + 0.8), squeeze=False, sharex=True)
+    for ax, material in zip(axes.flat, materials, strict=False):
+        part = sel[sel["material"] == material]
+        for market, series in part.groupby("entity", observed=True):
+            name = str(market)
+            colour = FIXED["china"] if name.endswith("_china") else (FIXED["usa"] if name.endswith("_world") else "#000000")
+            ax.plot(series["date"], series["value"], color=colour, lw=1.4, label=name)
+        ax.set_title(material, fontsize=10, loc="left")
+        ax.set_ylabel("USD/kg")
+        if len(part):
+            ax.legend(fontsize=7, loc="upper left")
+        _date_axis(ax, result, ax is axes.flat[0])
+    for ax in list(axes.flat)[len(materials):]:
+        ax.set_visible(False)
+    return _save(fig, f"Prices by market - {result.run.get('scenario', '')}", path)
+
+
+def plot_fill_rates(result: Result, path: Path) -> Path:
+    """Share of demand met over the run, by region and end use."""
+    table = result.kpis.get("fill_rate_by_region_end_use", {})
+    regions = sorted(table)
+    uses = sorted({u for r in table.values() for u in r})
+    grid = np.full((len(regions), len(uses)), np.nan)
+    for i, r in enumerate(regions):
+        for j, u in enumerate(uses):
+            grid[i, j] = table[r].get(u, np.nan)
+    fig, ax = plt.subplots(figsize=(1.6 * max(len(uses), 2) + 2, 0.55 * max(len(regions), 2) + 1.6))
+    im = ax.imshow(100 * grid, cmap="cividis", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(uses)), uses, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(regions)), regions, fontsize=8)
+    for i in range(len(regions)):
+        for j in range(len(uses)):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, f"{100 * grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white" if grid[i, j] < 0.6 else "black")
+    fig.colorbar(im, ax=ax, label="% of demand met")
+    return _save(fig, f"Demand met by region and end use - {result.run.get('scenario', '')}", path)
+
+
+def plot_utilisation(result: Result, path: Path) -> Path:
+    """Each facility's output against its capacity over the run, by stage, coloured by region."""
+    u = result.kpis.get("utilisation_by_facility", {})
+    ent = result.entities[result.entities["type"] == "facility"].set_index("entity")
+    order = {s: i for i, s in enumerate(("mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility"))}
+    rows = sorted(u, key=lambda f: (order.get(str(ent.loc[f, "stage"]), 99), f)) if u else []
+    colours = region_colours(sorted(result.entities["region"].dropna().unique()))
+    fig, ax = plt.subplots(figsize=(9, 0.22 * max(len(rows), 4) + 1.2))
+    ax.barh(range(len(rows)), [100 * u[f] for f in rows], color=[colours.get(str(ent.loc[f, "region"]), "#999999") for f in rows])
+    ax.set_yticks(range(len(rows)), [f"{f} ({ent.loc[f, 'stage']})" for f in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("% of capacity used over the run")
+    ax.set_xlim(0, 110)
+    ax.grid(alpha=0.3, axis="x")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles, list(colours), fontsize=7, loc="lower right", ncol=2)
+    return _save(fig, f"Utilisation - {result.run.get('scenario', '')}", path)
+
+
+FLOW_STAGES = ("mining", "separation", "metal", "alloy", "magnet")
+
+
+def material_flows(result: Result, first_day: int = 0, last_day: int | None = None) -> tuple[dict, dict]:
+    """Tonnes per stage and region (columns), and stage-to-stage flows between regions (bands).
+
+    A band from region A at one stage to region B at the next carries what A's stage shipped to
+    B (from the lanes); what A's stage did not ship abroad stays in A. The last column is the
+    magnets delivered to end users, by region.
+    """
+    ts = result.timeseries
+    last_day = int(ts["day"].max()) if last_day is None else last_day
+    ts = ts[(ts["day"] >= first_day) & (ts["day"] <= last_day)]
+    ent = result.entities
+    fac = ent[ent["type"] == "facility"].set_index("entity")
+    out = ts[ts["variable"] == "output_t"].groupby("entity", observed=True)["value"].sum()
+    columns: dict[str, dict[str, float]] = {}
+    for stage in FLOW_STAGES:
+        ids = fac.index[fac["stage"] == stage]
+        columns[stage] = out.reindex(ids, fill_value=0.0).groupby(fac.loc[ids, "region"]).sum().to_dict()
+    dem = ent[(ent["type"] == "demand") & (ent["material"].isin(_stage_materials(ent, "magnet")))].set_index("entity")
+    dlv = ts[ts["variable"] == "delivered_t"].groupby("entity", observed=True)["value"].sum()
+    columns["end use"] = dlv.reindex(dem.index, fill_value=0.0).groupby(dem["region"]).sum().to_dict()
+    links = ent[ent["type"] == "link"].set_index("entity")
+    shipped = ts[ts["variable"] == "shipped_t"].groupby(["entity", "material"], observed=True)["value"].sum()
+    flows: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+    names = list(columns)
+    for left, right in zip(names, names[1:], strict=False):
+        mats = set(_stage_materials(ent, left))
+        cross: dict[tuple[str, str], float] = {}
+        for (lid, material), tonnes in shipped.items():
+            if material in mats and lid in links.index:
+                a, b = str(links.loc[lid, "region"]), str(links.loc[lid, "to_region"])
+                if a != b and tonnes > 0:
+                    cross[(a, b)] = cross.get((a, b), 0.0) + tonnes
+        band = dict(cross)
+        for region, made in columns[left].items():
+            band[(region, region)] = band.get((region, region), 0.0) + max(made - sum(v for (a, _), v in cross.items() if a == region), 0.0)
+        flows[(left, right)] = {k: v for k, v in band.items() if v > 0 and k[1] in columns[right] and columns[right][k[1]] > 0}
+    return columns, flows
+
+
+def _stage_materials(ent: pd.DataFrame, stage: str) -> list[str]:
+    stocks = ent[ent["type"] == "stock"]
+    return sorted(set(stocks.loc[stocks["stage"] == stage, "material"].astype(str)))
+
+
+def plot_material_flow(result: Result, path: Path, first_day: int = 0, last_day: int | None = None) -> Path:
+    """An alluvial picture from mine to end use: each column is a stage's output by region (as
+    shares of the stage), bands show where each region's output went."""
+    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.path import Path as MPath
+
+    columns, flows = material_flows(result, first_day, last_day)
+    colours = region_colours(sorted(result.entities["region"].dropna().unique()))
+    names = list(columns)
+    fig, ax = plt.subplots(figsize=(12, 6))
+    gap, width = 0.02, 0.12
+    spans: dict[tuple[str, str], list[float]] = {}  # (stage, region) -> [bottom, top, left cursor, right cursor]
+    for x, stage in enumerate(names):
+        total = sum(columns[stage].values()) or 1.0
+        y = 0.0
+        for region in sorted(columns[stage], key=lambda r: -columns[stage][r]):
+            h = columns[stage][region] / total * (1 - gap * (len(columns[stage]) - 1))
+            ax.add_patch(Rectangle((x - width / 2, y), width, h, color=colours.get(region, "#999999")))
+            if h > 0.03:
+                ax.text(x, y + h / 2, f"{region}\n{columns[stage][region] / 1000:,.0f} kt", ha="center", va="center", fontsize=7,
+                        color="white" if region in ("china", "usa", "vietnam") else "black")
+            spans[(stage, region)] = [y, y + h, y, y]
+            y += h + gap
+    for (left, right), band in flows.items():
+        x0, x1 = names.index(left) + width / 2, names.index(right) - width / 2
+        outs: dict[str, float] = {}
+        ins: dict[str, float] = {}
+        for (a, b), t in band.items():
+            outs[a] = outs.get(a, 0.0) + t
+            ins[b] = ins.get(b, 0.0) + t
+        for (a, b), t in sorted(band.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            la, rb = spans.get((left, a)), spans.get((right, b))
+            if la is None or rb is None:
+                continue
+            hl = (la[1] - la[0]) * t / outs[a]
+            hr = (rb[1] - rb[0]) * t / ins[b]
+            yl, yr = la[2], rb[3]
+            la[2] += hl
+            rb[3] += hr
+            xm = (x0 + x1) / 2
+            verts = [(x0, yl), (xm, yl), (xm, yr), (x1, yr), (x1, yr + hr), (xm, yr + hr), (xm, yl + hl), (x0, yl + hl), (x0, yl)]
+            codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
+            ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colours.get(a, "#999999"), alpha=0.35, lw=0))
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xticks(range(len(names)), [f"{n}\n({sum(columns[n].values()) / 1000:,.0f} kt)" for n in names])
+    ax.set_yticks([])
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    start = result.timeseries["date"].min() + pd.Timedelta(days=first_day)
+    end = result.timeseries["date"].min() + pd.Timedelta(days=last_day if last_day is not None else int(result.timeseries["day"].max()))
+    ax.set_xlabel(f"t of each stage's product, {start:%d %b %Y} - {end:%d %b %Y}; column heights are shares of the stage")
+    return _save(fig, f"Material flow from mine to end use - {result.run.get('scenario', '')}", path)
+
+
+FIGURES = {
+    "stocks.png": plot_stocks,
+    "production.png": plot_production,
+    "unmet_demand.png": plot_unmet,
+    "prices.png": plot_prices,
+    "fill_rates.png": plot_fill_rates,
+    "utilisation.png": plot_utilisation,
+    "material_flow.png": plot_material_flow,
+}
 
 
 def write_figures(result: Result, folder: Path) -> dict[str, Path]:

@@ -25,7 +25,7 @@ from ..engine import RunOutput
 from .kpis import compute_kpis
 
 POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
-FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv")
+FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv", "notes.txt")
 
 
 @dataclass
@@ -39,10 +39,11 @@ class Result:
     balance: pd.DataFrame
     scenario_yaml: str
     policy_events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_EVENT_COLUMNS))
+    notes: str = ""  # the scenario file's header comments: its question, assumptions and sources
     figures: dict[str, Path] = field(default_factory=dict)
 
     @classmethod
-    def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "") -> Result:
+    def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
         ts = output.timeseries()
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
         kpis = compute_kpis(ts, output.entities, events)
@@ -62,7 +63,7 @@ class Result:
         }
         balance = pd.DataFrame.from_dict(output.balance, orient="index")
         balance.index.name = "material"
-        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events)
+        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes)
 
     def summary(self) -> pd.DataFrame:
         """One row per facility and demand: totals an analyst reads first."""
@@ -94,11 +95,12 @@ def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Resu
         (tmp / "scenario.yaml").write_text(result.scenario_yaml, encoding="utf-8")
         table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
         pq.write_table(table, tmp / "timeseries.parquet", compression="zstd")
-        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2) + "\n", encoding="utf-8")  # in the order reports show
         result.summary().to_csv(tmp / "summary.csv", index=False)
         result.entities.to_csv(tmp / "entities.csv", index=False)
         result.balance.to_csv(tmp / "balance.csv")
         result.policy_events.to_csv(tmp / "policy_events.csv", index=False)
+        (tmp / "notes.txt").write_text(result.notes, encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps(result.run, indent=2) + "\n", encoding="utf-8")
         if figure_writer is not None:
             figure_writer(result, tmp)
@@ -119,4 +121,6 @@ def read_run_folder(folder: Path) -> Result:
     balance = pd.read_csv(folder / "balance.csv", index_col=0)
     scenario_yaml = (folder / "scenario.yaml").read_text(encoding="utf-8")
     events = pd.read_csv(folder / "policy_events.csv")
-    return Result(ts, entities, kpis, run, balance, scenario_yaml, events)
+    notes_file = folder / "notes.txt"
+    notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
+    return Result(ts, entities, kpis, run, balance, scenario_yaml, events, notes)

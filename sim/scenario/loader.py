@@ -270,6 +270,28 @@ def scenario_from_dict(data: dict[str, Any], overrides: Iterable[str] = (), name
     return _validate(data, {}, Path(name), overrides)
 
 
+def scenario_notes(path: str | Path) -> str:
+    """The header comments of a scenario file and of the files it extends, child first."""
+    out, seen = [], set()
+    path = Path(path)
+    while path.exists() and path.resolve() not in seen:
+        seen.add(path.resolve())
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = []
+        for line in lines:
+            if line.startswith("#"):
+                header.append(line[1:].removeprefix(" "))
+            elif line.strip():  # the header ends at the first key
+                break
+        parent = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("extends:")), None)
+        if header:
+            out.append(f"[{path.name}]\n" + "\n".join(header).strip())
+        if parent is None:
+            break
+        path = path.parent / parent
+    return "\n\n".join(out)
+
+
 def read_scenario_data(path: str | Path) -> tuple[dict, Positions]:
     """A scenario file with its parents merged, as plain data (not yet validated)."""
     return _read_with_parents(Path(path))

@@ -1,0 +1,66 @@
+"""Figures and report.html: every figure draws, the report carries kpis.json, and a report rebuilt
+from a copied run folder is the same page."""
+
+import re
+import shutil
+
+import pytest
+
+from conftest import SCENARIOS, TEST_SCENARIOS
+from sim.cli import main
+from sim.report.figures import FIGURES
+from sim.report.html import kpi_rows
+from sim.results import read_run_folder
+
+
+@pytest.fixture(scope="module")
+def chain_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "chain"
+    assert main(["run", str(TEST_SCENARIOS / "chain.yaml"), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_figure_draws_a_png(chain_run, tmp_path, name):
+    path = FIGURES[name](read_run_folder(chain_run), tmp_path / name)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
+def test_report_kpi_table_equals_kpis_json(chain_run):
+    page = (chain_run / "report.html").read_text()
+    shown = dict(re.findall(r'data-kpi="([^"]+)"><td>[^<]*</td><td class="num" data-value="([^"]+)"', page))
+    expected = {k: repr(v) for k, v in kpi_rows(read_run_folder(chain_run).kpis)}
+    assert shown == expected and len(shown) > 20
+
+
+def test_report_is_self_contained_and_complete(chain_run):
+    page = (chain_run / "report.html").read_text()
+    assert page.count("<img ") == len(FIGURES)
+    assert 'src="http' not in page and "src='http" not in page  # no outside resources
+    for section in ("Assumptions and sources", "Key figures", "Policy timeline", "Facilities", "Sources", "All KPIs"):
+        assert section in page
+    assert "A five-stage chain used by the tests" in page  # the scenario file's header
+
+
+def test_report_rebuilt_from_a_copied_folder_is_the_same(chain_run, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(chain_run, copy)
+    (copy / "report.html").unlink()
+    for png in copy.glob("*.png"):
+        png.unlink()
+    assert main(["report", str(copy)]) == 0
+    assert (copy / "report.html").read_text() == (chain_run / "report.html").read_text()
+
+
+def test_a_report_with_many_policies_renders(tmp_path):
+    out = tmp_path / "many"
+    assert main(["run", str(SCENARIOS / "stockpile_release.yaml"), "--out", str(out), "--set", "meta.horizon_days=200"]) == 0
+    page = (out / "report.html").read_text()
+    assert "licensing_2025" in page and "us_magnet_reserve" in page
+    assert page.count("<img ") == len(FIGURES)
+
+
+def test_report_on_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
