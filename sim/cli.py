@@ -185,10 +185,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     tmp = out.with_name(f".{out.name}.tmp")
     table.to_csv(tmp, index=False)
     tmp.replace(out)
+    from .report.compare_report import write_comparison
+
+    page = write_comparison(results[0], results[1], table, (names[0], names[1]), out.with_suffix(".html"))
     print(f"A: {args.a} ({names[0]}, seed {loaded[0].scenario.meta.seed})")
     print(f"B: {args.b} ({names[1]}, seed {loaded[1].scenario.meta.seed})\n")
     print(format_comparison(table, "A", "B"))
-    print(f"\ncomparison: {out}")
+    print(f"\ncomparison: {out}\nreport: {page}")
     return 0
 
 

@@ -77,3 +77,5 @@ def test_compare_prints_and_writes_differences(tmp_path, capsys):
     assert table.loc["production_t.metal", "b_minus_a"] < 0
     assert table.loc["production_t.metal", "b_minus_a"] == pytest.approx(table.loc["production_t.metal", "b"] - table.loc["production_t.metal", "a"])
     assert table.loc["production_t.mining", "b_minus_a"] == 0  # same seed, same mine
+    page = out.with_suffix(".html").read_text()
+    assert page.count("<img ") == 4 and "slower" in page and "What moved" in page
