@@ -209,13 +209,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _print_sweep(folder: Path, spec, runs) -> None:
-    from .sweep.summary import discovery, format_summary, point_stats, write_summaries
+    from .report.sweep_report import build_sweep_report
+    from .sweep import RunStore
+    from .sweep.summary import discovery, format_summary, point_stats, sensitivity, write_summaries
 
     write_summaries(folder, spec, runs)
-    print(format_summary(runs, point_stats(runs)))
-    text = discovery(spec, runs)[1]
+    points = point_stats(runs)
+    summary = format_summary(runs, points)
+    box, text = discovery(spec, runs)
+    print(summary)
     if text:
         print("\n" + text)
+    page = build_sweep_report(RunStore(folder).spec(), runs, points, sensitivity(spec, runs), box,
+                              RunStore(folder).load_series(), summary, text)
+    tmp = folder / ".sweep_report.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(folder / "sweep_report.html")
+    print(f"report: {folder / 'sweep_report.html'}")
 
 
 def cmd_sweep_summary(args: argparse.Namespace) -> int:

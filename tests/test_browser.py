@@ -58,3 +58,27 @@ def test_the_check_catches_a_broken_image(tmp_path):
                     "function(){console.error('broken images: x')});</script></body></html>")
     proc = chromium(tmp_path, "--dump-dom", page.as_uri())
     assert any(":CONSOLE" in line and "broken images" in line for line in proc.stderr.splitlines())
+
+
+def test_comparison_and_sweep_reports_load_cleanly(tmp_path):
+    from conftest import TEST_SCENARIOS
+
+    b = tmp_path / "b.yaml"
+    b.write_text(f"extends: {TEST_SCENARIOS / 'chain.yaml'}\nmeta: {{name: slower}}\nfacilities:\n  cells: {{capacity: {{t_per_day: 15}}}}\n")
+    assert main(["compare", str(TEST_SCENARIOS / "chain.yaml"), str(b), "--out", str(tmp_path / "cmp.csv")]) == 0
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"""sweep:
+  name: browser
+  base: {TEST_SCENARIOS / 'chain.yaml'}
+  replications: 3
+  parameters:
+    demand: {{path: demand.usa_ev.t_per_day, values: [30, 50]}}
+  kpis: [fill_rate, unmet_demand_t]
+  timeseries: {{variables: [level_t], entities: [market]}}
+""")
+    assert main(["sweep", str(spec), "--executor", "serial", "--out", str(tmp_path / "sw"), "--no-progress"]) == 0
+    for page in (tmp_path / "cmp.html", tmp_path / "sw" / "sweep_report.html"):
+        proc = chromium(tmp_path, "--dump-dom", page.as_uri())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert 'data-broken-images="0"' in proc.stdout, page
+        assert [line for line in proc.stderr.splitlines() if ":CONSOLE" in line] == []

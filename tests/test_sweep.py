@@ -190,7 +190,11 @@ def test_sobol_ranks_the_bottleneck_first(tmp_path):
     sens = pd.read_csv(tmp_path / "o" / "sensitivity.csv")
     st = sens[(sens["index"] == "ST")].set_index("parameter")["value"]
     assert st["cells"] > 0.5 > 0.1 > st["alloy"]  # cells limit magnets below ~16 t/day; alloy never does
+    page = (tmp_path / "o" / "sweep_report.html").read_text()
+    assert page.count("<img ") >= 2 and "Sensitivity indices" in page
+    (tmp_path / "o" / "sweep_report.html").unlink()
     assert main(["sweep-summary", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "sweep_report.html").read_text() == page
 
 
 def test_prim_finds_the_box_that_holds_the_failures():
