@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures and report.html")
     rep = sub.add_parser("report", help="rebuild a run folder's figures and report.html from the folder alone")
     rep.add_argument("folder", type=Path)
+    rep.add_argument("--flow-from", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="start of the material-flow period")
+    rep.add_argument("--flow-to", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="end of the material-flow period")
     rep.add_argument("--debug", action="store_true", help="show tracebacks")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
@@ -139,7 +141,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = args.folder
     if not (folder / "kpis.json").exists() or not (folder / "timeseries.parquet").exists():
         raise InputError([Issue(Mark(str(folder)), "", "not a run folder (expected kpis.json and timeseries.parquet)")])
-    path = write_report(read_run_folder(folder), folder)
+    result = read_run_folder(folder)
+    start = dt.date.fromisoformat(result.run["start_date"])
+    last = result.run["horizon_days"] - 1
+    first_day = (args.flow_from - start).days if args.flow_from else 0
+    last_day = (args.flow_to - start).days if args.flow_to else last
+    if not 0 <= first_day <= last_day <= last:
+        raise InputError([Issue(Mark("--flow-from/--flow-to"), "", f"expected a period inside the run: {start} to {start + dt.timedelta(days=last)}")])
+    path = write_report(result, folder, flow_days=(first_day, last_day))
     print(f"report: {path}")
     return 0
 

@@ -64,3 +64,18 @@ def test_a_report_with_many_policies_renders(tmp_path):
 def test_report_on_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_material_flow_over_a_chosen_period(chain_run, capsys):
+    from sim.report.figures import material_flows
+
+    result = read_run_folder(chain_run)
+    full, _ = material_flows(result)
+    part, flows = material_flows(result, 100, 199)
+    assert part["mining"]["china"] == pytest.approx(full["mining"]["china"] * 100 / 365, rel=0.02)
+    # magnets shipped from China to the US market within the period, as the lane recorded them
+    ts = result.timeseries
+    lane = ts[(ts["entity"] == "plant_to_market") & (ts["variable"] == "shipped_t") & ts["day"].between(100, 199)]["value"].sum()
+    assert flows[("magnet", "end use")][("china", "usa")] == pytest.approx(lane)
+    assert main(["report", str(chain_run), "--flow-from", "2025-04-11", "--flow-to", "2025-07-19"]) == 0
+    assert main(["report", str(chain_run), "--flow-from", "2024-01-01"]) == 2

@@ -349,6 +349,12 @@ FIGURES = {
 }
 
 
-def write_figures(result: Result, folder: Path) -> dict[str, Path]:
-    """Draw every run figure into ``folder``."""
-    return {name: fn(result, Path(folder) / name) for name, fn in FIGURES.items()}
+def write_figures(result: Result, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
+    """Draw every run figure into ``folder``; the material flow covers days ``flow_days``."""
+    out = {}
+    for name, fn in FIGURES.items():
+        if fn is plot_material_flow:
+            out[name] = fn(result, Path(folder) / name, *flow_days)
+        else:
+            out[name] = fn(result, Path(folder) / name)
+    return out

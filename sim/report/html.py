@@ -172,12 +172,13 @@ def build_report(result: Result, figures: dict[str, Path]) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: Result, folder: Path, figures: dict[str, Path] | None = None) -> Path:
+def write_report(result: Result, folder: Path, figures: dict[str, Path] | None = None,
+                 flow_days: tuple[int, int | None] = (0, None)) -> Path:
     """Draw the figures (if not given) and write report.html into ``folder``."""
     from .figures import write_figures
 
     folder = Path(folder)
-    figures = figures if figures is not None else write_figures(result, folder)
+    figures = figures if figures is not None else write_figures(result, folder, flow_days)
     path = folder / "report.html"
     tmp = folder / ".report.html.tmp"
     tmp.write_text(build_report(result, figures), encoding="utf-8")
