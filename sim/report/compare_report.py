@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from pathlib import Path
 
 import matplotlib
@@ -14,18 +12,11 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from ..results.result import Result  # noqa: E402
-from .figures import _date_axis, region_colours  # noqa: E402
+from .figures import _date_axis, png_base64, region_colours  # noqa: E402
 from .html import STYLE, _esc, _table  # noqa: E402
 
 HEADLINE_PRICES = ("ndpr_oxide", "dy_metal_world", "dy_metal_china", "ndfeb_magnet_world", "ndfeb_magnet_china")
 
-
-def _png(fig: plt.Figure) -> str:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
 
 
 def _by_region(result: Result, variable: str) -> pd.DataFrame:
@@ -50,7 +41,7 @@ def fig_unmet(a: Result, b: Result, names: tuple[str, str]) -> str:
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, ncol=4)
     _date_axis(ax, b)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_prices(a: Result, b: Result, names: tuple[str, str]) -> str:
@@ -65,7 +56,7 @@ def fig_prices(a: Result, b: Result, names: tuple[str, str]) -> str:
         ax.set_ylabel("USD/kg")
         ax.legend(fontsize=7)
         _date_axis(ax, b, ax is axes[0, 0])
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_production(a: Result, b: Result, names: tuple[str, str]) -> str:
@@ -81,7 +72,7 @@ def fig_production(a: Result, b: Result, names: tuple[str, str]) -> str:
         ax.set_ylabel("t/day")
         ax.legend(fontsize=7)
         _date_axis(ax, b, ax is axes[0])
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_differences(table: pd.DataFrame) -> str:
@@ -94,7 +85,7 @@ def fig_differences(table: pd.DataFrame) -> str:
     ax.set_xlabel("change in demand met, percentage points (B - A)")
     ax.invert_yaxis()
     ax.grid(alpha=0.3, axis="x")
-    return _png(fig)
+    return png_base64(fig)
 
 
 def build_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str]) -> str:

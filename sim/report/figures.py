@@ -89,6 +89,18 @@ def _stage_figure(stages: list[str]) -> tuple[plt.Figure, list[plt.Axes]]:
     return fig, list(axes[:, 0])
 
 
+def png_base64(fig: plt.Figure) -> str:
+    """A figure as base64 PNG for embedding in a page (closes the figure)."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
 def _save(fig: plt.Figure, title: str, path: Path) -> Path:
     fig.suptitle(title, fontsize=12)
     fig.tight_layout()

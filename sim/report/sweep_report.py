@@ -3,8 +3,6 @@ and the summary tables, in one self-contained page, from the sweep folder's resu
 
 from __future__ import annotations
 
-import base64
-import io
 from pathlib import Path
 
 import matplotlib
@@ -14,15 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .figures import png_base64  # noqa: E402
 from .html import SELF_CHECK, STYLE, _esc, _table  # noqa: E402
-
-
-def _png(fig: plt.Figure) -> str:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
 
 
 def headline_kpis(runs: pd.DataFrame, limit: int = 4) -> list[str]:
@@ -48,7 +39,7 @@ def fig_distributions(runs: pd.DataFrame) -> str | None:
             ax.set_xlabel(kpi[2:])
         ax.set_title(kpi[2:], fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_fans(series: pd.DataFrame, limit: int = 4) -> str | None:
@@ -65,7 +56,7 @@ def fig_fans(series: pd.DataFrame, limit: int = 4) -> str | None:
         ax.set_title(f"{entity} {material} {variable} ({table.shape[1]} runs)", fontsize=9, loc="left")
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_sensitivity(sens: pd.DataFrame) -> str | None:
@@ -85,7 +76,7 @@ def fig_sensitivity(sens: pd.DataFrame) -> str | None:
         ax.set_title(kpi, fontsize=9, loc="left")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3, axis="x")
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fig_prim(runs: pd.DataFrame, box: pd.DataFrame, rule: str) -> str | None:
@@ -110,7 +101,7 @@ def fig_prim(runs: pd.DataFrame, box: pd.DataFrame, rule: str) -> str | None:
     ax.set_ylabel(names[1])
     ax.set_title(f"PRIM box for {rule} (orange: runs that meet it)", fontsize=9, loc="left")
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sens: pd.DataFrame,
