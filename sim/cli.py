@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     sws = sub.add_parser("sweep-summary", help="recompute a sweep's summaries from its folder")
     sws.add_argument("folder", type=Path)
     sws.add_argument("--debug", action="store_true", help="show tracebacks")
+    sch = sub.add_parser("schema", help="write the JSON Schemas of scenario and sweep files (and the reference)")
+    sch.add_argument("--out", type=Path, default=Path("."), help="folder for the .schema.json files")
+    sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
+    sch.add_argument("--debug", action="store_true", help="show tracebacks")
     lst = sub.add_parser("list", help="list scenarios and facility kinds")
     lst.add_argument("--debug", action="store_true")
     return p
@@ -248,6 +252,21 @@ def cmd_sweep_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenario.reference import json_schemas, reference_markdown
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        (args.out / name).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out / name}")
+    if args.reference:
+        args.reference.write_text(reference_markdown(), encoding="utf-8")
+        print(f"wrote {args.reference}")
+    return 0
+
+
 def cmd_list(_args: argparse.Namespace) -> int:
     print("Scenarios:")
     root = REPO_DIR / "scenarios"
@@ -271,7 +290,8 @@ def cmd_list(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list,
-               "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "report": cmd_report}[args.command]
+               "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "report": cmd_report,
+               "schema": cmd_schema}[args.command]
     try:
         return handler(args)
     except InputError as exc:

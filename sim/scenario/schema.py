@@ -7,6 +7,8 @@ never changes.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from .components import (  # noqa: F401  (re-exported: the schema in one place)
     ELEMENTS,
     KPI_STAGES,
@@ -34,16 +36,18 @@ from .policies import Policy
 
 
 class Scenario(Model):
-    meta: Meta
-    regions: dict[str, Region]
-    sites: dict[str, Site]
-    ore_bodies: dict[str, OreBody] = {}
-    materials: dict[str, Material]
-    facilities: dict[str, Facility] = {}
-    links: dict[str, Link] = {}
-    stocks: dict[str, dict[str, Stock]] = {}
-    demand: dict[str, Demand] = {}
-    markets: dict[str, Market] = {}
-    allocation: Allocation = Allocation()
-    economics: Economics = Economics()
-    policies: dict[str, Policy] = {}
+    """A scenario: the world (sites, materials, facilities, links, stocks, demand, markets) and the policies applied to it."""
+
+    meta: Meta = Field(description="name, question, start date, horizon, warm-up and seed")
+    regions: dict[str, Region] = Field(description="regions (borders matter for export controls and prices)")
+    sites: dict[str, Site] = Field(description="where facilities and stocks stand, each in a region")
+    ore_bodies: dict[str, OreBody] = Field({}, description="element shares of deposits (defaults from seeds/ore_bodies.csv)")
+    materials: dict[str, Material] = Field(description="products at each stage, in tonnes")
+    facilities: dict[str, Facility] = Field({}, description="plants running recipes within capacity (kind defaults from seeds/facility_kinds.csv)")
+    links: dict[str, Link] = Field({}, description="shipping lanes between sites")
+    stocks: dict[str, dict[str, Stock]] = Field({}, description="site -> material -> opening stock, storage limit, replenishment")
+    demand: dict[str, Demand] = Field({}, description="end-use demand at sites, t/day")
+    markets: dict[str, Market] = Field({}, description="prices per material and set of regions")
+    allocation: Allocation = Field(Allocation(), description="how buyers share a short stock")
+    economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
+    policies: dict[str, Policy] = Field({}, description="what changes the world, at a date or on a trigger")
