@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     sws = sub.add_parser("sweep-summary", help="recompute a sweep's summaries from its folder")
     sws.add_argument("folder", type=Path)
     sws.add_argument("--debug", action="store_true", help="show tracebacks")
+    exp = sub.add_parser("explain", help="print a scenario's network and draw it (PNG) from mine to end use")
+    common(exp)
+    exp.add_argument("--out", type=Path, help="diagram file (default: <name>-network.png here)")
     sch = sub.add_parser("schema", help="write the JSON Schemas of scenario and sweep files (and the reference)")
     sch.add_argument("--out", type=Path, default=Path("."), help="folder for the .schema.json files")
     sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
@@ -252,6 +255,18 @@ def cmd_sweep_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .report.network import describe, draw
+
+    loaded = load_scenario(args.scenario, args.overrides)
+    print(describe(loaded.scenario))
+    out = args.out or Path(f"{loaded.scenario.meta.name}-network.png")
+    _check_out(out)
+    draw(loaded.scenario, out)
+    print(f"\ndiagram: {out}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -291,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list,
                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "report": cmd_report,
-               "schema": cmd_schema}[args.command]
+               "schema": cmd_schema, "explain": cmd_explain}[args.command]
     try:
         return handler(args)
     except InputError as exc:

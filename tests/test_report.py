@@ -79,3 +79,21 @@ def test_material_flow_over_a_chosen_period(chain_run, capsys):
     assert flows[("magnet", "end use")][("china", "usa")] == pytest.approx(lane)
     assert main(["report", str(chain_run), "--flow-from", "2025-04-11", "--flow-to", "2025-07-19"]) == 0
     assert main(["report", str(chain_run), "--flow-from", "2024-01-01"]) == 2
+
+
+def test_explain_prints_the_network_and_draws_it(tmp_path, capsys):
+    out = tmp_path / "net.png"
+    assert main(["explain", str(TEST_SCENARIOS / "chain.yaml"), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "sep1" in text and "80.0 t/day (input)" in text and "plant_to_market" in text and "25 days" in text
+    assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 10_000
+
+
+def test_network_edges_follow_materials_across_lanes():
+    from sim.report.network import edges
+    from sim.scenario import load_scenario
+
+    e = edges(load_scenario(TEST_SCENARIOS / "chain.yaml").scenario)
+    assert ("mine1", "sep1", "conc") in e  # one lane away
+    assert ("magnets", "demand:ev_traction@usa", "magnet") in e
+    assert ("sep1", "cells", "ndpr_oxide") in e and not any(a == "sep1" and b == "alloy1" for a, b, _ in e)
