@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import tempfile
 import traceback
@@ -61,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     sws.add_argument("--debug", action="store_true", help="show tracebacks")
     exp = sub.add_parser("explain", help="print a scenario's network and draw it (PNG) from mine to end use")
     common(exp)
-    exp.add_argument("--out", type=Path, help="diagram file (default: <name>-network.png here)")
+    exp.add_argument("--out", type=Path, help="diagram file (default: results/<name>-network.png)")
     sch = sub.add_parser("schema", help="write the JSON Schemas of scenario and sweep files (and the reference)")
     sch.add_argument("--out", type=Path, default=Path("."), help="folder for the .schema.json files")
     sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
@@ -71,9 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def results_dir() -> Path:
+    """Where outputs go unless --out says otherwise: ./results (or $REESIM_RESULTS_DIR)."""
+    return Path(os.environ.get("REESIM_RESULTS_DIR", "results"))
+
+
 def _default_out(name: str, seed: int) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{name}-seed{seed}-{stamp}"
+    base = results_dir() / f"{name}-seed{seed}-{stamp}"
     out, k = base, 2
     while out.exists():
         out = base.with_name(f"{base.name}-{k}")
@@ -133,6 +139,11 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
     lines.append(f"  {'stage':<16}{'production t':>16}{'China share':>14}")
     for stage, tonnes in k["production_t"].items():
         lines.append(f"  {stage:<16}{tonnes:>16,.0f}{100 * k['share_china'][stage]:>13.1f}%")
+    if k.get("bullwhip_ratio"):
+        lines.append("")
+        lines.append("  order variance / demand variance (weekly), by ordering stock:")
+        for stock, ratio in k["bullwhip_ratio"].items():
+            lines.append(f"    {stock:<36}{ratio:>8.2f}")
     if k.get("price_usd_per_kg"):
         lines.append("")
         lines.append(f"  {'market':<24}{'USD/kg start':>14}{'mean':>10}{'peak':>10}{'end':>10}")
@@ -192,7 +203,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides = [f"meta.seed={args.seed}"] if args.seed is not None else []
     loaded = [load_scenario(path, overrides) for path in (args.a, args.b)]  # both checked before either runs
     names = [ld.scenario.meta.name for ld in loaded]
-    out = args.out or Path("results") / f"compare-{names[0]}-vs-{names[1]}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+    out = args.out or results_dir() / f"compare-{names[0]}-vs-{names[1]}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if out.exists():
         raise InputError([Issue(Mark(str(out)), "--out", "file already exists; choose another --out")])
     _check_out(out)
@@ -215,7 +226,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
 
     loaded = load_sweep(args.spec)
-    out = args.out or Path("results") / f"{loaded.spec.name}-sweep"
+    out = args.out or results_dir() / f"{loaded.spec.name}-sweep"
     if args.scheduler and args.executor != "dask":
         raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
     store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress)
@@ -260,7 +271,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     loaded = load_scenario(args.scenario, args.overrides)
     print(describe(loaded.scenario))
-    out = args.out or Path(f"{loaded.scenario.meta.name}-network.png")
+    out = args.out or results_dir() / f"{loaded.scenario.meta.name}-network.png"
     _check_out(out)
     draw(loaded.scenario, out)
     print(f"\ndiagram: {out}")

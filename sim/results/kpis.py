@@ -91,7 +91,19 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         prices[str(market)] = {"mean": float(values.mean()), "peak": float(values.max()), "low": float(values.min()),
                                "start": float(values.iloc[0]), "end": float(values.iloc[-1])}
 
+    bullwhip = {}
+    orders = ts[ts["variable"] == "ordered_t"]
+    if len(orders) and len(req):
+        weeks = ts["day"] // 7
+        demand_weekly = ts[ts["variable"] == "requested_t"].groupby(weeks)["value"].sum().iloc[1:-1]
+        base = float(demand_weekly.var()) if len(demand_weekly) > 2 else 0.0
+        for (site, material), part in orders.groupby(["entity", "material"], observed=True):
+            weekly = part.groupby(part["day"] // 7)["value"].sum().reindex(demand_weekly.index, fill_value=0.0)
+            if base > 0:
+                bullwhip[f"{site}.{material}"] = float(weekly.var() / base)
+
     return {
+        "bullwhip_ratio": bullwhip,
         "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
         "requested_t": float(req.sum()),
