@@ -267,3 +267,14 @@ def test_concentration_and_regional_shares():
     k = run_dict(w).kpis
     assert k["share_by_region"]["mining"] == pytest.approx({"china": 0.75, "usa": 0.25})
     assert k["hhi"]["mining"] == pytest.approx(75**2 + 25**2)
+
+
+def test_a_policy_without_a_start_begins_after_the_warm_up():
+    w = base_world(100)
+    w["meta"]["warmup_days"] = 50
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}, "cycle_days": 1}}
+    w["policies"] = {"shut": {"kind": "outage", "facility": "mine", "duration_days": 30}}
+    r = run_dict(w)
+    out = series(r, "mine", "output_t")
+    assert out[:30].sum() == 0 and out[30:].sum() == pytest.approx(700)
+    assert r.policy_events.iloc[0]["day"] == 0

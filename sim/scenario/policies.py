@@ -45,7 +45,8 @@ class Condition(_Model):
 
 
 class _Timed(_Model):
-    """When a policy is in force: from ``start`` (or when ``when`` first holds) until ``end``,
+    """When a policy is in force: from ``start`` (default: the scenario's start date, after any
+    warm-up; with ``when``, the first day the condition holds from then on) until ``end``,
     ``duration_days`` later, or until ``release_when`` holds."""
 
     start: dt.date | None = None

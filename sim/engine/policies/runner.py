@@ -35,9 +35,11 @@ class PolicyRunner:
         self.on = on
         self.off = off
         self.active = False
-        # a policy in force from the start is switched on while the world is built, before any
-        # process runs, so that nothing slips through on day 0
-        if spec.when is None and (spec.start is None or world.day_of(spec.start) <= world.env.now):
+        # without a start date a policy starts with the scenario (after the warm-up); one in force
+        # from the very first moment is switched on while the world is built, before any process
+        # runs, so that nothing slips through on that day
+        self.start = world.day_of(spec.start) if spec.start is not None else float(world.warmup)
+        if spec.when is None and self.start <= world.env.now:
             self._switch_on()
         world.env.process(self._run())
 
@@ -49,10 +51,8 @@ class PolicyRunner:
     def _run(self):
         world, spec, env = self.world, self.spec, self.world.env
         if not self.active:
-            if spec.start is not None:
-                start = world.day_of(spec.start)
-                if start > env.now:
-                    yield env.timeout(start - env.now)
+            if self.start > env.now:
+                yield env.timeout(self.start - env.now)
             if spec.when is not None:
                 while True:
                     yield env.timeout(until_end_of_day(env.now))
