@@ -154,10 +154,6 @@ class Facility:
         if not self._stops and self._unstopped is not None and not self._unstopped.triggered:
             self._unstopped.succeed()
 
-    @property
-    def stopped(self) -> bool:
-        return bool(self._stops)
-
     def is_stopped_for(self, reason: str) -> bool:
         return reason in self._stops
 

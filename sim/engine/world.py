@@ -157,7 +157,7 @@ class World:
                 self.stock(site, material)
         for pid, pol in sc.policies.items():
             if pol.kind == "capacity_addition":
-                spec, _slip = added_facility(self, pol, self.policy_rng)
+                spec = added_facility(self, pol, self.policy_rng)
                 self.facility_specs[pid] = spec
                 self.capex_musd[pid] = pol.capex_musd
         for fid, spec in self.facility_specs.items():

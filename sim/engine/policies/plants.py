@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..world import World
 
 
-def added_facility(world: World, spec: CapacityAddition, rng) -> tuple[Facility, float]:
+def added_facility(world: World, spec: CapacityAddition, rng) -> Facility:
     """The facility a capacity addition builds, commissioned after its sampled build time (+ slip)."""
     build = sampler(spec.build_time_days, rng)()
     slipped = float(rng.random()) < spec.slip_probability
@@ -27,13 +27,13 @@ def added_facility(world: World, spec: CapacityAddition, rng) -> tuple[Facility,
     commissioning = Commissioning(date=online, ramp_up_days=spec.ramp_up_days, start_fraction=spec.start_fraction)
     if spec.facility is not None:
         base = spec.facility
-        return base.model_copy(update={"commissioning": commissioning}), slip
+        return base.model_copy(update={"commissioning": commissioning})
     old = world.facility_specs[spec.expands]  # type: ignore[index]  # a plant, or one added before
     cap = spec.capacity
     assert cap is not None
     if "basis" not in cap.model_fields_set:
         cap = cap.model_copy(update={"basis": old.capacity.basis})
-    return old.model_copy(update={"capacity": cap, "commissioning": commissioning, "outages": old.outages}), slip
+    return old.model_copy(update={"capacity": cap, "commissioning": commissioning})
 
 
 class QuotaPool:
