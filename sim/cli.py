@@ -238,17 +238,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _print_sweep(folder: Path, spec, runs) -> None:
     from .report.sweep_report import build_sweep_report
     from .sweep import RunStore
-    from .sweep.summary import discovery, format_summary, point_stats, sensitivity, write_summaries
+    from .sweep.summary import format_summary, summarise, write_summaries
 
-    write_summaries(folder, spec, runs)
-    points = point_stats(runs)
-    summary = format_summary(runs, points)
-    box, text = discovery(spec, runs)
+    summaries = summarise(spec, runs)
+    write_summaries(folder, summaries)
+    summary = format_summary(runs, summaries.points)
     print(summary)
-    if text:
-        print("\n" + text)
-    page = build_sweep_report(RunStore(folder).spec(), runs, points, sensitivity(spec, runs), box,
-                              RunStore(folder).load_series(), summary, text)
+    if summaries.discovery_text:
+        print("\n" + summaries.discovery_text)
+    store = RunStore(folder)
+    page = build_sweep_report(store.spec(), runs, summaries.points, summaries.sensitivity, summaries.box,
+                              store.load_series(), summary, summaries.discovery_text)
     tmp = folder / ".sweep_report.html.tmp"
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(folder / "sweep_report.html")

@@ -3,6 +3,7 @@ sensitivity indices (SALib: Sobol first and total order, or Morris) where the de
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,26 @@ def discovery(spec: SweepSpec, runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table.reindex(columns=cols), "\n".join(lines)
 
 
-def write_summaries(folder: Path, spec: SweepSpec, runs: pd.DataFrame) -> dict[str, Path]:
+@dataclass
+class Summaries:
+    """Everything summarised from a sweep's runs, computed once for the CSVs, the table and the report."""
+
+    points: pd.DataFrame
+    sensitivity: pd.DataFrame
+    box: pd.DataFrame
+    discovery_text: str
+
+
+def summarise(spec: SweepSpec, runs: pd.DataFrame) -> Summaries:
+    box, text = discovery(spec, runs)
+    return Summaries(point_stats(runs), sensitivity(spec, runs), box, text)
+
+
+def write_summaries(folder: Path, summaries: Summaries) -> dict[str, Path]:
     """Write summary_points.csv, sensitivity.csv and discovery.csv (atomically) and return their paths."""
     out = {}
-    frames = (("summary_points.csv", point_stats(runs)), ("sensitivity.csv", sensitivity(spec, runs)),
-              ("discovery.csv", discovery(spec, runs)[0]))
+    frames = (("summary_points.csv", summaries.points), ("sensitivity.csv", summaries.sensitivity),
+              ("discovery.csv", summaries.box))
     for name, frame in frames:
         path = Path(folder) / name
         tmp = path.with_name(f".{name}.tmp")

@@ -10,6 +10,7 @@ import re
 import time
 import traceback
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from ..engine import simulate
 from ..results.compare import flatten
 from ..results.kpis import compute_kpis
+from ..results.result import POLICY_EVENT_COLUMNS
 from ..scenario.errors import InputError
 from ..scenario.loader import validate_scenario
 
@@ -50,6 +52,7 @@ def run_seed(sweep_seed: int, run_id: int) -> int:
     return int(np.random.SeedSequence([sweep_seed, run_id]).generate_state(1, dtype=np.uint32)[0])
 
 
+@cache
 def kpi_matcher(patterns: tuple[str, ...]) -> re.Pattern:
     parts = ["^" + re.escape(p).replace(r"\*", r"[^.]+") + "$" for p in patterns]
     return re.compile("|".join(parts))
@@ -65,7 +68,7 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
         loaded = validate_scenario(job.base_data, {}, Path(job.base_path), (), (*task.settings, ("meta.seed", task.seed)))
         out = simulate(loaded.scenario)
         ts = out.timeseries()
-        kpis = flatten(compute_kpis(ts, out.entities, pd.DataFrame(out.policy_events, columns=["day", "date", "policy", "kind", "event"])))
+        kpis = flatten(compute_kpis(ts, out.entities, pd.DataFrame(out.policy_events, columns=POLICY_EVENT_COLUMNS)))
         match = kpi_matcher(job.kpis)
         row.update({f"k.{name}": value for name, value in kpis.items() if match.match(name)})
         row["status"], row["error"] = "ok", ""
