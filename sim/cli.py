@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
+from .atomic import atomic_path, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
 
@@ -136,9 +137,11 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
         days = k["days_short_by_region"].get(region, 0)
         lines.append(f"    {region:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t, {days} days short")
     lines.append("")
-    lines.append(f"  {'stage':<16}{'production t':>16}{'China share':>14}")
+    focus = k.get("focus_region", "china")
+    share = k.get(f"share_{focus}", {})
+    lines.append(f"  {'stage':<16}{'production t':>16}{focus.capitalize() + ' share':>14}")
     for stage, tonnes in k["production_t"].items():
-        lines.append(f"  {stage:<16}{tonnes:>16,.0f}{100 * k['share_china'][stage]:>13.1f}%")
+        lines.append(f"  {stage:<16}{tonnes:>16,.0f}{100 * share.get(stage, 0.0):>13.1f}%")
     if k.get("bullwhip_ratio"):
         lines.append("")
         lines.append("  order variance / demand variance (weekly), by ordering stock:")
@@ -209,9 +212,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _check_out(out)
     results = [Result.from_output(simulate(ld.scenario), ld.resolved_yaml(), ld.digest()) for ld in loaded]
     table = compare_kpis(results[0].kpis, results[1].kpis)
-    tmp = out.with_name(f".{out.name}.tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
     from .report.compare_report import write_comparison
 
     page = write_comparison(results[0], results[1], table, (names[0], names[1]), out.with_suffix(".html"))
@@ -249,9 +251,7 @@ def _print_sweep(folder: Path, spec, runs) -> None:
     store = RunStore(folder)
     page = build_sweep_report(store.spec(), runs, summaries.points, summaries.sensitivity, summaries.box,
                               store.load_series(), summary, summaries.discovery_text)
-    tmp = folder / ".sweep_report.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(folder / "sweep_report.html")
+    write_text(folder / "sweep_report.html", page)
     print(f"report: {folder / 'sweep_report.html'}")
 
 

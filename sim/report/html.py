@@ -86,9 +86,11 @@ def _kpi_table(kpis: dict[str, Any]) -> str:
 
 def _cards(k: dict[str, Any]) -> str:
     cards = [("demand met", f"{100 * k['fill_rate']:.1f}%"), ("unmet demand", f"{k['unmet_demand_t']:,.0f} t")]
+    focus = k.get("focus_region", "china")
+    share = k.get(f"share_{focus}", {})
     for stage in ("mining", "separation", "magnet"):
-        if stage in k.get("share_china", {}):
-            cards.append((f"China's share of {stage}", f"{100 * k['share_china'][stage]:.1f}%"))
+        if stage in share:
+            cards.append((f"{focus.capitalize()}'s share of {stage}", f"{100 * share[stage]:.1f}%"))
     return '<div class="grid">' + "".join(f'<div class="card"><b>{_esc(v)}</b>{_esc(t)}</div>' for t, v in cards) + "</div>"
 
 
@@ -103,7 +105,9 @@ def _regions(k: dict[str, Any]) -> pd.DataFrame:
 
 
 def _stages(k: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame([{"stage": s, "production t": t, "China share %": 100 * k["share_china"][s], "HHI": k.get("hhi", {}).get(s, float("nan"))}
+    focus = k.get("focus_region", "china")
+    share = k.get(f"share_{focus}", {})
+    return pd.DataFrame([{"stage": s, "production t": t, f"{focus.capitalize()} share %": 100 * share.get(s, 0.0), "HHI": k.get("hhi", {}).get(s, float("nan"))}
                          for s, t in k["production_t"].items()])
 
 

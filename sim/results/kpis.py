@@ -8,7 +8,6 @@ import pandas as pd
 
 from ..scenario.schema import KPI_STAGES
 
-CHINA = "china"
 DISRUPTIONS = ("export_control", "outage", "closure", "demand_shock")
 RECOVERED_FILL_RATE = 0.99
 WINDOW_DAYS = 30
@@ -23,9 +22,13 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 1.0
 
 
-def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None) -> dict[str, Any]:
+def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None,
+                 focus_region: str = "china") -> dict[str, Any]:
     """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
-    margins, and how long each region held out and took to recover after a disruption."""
+    margins, and how long each region held out and took to recover after a disruption.
+
+    The focus region (the scenario's ``meta.focus_region``) names two KPIs: ``share_<focus>``
+    (its share of each stage) and ``margin_usd_per_t_outside_<focus>``."""
     demand = entities[entities["type"] == "demand"].set_index("entity")
     req = _totals(ts, "requested_t").reindex(demand.index, fill_value=0.0)
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
@@ -44,14 +47,14 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     stages = list(KPI_STAGES) + sorted(set(fac["stage"]) - set(KPI_STAGES))
     production: dict[str, float] = {}
     by_region: dict[str, dict[str, float]] = {}
-    share_china: dict[str, float] = {}
+    share_focus: dict[str, float] = {}
     for stage in stages:
         mask = fac["stage"] == stage
         total = float(out[mask].sum())
         production[stage] = total
         regions = out[mask].groupby(fac.loc[mask, "region"]).sum()
         by_region[stage] = {str(k): float(v) for k, v in regions.sort_index().items()}
-        share_china[stage] = float(regions.get(CHINA, 0.0) / total) if total > 0 else 0.0
+        share_focus[stage] = float(regions.get(focus_region, 0.0) / total) if total > 0 else 0.0
 
     capacity = fac["capacity_t_per_day"].astype(float) * ts["day"].nunique()
     throughput = _totals(ts, "throughput_t").reindex(fac.index, fill_value=0.0)
@@ -121,10 +124,11 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "share_by_region": share_by_region,
         "hhi": hhi,
         "margin_usd_per_t": margins,
-        "margin_usd_per_t_outside_china": {f: m["mean"] for f, m in margins.items() if m["region"] != CHINA},
+        f"margin_usd_per_t_outside_{focus_region}": {f: m["mean"] for f, m in margins.items() if m["region"] != focus_region},
         "production_t": production,
         "production_t_by_region": by_region,
-        "share_china": share_china,
+        "focus_region": focus_region,
+        f"share_{focus_region}": share_focus,
         "utilisation_by_facility": {str(k): float(v) for k, v in utilisation.items()},
     }
 

@@ -7,10 +7,7 @@ folder beside the target, which is renamed into place at the end.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
+from ..atomic import atomic_folder
 from ..engine import RunOutput
 from .kpis import compute_kpis
 
@@ -46,7 +44,7 @@ class Result:
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
         ts = output.timeseries()
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
-        kpis = compute_kpis(ts, output.entities, events)
+        kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region)
         meta = output.scenario.meta
         run = {
             "reesim_version": __version__,
@@ -83,15 +81,7 @@ class Result:
 
 def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Result, Path], dict[str, Path]] | None = None) -> Path:
     """Write the run folder atomically; refuse to write over an existing folder."""
-    target = Path(target)
-    if target.exists():
-        raise FileExistsError(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a run folder is an ordinary folder
-    try:
+    with atomic_folder(target) as tmp:
         (tmp / "scenario.yaml").write_text(result.scenario_yaml, encoding="utf-8")
         table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
         pq.write_table(table, tmp / "timeseries.parquet", compression="zstd")
@@ -104,11 +94,7 @@ def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Resu
         (tmp / "run.json").write_text(json.dumps(result.run, indent=2) + "\n", encoding="utf-8")
         if figure_writer is not None:
             figure_writer(result, tmp)
-        os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    return Path(target)
 
 
 def read_run_folder(folder: Path) -> Result:

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from .distributions import Distribution
 
-STAGES = (
-    "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
-)  # fmt: skip
-"""Production stages; KPIs report production and China's share for the first six of the chain."""
-
-KPI_STAGES = ("mining", "separation", "metal", "alloy", "magnet", "recycling")
-
-ELEMENTS = (
-    "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd",
-    "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
-)  # fmt: skip
-
 Stage = Literal[
     "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
 ]  # fmt: skip
+"""A production stage; the order is the chain's, from mine to magnet (reports follow it)."""
+
 Element = Literal[
     "Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd",
     "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
 ]  # fmt: skip
+
+STAGES: tuple[str, ...] = typing.get_args(Stage)
+ELEMENTS: tuple[str, ...] = typing.get_args(Element)
+KPI_STAGES = ("mining", "separation", "metal", "alloy", "magnet", "recycling")
+"""Stages whose production and regional shares the KPIs report, in chain order."""
+FLOW_STAGES = KPI_STAGES[:5]
+"""The stages of the material-flow picture, mine to magnet."""
 
 
 class Model(BaseModel):
@@ -42,6 +40,7 @@ class Meta(Model):
     horizon_days: int = Field(gt=0, description="simulated days reported, from start_date")
     warmup_days: int = Field(0, ge=0, description="days simulated before start_date to fill pipelines; not reported")
     seed: int = Field(0, ge=0)
+    focus_region: str = Field("china", description="the region whose share of each stage the KPIs and reports single out")
 
 
 class Region(Model):

@@ -39,6 +39,9 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
             return False
         return True
 
+    focus = _d(data.get("meta")).get("focus_region")
+    if focus is not None:
+        need(("meta", "focus_region"), focus, regions, "region")
     for sid, site in sites.items():
         need(("sites", sid, "region"), _d(site).get("region"), regions, "region")
     for mid, mat in materials.items():

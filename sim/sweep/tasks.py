@@ -68,7 +68,8 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
         loaded = validate_scenario(job.base_data, {}, Path(job.base_path), (), (*task.settings, ("meta.seed", task.seed)))
         out = simulate(loaded.scenario)
         ts = out.timeseries()
-        kpis = flatten(compute_kpis(ts, out.entities, pd.DataFrame(out.policy_events, columns=POLICY_EVENT_COLUMNS)))
+        events = pd.DataFrame(out.policy_events, columns=POLICY_EVENT_COLUMNS)
+        kpis = flatten(compute_kpis(ts, out.entities, events, loaded.scenario.meta.focus_region))
         match = kpi_matcher(job.kpis)
         row.update({f"k.{name}": value for name, value in kpis.items() if match.match(name)})
         row["status"], row["error"] = "ok", ""
