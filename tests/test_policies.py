@@ -278,3 +278,17 @@ def test_a_policy_without_a_start_begins_after_the_warm_up():
     out = series(r, "mine", "output_t")
     assert out[:30].sum() == 0 and out[30:].sum() == pytest.approx(700)
     assert r.policy_events.iloc[0]["day"] == 0
+
+
+def test_overlapping_demand_shocks_multiply_while_both_hold_and_end_one_by_one():
+    """x0 on days 10-30 and x2 on days 20-60: 0 while the x0 holds, then 20 t/day, then 10."""
+    w = base_world(90)
+    w["stocks"] = {"market": {"a": {"initial_t": 1e6}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["policies"] = {"stop": {"kind": "demand_shock", "multiplier": 0.0, "start": "2025-01-11", "end": "2025-01-31"},
+                     "boom": {"kind": "demand_shock", "multiplier": 2.0, "start": "2025-01-21", "end": "2025-03-02"}}
+    req = series(run_dict(w), "buyers", "requested_t")
+    assert req[5] == pytest.approx(10)
+    assert req[15] == 0 and req[25] == 0
+    assert req[35] == pytest.approx(20)
+    assert req[70] == pytest.approx(10)

@@ -6,6 +6,8 @@ uses in priority order), so a shortage is shared as the scenario says, not by wh
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import simpy
 
@@ -27,7 +29,8 @@ class DemandSink:
         self.growth = 1 + growth_pct_per_year / 100
         self.period = period_days
         self.warmup = warmup
-        self.multiplier = 1.0  # demand shocks scale this
+        self.multiplier = 1.0  # the product of the shocks in force
+        self._shocks: dict[str, float] = {}
         n = int(np.ceil(horizon / period_days)) + 1
         # drawn up front so a run's numbers do not depend on event order
         noise = np.maximum(1 + noise_cv * rng.standard_normal(n), 0.0) if noise_cv > 0 else np.ones(n)
@@ -38,6 +41,14 @@ class DemandSink:
         self.sid_req = recorder.series(did, m, "requested_t")
         self.sid_del = recorder.series(did, m, "delivered_t")
         self.sid_unmet = recorder.series(did, m, "unmet_t")
+
+    def shock(self, pid: str, multiplier: float | None) -> None:
+        """A shock comes into force (a multiplier) or ends (None); overlapping shocks multiply."""
+        if multiplier is None:
+            self._shocks.pop(pid, None)
+        else:
+            self._shocks[pid] = multiplier
+        self.multiplier = math.prod(self._shocks.values())
 
     def rate(self, t: float) -> float:
         return self.base * self.growth ** ((t - self.warmup) / 365.0) * self.multiplier
@@ -63,7 +74,11 @@ class BuyerGroup:
         order = {use: i for i, use in enumerate(priority)}
         # one rank for pro rata; end uses in the priority list first, the rest after, pro rata within a rank
         self.ranks = [0] * len(sinks) if rule == "pro_rata" else [order.get(s.end_use, len(order)) for s in sinks]
-        self.process = env.process(self._run())
+        self.process: simpy.Process | None = None
+
+    def start(self) -> None:
+        """Start the process; called once the world is wired."""
+        self.process = self.env.process(self._run())
 
     def allocate(self, wants: list[float], available: float) -> list[float]:
         if sum(wants) <= available:

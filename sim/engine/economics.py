@@ -37,7 +37,7 @@ class PlantBooks:
             price = self._price(m)
             if price is None:
                 continue
-            floor = world.price_floors.get((self.id, m))
+            floor = plant.price_floors.get(m)
             if floor is not None and floor > price:
                 made = plant.produced.get(m, 0.0) - self._made.get(m, 0.0)
                 self.floor_payments_usd += made * (floor - price) * 1000

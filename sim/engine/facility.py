@@ -11,6 +11,7 @@ after the repair.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import simpy
 
@@ -20,6 +21,14 @@ from .sampling import Sampler
 from .stock import Stock
 
 _TINY = 1e-9
+
+
+class Limit(Protocol):
+    """A cap on a plant's activity besides its inputs and room (e.g. a production quota pool)."""
+
+    def allows(self, plant: Facility) -> float: ...
+    def use(self, plant: Facility, activity: float) -> None: ...
+    def when_lifted(self) -> simpy.Event: ...
 
 
 @dataclass(frozen=True)
@@ -67,11 +76,23 @@ class Facility:
         self._unstopped: simpy.Event | None = None
         self.multiplier = 1.0  # output multiple set by policies (supply modulation)
         self.produced: dict[str, float] = {}  # tonnes made, per output material
-        self.quotas: list = []  # production quota pools this plant draws on
-        self.process = env.process(self._run())
-        if time_to_failure is not None and time_to_repair is not None:
-            self._ttf, self._ttr = time_to_failure, time_to_repair
-            env.process(self._breakdowns())
+        self.limits: list[Limit] = []  # caps the plant draws on besides its inputs (a production quota)
+        self.price_floors: dict[str, float] = {}  # guaranteed USD/kg per output material (its books pay the gap)
+        self._ttf, self._ttr = time_to_failure, time_to_repair
+        self.process: simpy.Process | None = None
+
+    def start(self) -> None:
+        """Start making (and breaking down); called once the world is wired."""
+        self.process = self.env.process(self._run())
+        if self._ttf is not None and self._ttr is not None:
+            self.env.process(self._breakdowns())
+
+    def add_limit(self, limit: Limit) -> None:
+        self.limits.append(limit)
+
+    def remove_limit(self, limit: Limit) -> None:
+        if limit in self.limits:
+            self.limits.remove(limit)
 
     def ramp(self, t: float) -> float:
         """Share of nameplate capacity available at time t (0 before commissioning)."""
@@ -94,10 +115,10 @@ class Facility:
                 possible = f.stock.room() / (f.t_per_activity * self.yield_)
                 if possible < activity:
                     activity, limiting = possible, f.stock
-        for quota in self.quotas:
-            possible = quota.remaining / self.basis
+        for limit in self.limits:
+            possible = limit.allows(self)
             if possible < activity:
-                activity, limiting = possible, quota
+                activity, limiting = possible, limit
         return max(activity, 0.0), limiting
 
     def _run(self):
@@ -135,18 +156,18 @@ class Facility:
                     self._down_until = max(self._down_until, env.now + why.cause)
 
     def _wait_for(self, limiting) -> simpy.Event:
-        """The event that may lift what limits this plant: material in, room out, or quota."""
+        """The event that may lift what limits this plant: material in, room out, or a limit's refill."""
         if isinstance(limiting, Stock):
             if any(f.stock is limiting for f in self.inputs):
                 return limiting.when_put()
             return limiting.when_taken()
-        return limiting.when_refilled()
+        return limiting.when_lifted()
 
     def stop(self, reason: str) -> None:
         """Stop making (a closure, an idle plant, a policy outage) until every reason is lifted."""
         first = not self._stops
         self._stops.add(reason)
-        if first and self.process.is_alive:
+        if first and self.process is not None and self.process.is_alive:
             self.process.interrupt("stop")
 
     def resume(self, reason: str) -> None:
@@ -174,8 +195,8 @@ class Facility:
             self.ledger.consumed[m] += amount * y
             self.ledger.lost[m] += amount * (1 - y)
             self.recorder.flow(self._in_sid[m], now, now, amount)
-        for quota in self.quotas:
-            quota.remaining -= activity * self.basis
+        for limit in self.limits:
+            limit.use(self, activity)
         self._wip = (activity, work, 0.0)
         self.campaigns += 1
 

@@ -10,12 +10,11 @@ from functools import partial
 
 import simpy
 
+from ..policies.border import BorderRule
 from .ledger import Ledger
 from .recorder import Recorder
 from .sampling import Sampler
 from .stock import Stock
-
-licence_days_per_working_day = 7 / 5
 
 
 class Link:
@@ -44,7 +43,7 @@ class Link:
         self.reserved: dict[str, float] = defaultdict(float)
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
         self.shipments = 0
-        self.rules: list = []  # border rules (export controls, closed lanes) that may hold shipments
+        self.rules: list[BorderRule] = []  # border rules (export controls, closed lanes) that may hold shipments
         self.tariff_pct = 0.0
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
         self._denied_sid: dict[str, int] = {}
@@ -54,7 +53,15 @@ class Link:
                 stock.push_links.append(self)
             else:
                 stock.pull_links_out.append(self)
-        self.process = env.process(self._run())
+        self.process: simpy.Process | None = None
+
+    def start(self) -> None:
+        """Start dispatching; called once the world is wired."""
+        self.process = self.env.process(self._run())
+
+    def add_rule(self, rule: BorderRule) -> None:
+        """A border rule this link consults before and after each shipment."""
+        self.rules.append(rule)
 
     def poke(self) -> None:
         """Something changed at the origin or an order came in: wake the dispatcher if it sleeps."""
@@ -145,13 +152,14 @@ class Link:
         self.ledger.in_transit[material] += amount
         now = self.env.now
         self.recorder.flow(self._sid[material], now, now, amount)
-        licence = None
+        licence, wait = None, 0.0
         for rule in self.rules:
             rule.shipped(material, amount)
-            if rule.needs_licence(material):
-                licence = rule
+            delay = rule.licence_delay(material)
+            if delay is not None:
+                licence, wait = rule, delay
         if licence is not None:  # waits at the border for a decision
-            ev = self.env.timeout(licence.delay() * licence_days_per_working_day)
+            ev = self.env.timeout(wait)
             ev.callbacks.append(partial(self._decided, licence, material, amount))
             return
         self._sail(material, amount)
@@ -160,13 +168,11 @@ class Link:
         ev = self.env.timeout(self.lead_time())
         ev.callbacks.append(partial(self._arrive, material, amount))
 
-    def _decided(self, rule, material: str, amount: float, _ev: simpy.Event) -> None:
-        if rule.decide(self.env.now):
-            rule.approved_t += amount
+    def _decided(self, rule: BorderRule, material: str, amount: float, _ev: simpy.Event) -> None:
+        if rule.decide(material, amount, self.env.now):
             self._sail(material, amount)
             return
         # refused: the goods go back to the exporter, and the order waits to be applied for again
-        rule.denied_t += amount
         self.ledger.in_transit[material] -= amount
         if material not in self._denied_sid:
             self._denied_sid[material] = self.recorder.series(self.id, material, "licence_denied_t")

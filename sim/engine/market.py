@@ -40,7 +40,11 @@ class Market:
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
         self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=0.0)
         self.recorder = recorder
-        self.process = env.process(self._run())
+        self.process: simpy.Process | None = None
+
+    def start(self) -> None:
+        """Start the process; called once the world is wired."""
+        self.process = self.env.process(self._run())
 
     def held(self) -> float:
         return sum(st.level for st in self.stocks)

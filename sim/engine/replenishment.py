@@ -37,7 +37,11 @@ class Replenisher:
         self.sensitivity = sensitivity
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
         self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast)
-        self.process = env.process(self._run())
+        self.process: simpy.Process | None = None
+
+    def start(self) -> None:
+        """Start the process; called once the world is wired."""
+        self.process = self.env.process(self._run())
 
     def _run(self):
         env, stock = self.env, self.stock

@@ -1,4 +1,4 @@
-"""Turn distribution specs into samplers drawing from the run's one numpy Generator.
+"""Samplers: draw one value at a time from a distribution spec, with the entity's own Generator.
 
 Draws are taken in batches and handed out as Python floats: numpy scalar calls
 inside SimPy processes are slow (DESIGN.md, performance notes).
@@ -6,12 +6,11 @@ inside SimPy processes are slow (DESIGN.md, performance notes).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 
-from ..scenario import distributions as d
+from ..scenario.distributions import Constant, Exponential, _Dist
 
 _BATCH = 128
 
@@ -35,34 +34,20 @@ class Sampler:
         return self._buf.pop()
 
 
-def sampler(spec: d.Constant | d.Uniform | d.Triangular | d.Normal | d.Lognormal | d.Exponential, rng: np.random.Generator) -> Sampler:
-    """A sampler for a distribution spec; values are never negative."""
-    if isinstance(spec, d.Constant):
-        return Sampler(None, spec.value)
-    if isinstance(spec, d.Uniform):
-        if spec.low == spec.high:
-            return Sampler(None, spec.low)
-        return Sampler(lambda n: rng.uniform(spec.low, spec.high, n))
-    if isinstance(spec, d.Triangular):
-        if spec.low == spec.high:
-            return Sampler(None, spec.low)
-        return Sampler(lambda n: rng.triangular(spec.low, spec.mode, spec.high, n))
-    if isinstance(spec, d.Normal):
-        if spec.sd == 0:
-            return Sampler(None, spec.mean_)
-        return Sampler(lambda n: np.maximum(rng.normal(spec.mean_, spec.sd, n), 0.0))
-    if isinstance(spec, d.Lognormal):
-        if spec.sd == 0:
-            return Sampler(None, spec.mean_)
-        sigma2 = math.log(1 + (spec.sd / spec.mean_) ** 2)
-        mu = math.log(spec.mean_) - sigma2 / 2
-        return Sampler(lambda n: rng.lognormal(mu, math.sqrt(sigma2), n))
-    if isinstance(spec, d.Exponential):
-        return Sampler(lambda n: rng.exponential(spec.mean_, n))
-    raise TypeError(f"unknown distribution {spec!r}")
+def sampler(spec: _Dist, rng: np.random.Generator) -> Sampler:
+    """A sampler for a distribution spec; a distribution without spread spends no draws."""
+    if spec.is_constant():
+        return Sampler(None, spec.mean())
+    return Sampler(lambda n: spec.sample(rng, n))
+
+
+def uniform01(rng: np.random.Generator) -> Sampler:
+    """Uniform draws on [0, 1), for decisions taken with a probability."""
+    return Sampler(lambda n: rng.random(n))
 
 
 def exponential_or_constant(mean: float, kind: str, rng: np.random.Generator) -> Sampler:
+    """Times between failures or to repair: exponential with this mean, or always the mean."""
     if kind == "constant":
-        return Sampler(None, mean)
-    return Sampler(lambda n: rng.exponential(mean, n))
+        return sampler(Constant(dist="constant", value=mean), rng)
+    return sampler(Exponential(dist="exponential", mean=mean), rng)

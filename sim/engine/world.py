@@ -11,21 +11,24 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from ..policies.base import Policy
+from ..scenario.policy_kinds import ensure_loaded, kinds
 from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
+from .context import EngineContext
 from .demand import BuyerGroup, DemandSink
 from .economics import PlantBooks, run_economics
 from .facility import Facility, Flow
 from .ledger import Ledger
 from .link import Link
 from .market import Market
-from .policies import build_policies
-from .policies.plants import added_facility
+from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
 from .replenishment import Replenisher
 from .sampling import exponential_or_constant, sampler
 from .separation import product_split
 from .stock import Stock
+from .streams import RandomStreams
 
 
 @dataclass
@@ -41,6 +44,7 @@ class RunOutput:
     wall_seconds: float
     counters: dict[str, float] = field(default_factory=dict)
     policy_events: list[dict] = field(default_factory=list)
+    policy_kpis: dict[str, dict[str, float]] = field(default_factory=dict)  # each policy's own KPIs, by id
 
     def timeseries(self) -> pd.DataFrame:
         """Long format: day, date, entity, material, variable, value (one row a series a day)."""
@@ -67,16 +71,21 @@ class RunOutput:
 
 
 class World:
-    """Sites, stocks, facilities, links and demand in one SimPy environment."""
+    """Sites, stocks, facilities, links, demand, markets and policies in one SimPy environment.
+
+    Built in phases, as desmod elaborates a model: entities are created from their specs, then
+    wired together (push shares, policies), and their processes start only in ``start()``.
+    """
 
     def __init__(self, scenario: Scenario):
+        ensure_loaded()
         self.scenario = scenario
         meta = scenario.meta
         self.warmup = meta.warmup_days
         self.horizon = meta.horizon_days
         self.end = self.warmup + self.horizon  # simulated time runs from -warmup; day 0 is start_date
         self.env = simpy.Environment()
-        self.rng = np.random.default_rng(meta.seed)
+        self.streams = RandomStreams(meta.seed)
         self.ledger = Ledger()
         self.recorder = Recorder(self.end)
         self.stocks: dict[tuple[str, str], Stock] = {}
@@ -88,18 +97,16 @@ class World:
         self.market_of: dict[tuple[str, str], Market] = {}  # (material, region) -> market
         self.replenishers: list[Replenisher] = []
         self.region_of: dict[str, str] = {sid: s.region for sid, s in scenario.sites.items()}
-        self.extra_sites: dict[str, str] = {}  # strategic reserves: id -> region
         self.facility_specs: dict[str, FacilitySpec] = dict(scenario.facilities)
-        self.capex_musd: dict[str, float] = {}
-        self.border_rules: dict = {}
-        self.reserves: dict = {}
-        self.price_floors: dict[tuple[str, str], float] = {}
+        self.policies: dict[str, Policy] = {}
         self.books: list[PlantBooks] = []
         self.policy_events: list[dict] = []
+        self._runners: list[PolicyRunner] = []
+        self._starters: list[Callable[[], None]] = []
+        self._started = False
         self._demand_tally: dict[str, np.ndarray] = {}
-        # policies draw from their own child stream, so adding one leaves the world's draws alone
-        self.policy_rng = self.rng.spawn(1)[0]
-        self._build()
+        self._create()
+        self._wire()
 
     # -- time -----------------------------------------------------------------------------
     def day_of(self, date: dt.date) -> float:
@@ -114,6 +121,13 @@ class World:
         delay = max(t - self.env.now, 0.0)
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _ev: action())
+
+    def on_start(self, action: Callable[[], None]) -> None:
+        """Run ``action`` when the world starts (at once if it has)."""
+        if self._started:
+            action()
+        else:
+            self._starters.append(action)
 
     def log_policy(self, pid: str, kind: str, what: str) -> None:
         t = self.env.now
@@ -137,7 +151,7 @@ class World:
         want = tally[0, lo: day + 1].sum()
         return float(tally[1, lo: day + 1].sum() / want) if want > 0 else 1.0
 
-    # -- building -------------------------------------------------------------------------
+    # -- phase 1: create entities from their specs ---------------------------------------------
     def stock(self, site: str, material: str) -> Stock:
         key = (site, material)
         if key not in self.stocks:
@@ -150,37 +164,41 @@ class World:
             )
         return self.stocks[key]
 
-    def _build(self) -> None:
+    def add_stock(self, site: str, material: str, region: str, initial_t: float, max_t: float | None) -> Stock:
+        """A stock at a place no scenario site names (a policy's reserve), in a region."""
+        stock = Stock(self.env, site, material, self.ledger, self.recorder, initial=initial_t, max_t=max_t)
+        self.stocks[(site, material)] = stock
+        self.region_of[site] = region
+        return stock
+
+    def _context(self, pid: str) -> EngineContext:
+        return EngineContext(self, pid, self.scenario.policies[pid].kind)
+
+    def _create(self) -> None:
         sc = self.scenario
         for site, per_site in sc.stocks.items():
             for material in per_site:
                 self.stock(site, material)
         for pid, pol in sc.policies.items():
-            if pol.kind == "capacity_addition":
-                spec = added_facility(self, pol, self.policy_rng)
-                self.facility_specs[pid] = spec
-                self.capex_musd[pid] = pol.capex_musd
+            self.facility_specs.update(kinds()[pol.kind].builder.facilities(pid, pol, self._context(pid)))
         for fid, spec in self.facility_specs.items():
             self.facilities[fid] = self._facility(fid, spec)
         for lid, spec in sc.links.items():
-            lot = spec.shipment_t
             self.links[lid] = Link(
                 self.env, lid, spec.mode, {m: spec.share_of(m) for m in spec.materials},
                 origins={m: self.stock(spec.from_, m) for m in spec.materials},
                 dests={m: self.stock(spec.to, m) for m in spec.materials},
-                lead_time=sampler(spec.lead_time_days, self.rng), ledger=self.ledger,
-                recorder=self.recorder, every=spec.dispatch_every_days, lot=lot,
+                lead_time=sampler(spec.lead_time_days, self.streams.stream("link", lid, "lead_time")), ledger=self.ledger,
+                recorder=self.recorder, every=spec.dispatch_every_days, lot=spec.shipment_t,
                 capacity_t_per_day=spec.capacity_t_per_day, order_delay=spec.order_delay_days,
                 in_order=spec.capacity_rule == "in_order", keep_t=spec.keep_t,
             )
-        for st in self.stocks.values():
-            st.split_initial()
         groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
             sink = DemandSink(
                 did, self.stock(spec.site, spec.material), spec.end_use, spec.t_per_day,
                 spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.end,
-                self.rng, self.recorder, self.warmup,
+                self.streams.stream("demand", did, "noise"), self.recorder, self.warmup,
             )
             self.demands[did] = sink
             groups.setdefault((spec.site, spec.material, spec.period_days), []).append(sink)
@@ -211,19 +229,9 @@ class World:
                     landed=self.landed_price, sensitivity=sc.economics.buyer_price_sensitivity,
                     learn=pol.forecast == "smoothed",
                 ))
-        self._build_markets()
-        build_policies(self)
-        for fid, spec in self.facility_specs.items():
-            if spec.unit_cost_usd_per_t is not None:
-                self.books.append(PlantBooks(self, fid, self.facilities[fid], spec.unit_cost_usd_per_t))
-        if self.books:
-            self.env.process(run_economics(self, self.books))
-        for pid, pol in sc.policies.items():
-            if pol.kind == "capacity_addition":
-                fac = self.facilities[pid]
-                self.at(fac.start_day, lambda pid=pid: self.log_policy(pid, "capacity_addition", "comes online"))
+        self._create_markets()
 
-    def _build_markets(self) -> None:
+    def _create_markets(self) -> None:
         sc = self.scenario
         region_of = {sid: s.region for sid, s in sc.sites.items()}
         claimed: dict[str, set[str]] = {}
@@ -236,6 +244,42 @@ class World:
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market
+
+    # -- phase 2: wire them together ---------------------------------------------------------
+    def _wire(self) -> None:
+        for st in self.stocks.values():
+            st.split_initial()
+        for pid, spec in self.scenario.policies.items():
+            ctx = self._context(pid)
+            policy = kinds()[spec.kind].builder(pid, spec, ctx)
+            self.policies[pid] = policy
+            if policy.timed:
+                runner = PolicyRunner(self, ctx, policy)
+                self._runners.append(runner)
+                self._starters.append(runner.start)
+        for fid, spec in self.facility_specs.items():
+            if spec.unit_cost_usd_per_t is not None:
+                self.books.append(PlantBooks(self, fid, self.facilities[fid], spec.unit_cost_usd_per_t))
+
+    # -- phase 3: start the processes ---------------------------------------------------------
+    def start(self) -> None:
+        """Switch on the policies in force from the first moment, then start every process."""
+        if self._started:
+            return
+        # a policy in force from the very first moment is switched on before any process runs,
+        # so that nothing slips through on that day
+        for runner in self._runners:
+            if runner.in_force_from_the_first_moment():
+                runner.switch_on()
+        entities = [*self.facilities.values(), *self.links.values(), *self.buyers, *self.replenishers,
+                    *self.markets.values()]
+        for entity in entities:
+            entity.start()
+        self._started = True
+        for action in self._starters:
+            action()
+        if self.books:
+            self.env.process(run_economics(self, self.books))
 
     def landed_price(self, link: Link, material: str) -> float | None:
         """What a buyer pays for a material over a link: the origin's price plus its tariff."""
@@ -282,8 +326,8 @@ class World:
         ttf = ttr = None
         if spec.outages is not None:
             o = spec.outages
-            ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, self.rng)
-            ttr = exponential_or_constant(o.mttr_days, o.repair_dist, self.rng)
+            ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, self.streams.stream("facility", fid, "failures"))
+            ttr = exponential_or_constant(o.mttr_days, o.repair_dist, self.streams.stream("facility", fid, "repairs"))
         return Facility(
             self.env, fid, spec.stage, inputs, outputs, cap / per_activity, per_activity, spec.yield_,
             spec.cycle_days, start_day, ramp, frac, self.ledger, self.recorder, ttf, ttr,
@@ -293,6 +337,7 @@ class World:
     # -- running --------------------------------------------------------------------------
     def run(self) -> RunOutput:
         t0 = time.perf_counter()
+        self.start()
         env, end, events = self.env, self.end, 0
         while env.peek() < end:
             env.step()
@@ -306,19 +351,25 @@ class World:
         balance = self.ledger.check(in_stock)
         daily = self.recorder.daily()[:, self.warmup:]
         wall = time.perf_counter() - t0
-        counters = {
+        counters: dict[str, float] = {
             "campaigns": sum(f.campaigns for f in self.facilities.values()),
             "shipments": sum(lk.shipments for lk in self.links.values()),
         }
-        counters["licence_denied_t"] = sum(getattr(r, "denied_t", 0.0) for r in self.border_rules.values())
-        counters["floor_payments_usd"] = sum(b.floor_payments_usd for b in self.books)
-        counters["stockpile_released_t"] = sum(r.released_t for r in self.reserves.values())
+        for policy in self.policies.values():
+            for name, value in policy.counters().items():
+                counters[name] = counters.get(name, 0.0) + value
+        if self.books:
+            counters["floor_payments_usd"] = sum(b.floor_payments_usd for b in self.books)
+        policy_kpis = {pid: kpis for pid, p in self.policies.items() if (kpis := p.kpis())}
         return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall,
-                         counters, sorted(self.policy_events, key=lambda e: e["day"]))
+                         counters, sorted(self.policy_events, key=lambda e: e["day"]), policy_kpis)
 
     def entities(self) -> pd.DataFrame:
         sc = self.scenario
-        region = {**self.region_of, **self.extra_sites}
+        region = self.region_of
+        added: dict[str, dict[str, float]] = {}
+        for policy in self.policies.values():
+            added.update(policy.facility_attributes())
         rows = []
         for fid, spec in self.facility_specs.items():
             fac = self.facilities[fid]
@@ -326,7 +377,7 @@ class World:
                 "entity": fid, "type": "facility", "kind": spec.kind, "stage": spec.stage,
                 "site": spec.site, "region": region[spec.site], "material": fac.outputs[0].stock.material,
                 "end_use": "", "capacity_t_per_day": spec.capacity.per_day(),
-                "down_days": fac.down_days, "name": spec.name, "capex_musd": self.capex_musd.get(fid, 0.0),
+                "down_days": fac.down_days, "name": spec.name, "capex_musd": added.get(fid, {}).get("capex_musd", 0.0),
             })
         for (site, material) in self.stocks:
             rows.append({"entity": site, "type": "stock", "site": site, "region": region[site],

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..scenario.policy_kinds import disruption_kinds
 from ..scenario.schema import KPI_STAGES
 
-DISRUPTIONS = ("export_control", "outage", "closure", "demand_shock")
 RECOVERED_FILL_RATE = 0.99
 WINDOW_DAYS = 30
 
@@ -23,12 +23,13 @@ def _ratio(num: float, den: float) -> float:
 
 
 def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None,
-                 focus_region: str = "china") -> dict[str, Any]:
+                 focus_region: str = "china", policy_kpis: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
     """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
     margins, and how long each region held out and took to recover after a disruption.
 
     The focus region (the scenario's ``meta.focus_region``) names two KPIs: ``share_<focus>``
-    (its share of each stage) and ``margin_usd_per_t_outside_<focus>``."""
+    (its share of each stage) and ``margin_usd_per_t_outside_<focus>``. Each policy's own KPIs
+    (what its kind reports) come under ``policies.<id>``."""
     demand = entities[entities["type"] == "demand"].set_index("entity")
     req = _totals(ts, "requested_t").reindex(demand.index, fill_value=0.0)
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
@@ -130,6 +131,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "focus_region": focus_region,
         f"share_{focus_region}": share_focus,
         "utilisation_by_facility": {str(k): float(v) for k, v in utilisation.items()},
+        "policies": {pid: dict(values) for pid, values in (policy_kpis or {}).items()},
     }
 
 
@@ -147,7 +149,7 @@ def _disruption_day(events: pd.DataFrame | None) -> int | None:
     """The first day a disruption (export control, outage, closure, demand shock) came into force."""
     if events is None or not len(events):
         return None
-    starts = events[(events["kind"].isin(DISRUPTIONS)) & (events["event"] == "start") & (events["day"] >= 0)]
+    starts = events[(events["kind"].isin(disruption_kinds())) & (events["event"] == "start") & (events["day"] >= 0)]
     return int(starts["day"].min()) if len(starts) else None
 
 

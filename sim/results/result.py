@@ -44,7 +44,7 @@ class Result:
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
         ts = output.timeseries()
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
-        kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region)
+        kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region, output.policy_kpis)
         meta = output.scenario.meta
         run = {
             "reesim_version": __version__,

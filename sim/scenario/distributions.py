@@ -1,13 +1,16 @@
 """Probability distributions written as data, e.g. ``{dist: triangular, low: 30, mode: 40, high: 60}``.
 
-A bare number stands for a constant. The engine samples them; here they are
-only validated and described.
+A bare number stands for a constant. Each distribution owns its maths: its mean, a batch of
+draws from a numpy Generator, and its quantile function (sweeps sample through quantiles).
+Values are never negative (durations and quantities).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, model_validator
 
 
@@ -17,12 +20,33 @@ class _Dist(BaseModel):
     def mean(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def is_constant(self) -> bool:
+        """True when every draw gives the mean (no randomness to spend)."""
+        return False
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover - overridden
+        """``n`` draws."""
+        raise NotImplementedError
+
+    def quantile(self, u: float) -> float:  # pragma: no cover - overridden
+        """The value below which a share ``u`` of draws fall."""
+        raise NotImplementedError
+
 
 class Constant(_Dist):
     dist: Literal["constant"]
     value: float = Field(ge=0)
 
     def mean(self) -> float:
+        return self.value
+
+    def is_constant(self) -> bool:
+        return True
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    def quantile(self, u: float) -> float:
         return self.value
 
 
@@ -40,6 +64,15 @@ class Uniform(_Dist):
     def mean(self) -> float:
         return (self.low + self.high) / 2
 
+    def is_constant(self) -> bool:
+        return self.low == self.high
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+    def quantile(self, u: float) -> float:
+        return self.low + u * (self.high - self.low)
+
 
 class Triangular(_Dist):
     dist: Literal["triangular"]
@@ -56,6 +89,20 @@ class Triangular(_Dist):
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
+    def is_constant(self) -> bool:
+        return self.low == self.high
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    def quantile(self, u: float) -> float:
+        width = self.high - self.low
+        if width == 0:
+            return self.low
+        from scipy import stats
+
+        return float(stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width))
+
 
 class Normal(_Dist):
     """Normal, truncated at zero (durations and quantities are never negative)."""
@@ -66,6 +113,17 @@ class Normal(_Dist):
 
     def mean(self) -> float:
         return self.mean_
+
+    def is_constant(self) -> bool:
+        return self.sd == 0
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.maximum(rng.normal(self.mean_, self.sd, n), 0.0)
+
+    def quantile(self, u: float) -> float:
+        from scipy import stats
+
+        return max(float(stats.norm.ppf(u, self.mean_, self.sd)), 0.0)
 
 
 class Lognormal(_Dist):
@@ -78,6 +136,24 @@ class Lognormal(_Dist):
     def mean(self) -> float:
         return self.mean_
 
+    def is_constant(self) -> bool:
+        return self.sd == 0
+
+    def log_params(self) -> tuple[float, float]:
+        """(mu, sigma) of the underlying normal, from the variable's own mean and sd."""
+        sigma2 = math.log(1 + (self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        mu, sigma = self.log_params()
+        return rng.lognormal(mu, sigma, n)
+
+    def quantile(self, u: float) -> float:
+        from scipy import stats
+
+        mu, sigma = self.log_params()
+        return float(stats.lognorm.ppf(u, sigma, scale=math.exp(mu)))
+
 
 class Exponential(_Dist):
     dist: Literal["exponential"]
@@ -85,6 +161,12 @@ class Exponential(_Dist):
 
     def mean(self) -> float:
         return self.mean_
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
+    def quantile(self, u: float) -> float:
+        return float(-self.mean_ * math.log1p(-u)) if u < 1 else float("inf")
 
 
 def _number_is_constant(value: Any) -> Any:

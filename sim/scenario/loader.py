@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .catalog import apply_kind_defaults, apply_ore_body_defaults, facility_kinds
 from .distributions import DIST_KINDS
 from .errors import InputError, Issue, Mark, did_you_mean, format_path
-from .policies import POLICY_KINDS
+from .policy_kinds import ensure_loaded, kinds
 from .schema import Scenario
 from .xref import check_references
 from .yamlio import Positions, parse_yaml, read_yaml
@@ -164,6 +164,7 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip:
     lacks the fields its kind would have given: those follow-on errors are left out.
     """
     errors = exc.errors()
+    tags = set(DIST_KINDS) | set(kinds())  # discriminator values pydantic adds to error paths
     typos = set()
     for err in errors:
         if err["type"] == "extra_forbidden":
@@ -202,12 +203,9 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, skip:
             shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
             msg = err["msg"].replace("Value error, ", "") + shown
         # pydantic puts the distribution's tag in the path; the user never wrote it
-        clean = tuple(p for p in loc if p not in _TAGS)
+        clean = tuple(p for p in loc if p not in tags)
         issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
     return issues
-
-
-_TAGS = set(DIST_KINDS) | set(POLICY_KINDS)  # discriminator values pydantic adds to error paths
 
 
 def _quoted(text: str) -> list[str]:
@@ -305,6 +303,7 @@ def validate_scenario(data: dict, positions: Positions, path: Path, overrides: I
 
 def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[str],
               values: Iterable[tuple[str, Any]] = ()) -> LoadedScenario:
+    ensure_loaded()
     data = copy.deepcopy(data)
     positions = dict(positions)
     apply_overrides(data, positions, list(overrides))

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .policy_kinds import ensure_loaded
 from .schema import Scenario
 
 UNITS = (
@@ -26,6 +27,8 @@ def unit_of(name: str) -> str:
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schemas editors use to check and complete scenario and sweep files."""
     from ..sweep.spec import SweepSpec
+
+    ensure_loaded()
 
     class SweepFile(BaseModel):
         sweep: SweepSpec

@@ -32,7 +32,7 @@ from .components import (  # noqa: F401  (re-exported: the schema in one place)
     Stock,
 )
 from .markets import Allocation, Economics, Market
-from .policies import Policy
+from .policy import PolicySpec
 
 
 class Scenario(Model):
@@ -50,4 +50,4 @@ class Scenario(Model):
     markets: dict[str, Market] = Field({}, description="prices per material and set of regions")
     allocation: Allocation = Field(Allocation(), description="how buyers share a short stock")
     economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
-    policies: dict[str, Policy] = Field({}, description="what changes the world, at a date or on a trigger")
+    policies: dict[str, PolicySpec] = Field({}, description="what changes the world, at a date or on a trigger (kinds: sim/policies/)")

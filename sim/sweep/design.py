@@ -5,15 +5,12 @@ range or its distribution's quantiles."""
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 from scipy.stats import qmc
 
-from ..scenario import distributions as d
 from .spec import Parameter, SweepSpec
 
 
@@ -44,28 +41,8 @@ def _quantile(p: Parameter, u: float) -> Any:
     if p.low is not None and p.high is not None:
         x = p.low + u * (p.high - p.low)
     else:
-        x = _ppf(p.dist, u)
+        x = p.dist.quantile(u)  # type: ignore[union-attr]
     return int(round(x)) if p.integer else float(x)
-
-
-def _ppf(spec, u: float) -> float:
-    if isinstance(spec, d.Constant):
-        return spec.value
-    if isinstance(spec, d.Uniform):
-        return spec.low + u * (spec.high - spec.low)
-    if isinstance(spec, d.Triangular):
-        width = spec.high - spec.low
-        if width == 0:
-            return spec.low
-        return float(stats.triang.ppf(u, (spec.mode - spec.low) / width, loc=spec.low, scale=width))
-    if isinstance(spec, d.Normal):
-        return max(float(stats.norm.ppf(u, spec.mean_, spec.sd)), 0.0)
-    if isinstance(spec, d.Lognormal):
-        sigma2 = math.log(1 + (spec.sd / spec.mean_) ** 2)
-        return float(stats.lognorm.ppf(u, math.sqrt(sigma2), scale=math.exp(math.log(spec.mean_) - sigma2 / 2)))
-    if isinstance(spec, d.Exponential):
-        return float(stats.expon.ppf(u, scale=spec.mean_))
-    raise TypeError(spec)
 
 
 def build_design(spec: SweepSpec) -> DesignPoints:

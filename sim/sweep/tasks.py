@@ -69,7 +69,7 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
         out = simulate(loaded.scenario)
         ts = out.timeseries()
         events = pd.DataFrame(out.policy_events, columns=POLICY_EVENT_COLUMNS)
-        kpis = flatten(compute_kpis(ts, out.entities, events, loaded.scenario.meta.focus_region))
+        kpis = flatten(compute_kpis(ts, out.entities, events, loaded.scenario.meta.focus_region, out.policy_kpis))
         match = kpi_matcher(job.kpis)
         row.update({f"k.{name}": value for name, value in kpis.items() if match.match(name)})
         row["status"], row["error"] = "ok", ""

@@ -1,18 +1,17 @@
-"""Evaluate trigger conditions on the running world."""
+"""Trigger conditions, read off the running world."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...scenario.policies import Condition
+from ..scenario.policy import Condition
 
 if TYPE_CHECKING:
-    from ..world import World
-
-FILL_RATE_WINDOW_DAYS = 30
+    from .world import World
 
 
 def value_of(cond: Condition, world: World) -> float:
+    """The quantity a condition watches, now."""
     if cond.quantity == "price_usd_per_kg":
         return world.markets[cond.market].price  # type: ignore[index]
     if cond.quantity == "cover_days":
@@ -20,7 +19,7 @@ def value_of(cond: Condition, world: World) -> float:
     if cond.quantity == "stock_t":
         stock = world.stocks.get((cond.site, cond.material))  # type: ignore[arg-type]
         return 0.0 if stock is None else stock.level
-    return world.region_fill_rate(cond.region, FILL_RATE_WINDOW_DAYS)  # type: ignore[arg-type]
+    return world.region_fill_rate(cond.region, cond.window_days)  # type: ignore[arg-type]
 
 
 def holds(cond: Condition, world: World) -> bool:

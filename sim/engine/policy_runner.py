@@ -1,0 +1,79 @@
+"""When a timed policy is in force: a start date or a trigger, and an end date, a duration or a
+release condition. Triggers are checked once a day, just before midnight, so a policy fires on
+the day its condition first holds."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from ..policies.base import Policy
+from ..scenario.policy import TimedPolicy
+from .conditions import holds
+
+if TYPE_CHECKING:
+    from .context import EngineContext
+    from .world import World
+
+END_OF_DAY = 1 - 1e-6
+
+
+def until_end_of_day(now: float) -> float:
+    """Time to the next check, just before midnight, when all of the day's events have happened."""
+    check = math.floor(now) + END_OF_DAY
+    if check <= now + 1e-12:
+        check += 1
+    return check - now
+
+
+class PolicyRunner:
+    """Switches a policy on and off as its spec's timing says, and logs each switch."""
+
+    def __init__(self, world: World, ctx: EngineContext, policy: Policy):
+        assert isinstance(policy.spec, TimedPolicy)
+        self.world = world
+        self.ctx = ctx
+        self.policy = policy
+        self.spec: TimedPolicy = policy.spec
+        self.active = False
+        # without a start date a policy starts with the scenario (after the warm-up)
+        self.start_day = world.day_of(self.spec.start) if self.spec.start is not None else float(world.warmup)
+
+    def in_force_from_the_first_moment(self) -> bool:
+        return self.spec.when is None and self.start_day <= self.world.env.now
+
+    def switch_on(self) -> None:
+        self.active = True
+        self.policy.switch_on()
+        self.ctx.log("start")
+
+    def start(self) -> None:
+        self.world.env.process(self._run())
+
+    def _run(self):
+        world, spec, env = self.world, self.spec, self.world.env
+        if not self.active:
+            if self.start_day > env.now:
+                yield env.timeout(self.start_day - env.now)
+            if spec.when is not None:
+                while True:
+                    yield env.timeout(until_end_of_day(env.now))
+                    if holds(spec.when, world):
+                        break
+            self.switch_on()
+        if spec.end is not None:
+            end = world.day_of(spec.end)
+            if end > env.now:
+                yield env.timeout(end - env.now)
+        elif spec.duration_days is not None:
+            yield env.timeout(spec.duration_days)
+        elif spec.release_when is not None:
+            while True:
+                yield env.timeout(until_end_of_day(env.now))
+                if holds(spec.release_when, world):
+                    break
+        else:
+            return  # in force to the end
+        self.active = False
+        self.policy.switch_off()
+        self.ctx.log("end")

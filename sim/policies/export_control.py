@@ -1,0 +1,96 @@
+"""Export controls: limits on shipments leaving a region, as a ban, a quota released in batches,
+or licences with a processing delay and an approval probability that changes over time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, model_validator
+
+from ..scenario.components import Element
+from ..scenario.distributions import Distribution
+from ..scenario.policy import QuotaBatch, TimedPolicy, _Model
+from .base import Policy, PolicyContext, register_policy
+from .border import BORDER_RULES, Licence, Quota, quota_schedule
+
+
+class ApprovalStep(_Model):
+    """From this date on, a licence is approved with this probability."""
+
+    date: dt.date = Field(alias="from")
+    probability: float = Field(ge=0, le=1)
+
+
+class LicenceTerms(_Model):
+    processing_working_days: Distribution = Field(description="delay before a decision, in working days (5 a week)")  # type: ignore[assignment]
+    approval: tuple[ApprovalStep, ...] = Field(min_length=1, description="approval probability over time")
+
+
+class ExportControl(TimedPolicy):
+    """Limits on shipments leaving a region: a ban, a quota (released in batches) or licences."""
+
+    kind: Literal["export_control"]
+    from_region: str = Field(alias="from")
+    to_regions: tuple[str, ...] = Field((), alias="to", description="destinations; empty = every other region")
+    exempt_regions: tuple[str, ...] = ()
+    elements: tuple[Element, ...] = Field((), description="materials containing any of these are controlled")
+    materials: tuple[str, ...] = Field((), description="controlled materials, besides those with the elements")
+    exempt_materials: tuple[str, ...] = ()
+    mode: Literal["ban", "quota", "licence"]
+    quota_t_per_year: NonNegativeFloat | None = None
+    quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
+    licence: LicenceTerms | None = None
+
+    disruption = True
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> ExportControl:
+        if not self.elements and not self.materials:
+            raise ValueError("name the controlled elements or materials")
+        if self.mode == "quota" and self.quota_t_per_year is None and not self.quota_batches:
+            raise ValueError("a quota needs quota_t_per_year or quota_batches")
+        if self.mode == "licence" and self.licence is None:
+            raise ValueError("licence mode needs licence: {processing_working_days, approval}")
+        return self
+
+
+def controlled_materials(ctx: PolicyContext, spec: ExportControl) -> set[str]:
+    """Materials containing a controlled element, plus those named, less the exempt ones."""
+    wanted = set(spec.elements)
+    named = {m for m, mat in ctx.scenario.materials.items() if wanted & set(mat.elements)} | set(spec.materials)
+    return named - set(spec.exempt_materials)
+
+
+@register_policy(ExportControl)
+class ExportControlPolicy(Policy):
+    def __init__(self, pid: str, spec: ExportControl, ctx: PolicyContext):
+        super().__init__(pid, spec, ctx)
+        materials = controlled_materials(ctx, spec)
+        if spec.mode == "licence":
+            assert spec.licence is not None
+            self.rule = Licence(
+                materials, ctx.sampler(spec.licence.processing_working_days, "licence_delay"), ctx.uniform("licence_decision"),
+                [(ctx.day_of(step.date), step.probability) for step in spec.licence.approval],
+            )
+        else:
+            self.rule = BORDER_RULES[spec.mode](materials)
+        dest = set(spec.to_regions) or (set(ctx.scenario.regions) - {spec.from_region})
+        self.rule.attach(ctx.links(spec.from_region, dest - set(spec.exempt_regions), materials))
+        if isinstance(self.rule, Quota):
+            for day, amount, reset in quota_schedule(ctx, spec.quota_t_per_year, spec.quota_batches):
+                ctx.at(day, lambda a=amount, r=reset: self.rule.refill(a, r))  # type: ignore[attr-defined]
+
+    def switch_on(self) -> None:
+        self.rule.switch(True)
+
+    def switch_off(self) -> None:
+        self.rule.switch(False)
+
+    def counters(self) -> dict[str, float]:
+        return {"licence_denied_t": self.rule.denied_t} if isinstance(self.rule, Licence) else {}
+
+    def kpis(self) -> dict[str, float]:
+        if isinstance(self.rule, Licence):
+            return {"licence_approved_t": self.rule.approved_t, "licence_denied_t": self.rule.denied_t}
+        return {}

@@ -1,0 +1,76 @@
+"""A strategic stockpile: a reserve beside a site that buys while the price is low and releases
+while its condition holds (a price spike, a shortage). It holds real tonnes, so they count in
+the mass balance like any stock."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat
+
+from ..scenario.policy import Condition, PolicySpec
+from .base import Policy, PolicyContext, register_policy
+
+
+class Stockpile(PolicySpec):
+    """A strategic reserve at a site: buys when the price is low, releases on a condition."""
+
+    kind: Literal["stockpile"]
+    site: str
+    material: str
+    size_t: PositiveFloat
+    initial_t: NonNegativeFloat = 0.0
+    buy_below_usd_per_kg: NonNegativeFloat | None = None
+    buy_t_per_day: NonNegativeFloat = 0.0
+    release_when: Condition | None = None
+    release_t_per_day: PositiveFloat = 1.0
+    market: str | None = Field(None, description="market whose price drives buying")
+    review_days: PositiveFloat = Field(1.0, description="how often the reserve looks at its condition and the price")
+
+
+@register_policy(Stockpile)
+class StockpilePolicy(Policy):
+    """Keeps its own clock: every review it releases, buys, or waits."""
+
+    timed = False
+
+    def __init__(self, pid: str, spec: Stockpile, ctx: PolicyContext):
+        super().__init__(pid, spec, ctx)
+        self.site_stock = ctx.stock(spec.site, spec.material)
+        self.reserve = ctx.new_stock(pid, spec.material, ctx.region_of(spec.site), spec.initial_t, spec.size_t)
+        self.releasing = False
+        self.released_t = 0.0
+        self.bought_t = 0.0
+        ctx.every(spec.review_days, self.review)  # from the start of the run, then every review
+
+    def _price(self) -> float | None:
+        spec = self.spec
+        if spec.market is not None:  # type: ignore[attr-defined]
+            return self.ctx.market(spec.market).price  # type: ignore[attr-defined]
+        return self.ctx.price(spec.material, self.ctx.region_of(spec.site))  # type: ignore[attr-defined]
+
+    def review(self) -> None:
+        spec, ctx = self.spec, self.ctx
+        assert isinstance(spec, Stockpile)
+        release = spec.release_when is not None and ctx.holds(spec.release_when)
+        if release != self.releasing:
+            self.releasing = release
+            ctx.log("release starts" if release else "release ends")
+        days = spec.review_days
+        if release:
+            amount = self.reserve.take(min(spec.release_t_per_day * days, self.reserve.free))
+            self.site_stock.put(amount)
+            self.released_t += amount
+        elif spec.buy_below_usd_per_kg is not None and spec.buy_t_per_day > 0:
+            price = self._price()
+            if price is not None and price < spec.buy_below_usd_per_kg:
+                want = min(spec.buy_t_per_day * days, self.reserve.room(), self.site_stock.local_free())
+                amount = self.site_stock.take(want)
+                self.reserve.put(amount)
+                self.bought_t += amount
+
+    def counters(self) -> dict[str, float]:
+        return {"stockpile_released_t": self.released_t}
+
+    def kpis(self) -> dict[str, float]:
+        return {"released_t": self.released_t, "bought_t": self.bought_t, "held_t": self.reserve.level}

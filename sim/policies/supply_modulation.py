@@ -1,0 +1,62 @@
+"""A strategic producer's supply modulation: output cut by a step when the price is under a band
+and raised when over it, up to spare capacity (price "stabilisation" by throttling output)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveFloat
+
+from ..scenario.policy import TimedPolicy
+from .base import Policy, PolicyContext, register_policy
+
+
+class SupplyModulation(TimedPolicy):
+    """A strategic producer that cuts output when the price is below a band and raises it above."""
+
+    kind: Literal["supply_modulation"]
+    facilities: tuple[str, ...] = Field(min_length=1)
+    market: str
+    band_low_usd_per_kg: PositiveFloat
+    band_high_usd_per_kg: PositiveFloat
+    step: float = Field(0.1, gt=0, le=1, description="change of the output multiple per review")
+    min_multiple: float = Field(0.3, ge=0, le=1)
+    max_multiple: float = Field(1.0, ge=1, description="above 1: spare capacity the producer can bring on")
+    review_days: PositiveFloat = 14.0
+
+
+@register_policy(SupplyModulation)
+class SupplyModulationPolicy(Policy):
+    """Every review while in force, steps the plants' output multiple towards the band."""
+
+    def __init__(self, pid: str, spec: SupplyModulation, ctx: PolicyContext):
+        super().__init__(pid, spec, ctx)
+        self.plants = [ctx.facility(f) for f in spec.facilities]
+        self.multiple = 1.0
+        self.active = False
+        self._record = ctx.level_series(spec.market, "supply_multiple", 1.0)
+        ctx.every(spec.review_days, self.review, first=spec.review_days)
+
+    def review(self) -> None:
+        if not self.active:
+            return
+        spec = self.spec
+        assert isinstance(spec, SupplyModulation)
+        price = self.ctx.market(spec.market).price
+        if price < spec.band_low_usd_per_kg:
+            self.set(max(spec.min_multiple, self.multiple - spec.step))
+        elif price > spec.band_high_usd_per_kg:
+            self.set(min(spec.max_multiple, self.multiple + spec.step))
+
+    def set(self, multiple: float) -> None:
+        self.multiple = multiple
+        for plant in self.plants:
+            plant.multiplier = multiple
+        self._record(multiple)
+
+    def switch_on(self) -> None:
+        self.active = True
+
+    def switch_off(self) -> None:
+        self.active = False
+        self.set(1.0)

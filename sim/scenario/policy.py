@@ -1,0 +1,94 @@
+"""What every policy shares as scenario data: its kind and note, and for timed policies when it is
+in force (a start date or a trigger, and an end date, a duration or a release condition).
+
+Each policy kind is a plug-in (``sim/policies/<kind>.py``) that subclasses these and registers
+itself with ``sim.scenario.policy_kinds``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Quantity = Literal["price_usd_per_kg", "cover_days", "stock_t", "fill_rate"]
+
+
+class Condition(_Model):
+    """A condition on a model quantity, checked every day.
+
+    ``price_usd_per_kg`` and ``cover_days`` of a market; ``stock_t`` of a material at a site;
+    ``fill_rate`` of a region's demand over the last ``window_days``.
+    """
+
+    quantity: Quantity
+    market: str | None = None
+    site: str | None = None
+    material: str | None = None
+    region: str | None = None
+    above: float | None = None
+    below: float | None = None
+    window_days: PositiveInt = Field(30, description="fill_rate: the days over which the share of demand met is taken")
+
+    @model_validator(mode="after")
+    def _check(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        need = {"price_usd_per_kg": ("market",), "cover_days": ("market",), "stock_t": ("site", "material"), "fill_rate": ("region",)}
+        missing = [k for k in need[self.quantity] if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{self.quantity} needs {' and '.join(missing)}")
+        return self
+
+
+class PolicySpec(_Model):
+    """The base of every policy kind's schema."""
+
+    kind: str
+    note: str = ""
+
+    disruption: ClassVar[bool] = False
+    """True for kinds that disrupt supply or demand: the KPIs' time to survive and to recover
+    count from the first of them to start."""
+
+
+class TimedPolicy(PolicySpec):
+    """When a policy is in force: from ``start`` (default: the scenario's start date, after any
+    warm-up; with ``when``, the first day the condition holds from then on) until ``end``,
+    ``duration_days`` later, or until ``release_when`` holds."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    duration_days: PositiveFloat | None = None
+    when: Condition | None = None
+    release_when: Condition | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> TimedPolicy:
+        ends = [self.end is not None, self.duration_days is not None, self.release_when is not None]
+        if sum(ends) > 1:
+            raise ValueError("give at most one of end, duration_days, release_when")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
+
+
+class QuotaBatch(_Model):
+    """Tonnes released on a date (export and production quotas)."""
+
+    date: dt.date
+    t: NonNegativeFloat
