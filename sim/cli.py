@@ -281,7 +281,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from .scenario.reference import json_schemas, reference_markdown
+    from .reference import json_schemas, reference_markdown
 
     args.out.mkdir(parents=True, exist_ok=True)
     for name, schema in json_schemas().items():

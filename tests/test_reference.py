@@ -4,7 +4,7 @@ import json
 
 from conftest import ROOT
 from sim.cli import main
-from sim.scenario.reference import json_schemas, reference_markdown
+from sim.reference import json_schemas, reference_markdown
 
 
 def test_reference_is_current():

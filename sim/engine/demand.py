@@ -11,6 +11,7 @@ import math
 import numpy as np
 import simpy
 
+from .allocation import Allocation
 from .ledger import Ledger
 from .recorder import Recorder
 from .stock import Stock
@@ -61,8 +62,7 @@ class BuyerGroup:
     """The demand sinks at one stock with one period, served together every period."""
 
     def __init__(self, env: simpy.Environment, stock: Stock, sinks: list[DemandSink], period: float,
-                 horizon: int, rule: str, priority: tuple[str, ...], ledger: Ledger, recorder: Recorder,
-                 tally=None):
+                 horizon: int, sharing: Allocation, ledger: Ledger, recorder: Recorder, tally=None):
         self.env = env
         self.stock = stock
         self.sinks = sinks
@@ -71,30 +71,13 @@ class BuyerGroup:
         self.ledger = ledger
         self.recorder = recorder
         self.tally = tally  # called with (time, wanted, got) for region-level fill rates
-        order = {use: i for i, use in enumerate(priority)}
-        # one rank for pro rata; end uses in the priority list first, the rest after, pro rata within a rank
-        self.ranks = [0] * len(sinks) if rule == "pro_rata" else [order.get(s.end_use, len(order)) for s in sinks]
+        self.sharing = sharing
+        self.end_uses = [s.end_use for s in sinks]
         self.process: simpy.Process | None = None
 
     def start(self) -> None:
         """Start the process; called once the world is wired."""
         self.process = self.env.process(self._run())
-
-    def allocate(self, wants: list[float], available: float) -> list[float]:
-        if sum(wants) <= available:
-            return list(wants)
-        gets = [0.0] * len(wants)
-        left = available
-        for rank in sorted(set(self.ranks)):
-            idx = [i for i, r in enumerate(self.ranks) if r == rank]
-            need = sum(wants[i] for i in idx)
-            share = 1.0 if need <= left else (left / need if need > 0 else 0.0)
-            for i in idx:
-                gets[i] = wants[i] * share
-            left -= need * share
-            if left <= 0:
-                break
-        return gets
 
     def _run(self):
         env, k = self.env, 0
@@ -104,7 +87,7 @@ class BuyerGroup:
             if span <= 0:
                 return
             wants = [s.want(now, span, k) for s in self.sinks]
-            gets = self.allocate(wants, self.stock.local_free())
+            gets = self.sharing.allocate(wants, self.end_uses, self.stock.local_free())
             taken = self.stock.take(sum(gets))
             if taken < sum(gets):  # rounding at the last digit: scale down to what was there
                 gets = [g * taken / sum(gets) for g in gets]

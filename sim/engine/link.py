@@ -1,16 +1,16 @@
-"""Shipping lanes: shipments leave in whole lots, at most every ``dispatch_every_days``, and
-arrive after a random lead time. A push link ships its share of what reaches the origin; a
-pull link ships what the destination ordered (backorders wait for material)."""
+"""Shipping lanes: shipments leave in whole lots, at most every ``dispatch_every_days``, within a
+capacity, and arrive after a random lead time. What a lane ships is its dispatch strategy's
+choice (``sim/engine/dispatch.py``); border rules may hold it back or make it wait for a licence."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from functools import partial
 
 import simpy
 
 from ..policies.border import BorderRule
+from .dispatch import DISPATCH
 from .ledger import Ledger
 from .recorder import Recorder
 from .sampling import Sampler
@@ -27,7 +27,7 @@ class Link:
                  keep_t: float = 0.0):
         self.env = env
         self.id = lid
-        self.mode = mode
+        self.dispatch = DISPATCH[mode]()
         self.share = share
         self.origins = origins
         self.dests = dests
@@ -40,19 +40,15 @@ class Link:
         self.order_delay = order_delay
         self.in_order = in_order
         self.keep_t = keep_t
-        self.reserved: dict[str, float] = defaultdict(float)
-        self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)
+        self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)  # pull: ordered, not yet shipped
         self.shipments = 0
         self.rules: list[BorderRule] = []  # border rules (export controls, closed lanes) that may hold shipments
         self.tariff_pct = 0.0
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
         self._denied_sid: dict[str, int] = {}
         self._wake: simpy.Event | None = None
-        for _m, stock in origins.items():
-            if mode == "push":
-                stock.push_links.append(self)
-            else:
-                stock.pull_links_out.append(self)
+        for stock in origins.values():
+            self.dispatch.attach(self, stock)
         self.process: simpy.Process | None = None
 
     def start(self) -> None:
@@ -77,8 +73,15 @@ class Link:
             self._receive_order(material, qty)
 
     def _receive_order(self, material: str, qty: float, _ev: simpy.Event | None = None) -> None:
-        self.backlog[material] += qty
+        self.add_backlog(material, qty)
         self.poke()
+
+    def add_backlog(self, material: str, delta: float) -> None:
+        """Orders waiting rose (or fell, when shipped); the origin keeps that much for them."""
+        old = self.backlog[material]
+        new = max(old + delta, 0.0)
+        self.backlog[material] = new
+        self.origins[material].promise(new - old)
 
     def _whole_lots(self, amount: float) -> float:
         if self.lot is None:
@@ -88,12 +91,7 @@ class Link:
     def _plan(self) -> dict[str, float]:
         want = {}
         for m, origin in self.origins.items():
-            if self.mode == "push":
-                amount = self.reserved[m]
-            elif self.mode == "surplus":
-                amount = max(origin.local_free() - self.keep_t, 0.0)
-            else:
-                amount = min(self.backlog[m], origin.free)
+            amount = self.dispatch.wanted(self, m, origin)
             for rule in self.rules:
                 amount = rule.allow(m, amount)
             want[m] = self._whole_lots(amount)
@@ -137,15 +135,7 @@ class Link:
             yield env.timeout(self.every)
 
     def _ship(self, material: str, amount: float) -> None:
-        origin = self.origins[material]
-        if self.mode == "push":
-            amount = min(amount, self.reserved[material])
-            origin.ship_reserved(self, amount)
-        elif self.mode == "surplus":
-            amount = origin.take(amount)
-        else:
-            amount = origin.take(amount)
-            self.backlog[material] = max(self.backlog[material] - amount, 0.0)
+        amount = self.dispatch.take(self, material, self.origins[material], amount)
         if amount <= 0:
             return
         self.shipments += 1
@@ -178,17 +168,11 @@ class Link:
             self._denied_sid[material] = self.recorder.series(self.id, material, "licence_denied_t")
         now = self.env.now
         self.recorder.flow(self._denied_sid[material], now, now, amount)
-        origin = self.origins[material]
-        if self.mode == "push":
-            origin.return_reserved(self, amount)
-        else:
-            origin.give_back(amount)
-            self.backlog[material] += amount
+        self.dispatch.refused(self, material, self.origins[material], amount)
         self.poke()
 
     def _arrive(self, material: str, amount: float, _ev: simpy.Event) -> None:
         self.ledger.in_transit[material] -= amount
         dest = self.dests[material]
-        if self.mode == "pull":
-            dest.on_order -= amount
+        self.dispatch.arrived(self, material, dest, amount)
         dest.put(amount)

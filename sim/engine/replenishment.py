@@ -1,14 +1,22 @@
 """Periodic-review replenishment: a stock forecasts its outflow and orders upstream.
 
-Order-up-to: every review, order S - (on hand + on order), with S = forecast x target cover.
-(s, S): order only when on hand + on order has fallen to s = forecast x reorder-point days.
-The forecast is exponential smoothing of observed outflow; delays plus this
-reaction are what make a bullwhip.
+Three small strategies, each chosen by a key of the stock's ``replenishment``:
+
+- the order rule (``kind``): order-up-to, every review order S - (on hand + on order), with
+  S = forecast x target cover; or (s, S), order only when that position has fallen to
+  s = forecast x reorder-point days;
+- the forecast (``forecast``): exponential smoothing of the observed outflow, or fixed (a plant's
+  feed ordered at its planned rate);
+- the supplier choice (``suppliers``): the links' shares, tilted towards the cheaper landed price
+  (a tariff makes one dearer), or the shares as written.
+
+Delays plus this reaction are what make a bullwhip.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import simpy
 
@@ -17,30 +25,113 @@ from .recorder import Recorder
 from .stock import Stock
 
 
-class Replenisher:
-    def __init__(self, env: simpy.Environment, stock: Stock, links: list[tuple[Link, float]],
-                 kind: str, review_days: float, target_cover_days: float,
-                 reorder_point_days: float | None, smoothing: float, forecast: float,
-                 recorder: Recorder, landed=None, sensitivity: float = 0.0, learn: bool = True):
-        self.env = env
-        self.stock = stock
+class OrderRule:
+    """How much to order given the stock position and the forecast."""
+
+    def __init__(self, cover_days: float, reorder_point_days: float | None):
+        self.cover = cover_days
+        self.reorder_point = reorder_point_days or 0.0
+
+    def quantity(self, position: float, forecast: float) -> float:
+        raise NotImplementedError
+
+
+class OrderUpTo(OrderRule):
+    def quantity(self, position: float, forecast: float) -> float:
+        return forecast * self.cover - position
+
+
+class ReorderPoint(OrderRule):
+    """(s, S): nothing until the position falls to s, then up to S."""
+
+    def quantity(self, position: float, forecast: float) -> float:
+        if position > forecast * self.reorder_point:
+            return 0.0
+        return forecast * self.cover - position
+
+
+ORDER_RULES: dict[str, type[OrderRule]] = {"order_up_to": OrderUpTo, "s_S": ReorderPoint}
+
+
+class Forecast:
+    """A forecast of outflow in t/day, updated from what was observed over each review."""
+
+    def __init__(self, initial: float, smoothing: float):
+        self.value = initial
+        self.alpha = smoothing
+
+    def observe(self, per_day: float) -> float:
+        return self.value
+
+
+class Smoothed(Forecast):
+    def observe(self, per_day: float) -> float:
+        self.value = self.alpha * per_day + (1 - self.alpha) * self.value
+        return self.value
+
+
+class Fixed(Forecast):
+    """Keeps the initial forecast (a plant's feed, ordered for its planned rate)."""
+
+
+FORECASTS: dict[str, type[Forecast]] = {"smoothed": Smoothed, "fixed": Fixed}
+
+LandedPrice = Callable[[Link, str], float | None]
+
+
+class SupplierChoice:
+    """Shares of an order among the pull links that bring a material."""
+
+    def __init__(self, links: list[tuple[Link, float]], landed: LandedPrice | None, sensitivity: float):
         total = sum(w for _, w in links)
         self.links = [(link, w / total) for link, w in links]
-        self.kind = kind
-        self.review = review_days
-        self.cover = target_cover_days
-        self.reorder_point = reorder_point_days
-        self.alpha = smoothing if learn else 0.0
-        self.forecast = forecast
-        self.recorder = recorder
-        self.landed = landed  # (link, material) -> landed price or None
+        self.landed = landed
         self.sensitivity = sensitivity
+
+    def weights(self, material: str) -> list[tuple[Link, float]]:
+        return self.links
+
+
+class FixedShares(SupplierChoice):
+    """The links' shares as written."""
+
+
+class PriceWeighted(SupplierChoice):
+    """Shares tilted towards the cheaper landed price: share ~ written share x price ^ -sensitivity."""
+
+    def weights(self, material: str) -> list[tuple[Link, float]]:
+        if len(self.links) < 2 or self.landed is None or self.sensitivity == 0:
+            return self.links
+        prices = [self.landed(link, material) for link, _ in self.links]
+        if any(p is None or p <= 0 for p in prices):
+            return self.links
+        cheapest = min(prices)  # type: ignore[type-var]
+        raw = [w * (p / cheapest) ** -self.sensitivity for (_, w), p in zip(self.links, prices, strict=True)]  # type: ignore[operator]
+        total = sum(raw)
+        return [(link, r / total) for (link, _), r in zip(self.links, raw, strict=True)]
+
+
+SUPPLIERS: dict[str, type[SupplierChoice]] = {"price_weighted": PriceWeighted, "fixed_shares": FixedShares}
+
+
+class Replenisher:
+    """Reviews a stock every ``review_days``: updates the forecast, then orders by its rule."""
+
+    def __init__(self, env: simpy.Environment, stock: Stock, rule: OrderRule, forecast: Forecast,
+                 suppliers: SupplierChoice, review_days: float, recorder: Recorder):
+        self.env = env
+        self.stock = stock
+        self.rule = rule
+        self.forecast = forecast
+        self.suppliers = suppliers
+        self.review = review_days
+        self.recorder = recorder
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
-        self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast)
+        self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast.value)
         self.process: simpy.Process | None = None
 
     def start(self) -> None:
-        """Start the process; called once the world is wired."""
+        """Start the reviews; called once the world is wired."""
         self.process = self.env.process(self._run())
 
     def _run(self):
@@ -48,36 +139,20 @@ class Replenisher:
         first = True
         while True:
             if not first:
-                observed = stock.outflow / self.review
-                self.forecast = self.alpha * observed + (1 - self.alpha) * self.forecast
-                self.recorder.level(self._fsid, env.now, self.forecast)
+                self.forecast.observe(stock.outflow / self.review)
+                self.recorder.level(self._fsid, env.now, self.forecast.value)
             first = False
-            self._review()
+            self._order()
             stock.outflow = 0.0  # the window for the next forecast starts after this review
             yield env.timeout(self.review)
 
-    def _weights(self) -> list[tuple[Link, float]]:
-        """Suppliers' shares, tilted towards the cheaper landed price (a tariff makes one dearer)."""
-        if len(self.links) < 2 or self.landed is None or self.sensitivity == 0:
-            return self.links
-        prices = [self.landed(link, self.stock.material) for link, _ in self.links]
-        if any(p is None or p <= 0 for p in prices):
-            return self.links
-        cheapest = min(prices)  # type: ignore[type-var]
-        raw = [w * (p / cheapest) ** -self.sensitivity for (_, w), p in zip(self.links, prices, strict=True)]
-        total = sum(raw)
-        return [(link, r / total) for (link, _), r in zip(self.links, raw, strict=True)]
-
-    def _review(self) -> None:
+    def _order(self) -> None:
         stock = self.stock
-        position = stock.level + stock.on_order
-        if self.kind == "s_S" and position > self.forecast * (self.reorder_point or 0.0):
-            return
-        qty = self.forecast * self.cover - position
+        qty = self.rule.quantity(stock.level + stock.on_order, self.forecast.value)
         if qty <= 1e-9:
             return
         now = self.env.now
-        for link, weight in self._weights():
+        for link, weight in self.suppliers.weights(stock.material):
             part = qty * weight
             if link.lot is not None:
                 part = math.ceil(part / link.lot - 1e-9) * link.lot

@@ -15,6 +15,7 @@ from ..policies.base import Policy
 from ..scenario.policy_kinds import ensure_loaded, kinds
 from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
+from .allocation import allocation
 from .context import EngineContext
 from .demand import BuyerGroup, DemandSink
 from .economics import PlantBooks, run_economics
@@ -24,7 +25,7 @@ from .link import Link
 from .market import Market
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
-from .replenishment import Replenisher
+from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Replenisher
 from .sampling import exponential_or_constant, sampler
 from .separation import product_split
 from .stock import Stock
@@ -205,7 +206,7 @@ class World:
         for (site, material, period), sinks in groups.items():
             self.buyers.append(BuyerGroup(
                 self.env, self.stock(site, material), sinks, period, self.end,
-                sc.allocation.rule, sc.allocation.priority, self.ledger, self.recorder,
+                allocation(sc.allocation.rule, sc.allocation.priority), self.ledger, self.recorder,
                 tally=lambda t, w, g, r=self.region_of[site]: self.tally_demand(r, t, w, g),
             ))
         for site, per_site in sc.stocks.items():
@@ -224,10 +225,10 @@ class World:
                 if forecast is None:
                     forecast = self._expected_outflow(site, material)
                 self.replenishers.append(Replenisher(
-                    self.env, st, inbound, pol.kind, pol.review_days, spec.target_cover_days or 0.0,
-                    pol.reorder_point_days, pol.smoothing, forecast, self.recorder,
-                    landed=self.landed_price, sensitivity=sc.economics.buyer_price_sensitivity,
-                    learn=pol.forecast == "smoothed",
+                    self.env, st, ORDER_RULES[pol.kind](spec.target_cover_days or 0.0, pol.reorder_point_days),
+                    FORECASTS[pol.forecast](forecast, pol.smoothing),
+                    SUPPLIERS[pol.suppliers](inbound, self.landed_price, sc.economics.buyer_price_sensitivity),
+                    pol.review_days, self.recorder,
                 ))
         self._create_markets()
 

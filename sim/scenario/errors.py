@@ -1,10 +1,17 @@
-"""Errors in user input, each pointing at a file, line, column and key path."""
+"""Errors in user input, each pointing at a file, line, column and key path, with a suggestion
+where one is likely; and the translation of pydantic's errors into such issues (scenario and
+sweep files alike)."""
 
 from __future__ import annotations
 
 import difflib
+import re
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -58,3 +65,117 @@ def format_path(path: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+Positions = dict[tuple, Mark]
+
+
+def _mark_for(loc: tuple, positions: Positions, fallback: Mark) -> Mark:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in positions:
+            return positions[loc[:n]]
+    return fallback
+
+
+def _model_fields_at(loc: tuple, root: type[BaseModel]) -> list[str]:
+    """Names of the keys allowed at ``loc`` (the parent of an unknown key), for suggestions."""
+    current: Any = root
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    models = _models_in(current)
+    names: list[str] = []
+    for model in models:
+        names += [f.alias or name for name, f in model.model_fields.items()]
+    return names
+
+
+def _models_in(tp: Any) -> list[type[BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    out = []
+    for arg in typing.get_args(tp):
+        out += _models_in(arg)
+    return out
+
+
+def _step(tp: Any, part: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if origin in (list, tuple):
+        return typing.get_args(tp)[0]
+    for model in _models_in(tp):
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        if part in fields:
+            return fields[part].annotation
+        for disc in ("dist", "kind"):  # a tagged union: the tag picks the model
+            field = model.model_fields.get(disc)
+            if field is not None and part in typing.get_args(field.annotation):
+                return model
+    if origin is typing.Annotated or typing.get_args(tp):
+        for arg in typing.get_args(tp):
+            got = _step(arg, part)
+            if got is not None:
+                return got
+    return None
+
+
+def pydantic_issues(exc: ValidationError, positions: Positions, file: str, root: type[BaseModel],
+                    skip: set[tuple] = frozenset()) -> list[Issue]:
+    """One issue per pydantic error, dropping the echoes of a problem already reported.
+
+    A misspelt key also shows up as its correct name missing, and a facility of unknown kind
+    lacks the fields its kind would have given: those follow-on errors are left out.
+    """
+    errors = exc.errors()
+    from .distributions import DIST_KINDS
+    from .policy_kinds import kinds
+
+    tags = set(DIST_KINDS) | set(kinds())  # discriminator values pydantic adds to error paths
+    typos = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            match = did_you_mean(loc[-1], _model_fields_at(loc[:-1], root))
+            if match:
+                typos.add(loc[:-1] + (match.split("'")[1],))
+    issues = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and (loc in typos or any(loc[: len(p)] == p for p in skip)):
+            continue
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            parent = loc[:-1]
+            msg = f"unknown key '{key}'" + (did_you_mean(key, _model_fields_at(parent, root)) or "")
+        elif kind == "missing":
+            msg = "missing required key"
+        elif kind in ("union_tag_not_found", "union_tag_invalid"):
+            disc = err.get("ctx", {}).get("discriminator", "").strip("'")
+            tags = _quoted(err.get("ctx", {}).get("expected_tags", ""))
+            if kind == "union_tag_not_found" and disc == "dist":
+                msg = "expected a number or a distribution with a 'dist' key (" + ", ".join(tags) + ")"
+            elif kind == "union_tag_not_found":
+                msg = f"missing '{disc}' (one of: {', '.join(tags)})"
+            else:
+                tag = err.get("ctx", {}).get("tag")
+                msg = f"unknown {'distribution' if disc == 'dist' else disc} '{tag}'" + did_you_mean(tag, tags) + f" (one of: {', '.join(tags)})"
+        elif kind == "literal_error":
+            options = _quoted(err.get("ctx", {}).get("expected", ""))
+            msg = f"unknown value {err.get('input')!r}" + did_you_mean(err.get("input"), options) + f" (expected one of: {', '.join(options)})"
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            msg = err["msg"].replace("Value error, ", "") + shown
+        # pydantic puts the distribution's tag in the path; the user never wrote it
+        clean = tuple(p for p in loc if p not in tags)
+        issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
+    return issues
+
+
+def _quoted(text: str) -> list[str]:
+    return re.findall(r"'([^']*)'", text)

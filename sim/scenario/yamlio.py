@@ -12,9 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Issue, Mark
-
-Positions = dict[tuple, Mark]
+from .errors import InputError, Issue, Mark, Positions
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:map",

@@ -13,8 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from ..scenario.distributions import Distribution
-from ..scenario.errors import InputError, Issue, Mark, did_you_mean
-from ..scenario.loader import pydantic_issues
+from ..scenario.errors import InputError, Issue, Mark, did_you_mean, pydantic_issues
 from ..scenario.yamlio import Positions, read_yaml
 
 

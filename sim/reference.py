@@ -1,4 +1,6 @@
-"""JSON Schema of scenario and sweep files, and the key-by-key reference generated from it."""
+"""JSON Schema of scenario and sweep files, and the key-by-key reference generated from it.
+
+It reads both the scenario and the sweep schemas, so it sits above both (beside the CLI)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .policy_kinds import ensure_loaded
-from .schema import Scenario
+from .scenario.policy_kinds import ensure_loaded
+from .scenario.schema import Scenario
+from .sweep.spec import SweepSpec
 
 UNITS = (
     ("_usd_per_kg", "USD/kg"), ("_usd_per_t", "USD/t"), ("_t_per_day", "t/day"), ("_t_per_year", "t/year"),
@@ -26,8 +29,6 @@ def unit_of(name: str) -> str:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schemas editors use to check and complete scenario and sweep files."""
-    from ..sweep.spec import SweepSpec
-
     ensure_loaded()
 
     class SweepFile(BaseModel):
