@@ -1,11 +1,17 @@
 """A production facility: runs its recipe in campaigns within capacity.
 
 A campaign takes the inputs for up to ``cycle_days`` of work at the current
-(ramped) rate, runs, and puts the outputs at its end. If inputs or room are
-short it runs a shorter campaign on what there is, and when there is nothing
-it sleeps until a stock changes. So a plant running steadily costs one event
-per cycle, not one per day. An outage interrupts the campaign; it resumes
-after the repair.
+(ramped) rate, runs, and puts the outputs at its end. So a plant running steadily
+costs one event per cycle, not one per day. An outage interrupts the campaign; it
+resumes after the repair.
+
+A plant short of input runs a shorter campaign on what there is, but starts at most one
+campaign every ``MIN_START_GAP_DAYS``: input that arrives sooner after the last start
+waits for the next. Results are daily, so merging a day's arrivals into one campaign
+changes nothing at their grain, while a campaign per arrival cost thousands of events
+(9,193 campaigns over ten years at one magnet plant where 269 full cycles fit). When
+room for outputs or a quota is short it runs a shorter campaign at once, and when
+nothing at all can be done it sleeps until a stock or quota changes.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from .sampling import Sampler
 from .stock import Stock
 
 _TINY = 1e-9
+MIN_START_GAP_DAYS = 1.0
+"""A plant short of input starts at most one campaign this often (see the module doc)."""
 
 
 class Limit(Protocol):
@@ -70,6 +78,7 @@ class Facility:
         self._main_sid = recorder.series(fid, "", "output_t")
         self._basis_sid = recorder.series(fid, "", "throughput_t")
         self._wip: tuple[float, float, float] | None = None  # activity, work time, work done
+        self._last_start = float("-inf")
         self._seg_start: float | None = None
         self._down_until = -1.0
         self._stops: set[str] = set()
@@ -142,6 +151,10 @@ class Facility:
                     if activity <= planned * 1e-6:
                         yield self._wait_for(limiting)
                         continue
+                    next_start = self._last_start + MIN_START_GAP_DAYS
+                    if activity < planned * (1 - 1e-9) and env.now < next_start - _TINY and self._is_input(limiting):
+                        yield env.timeout(next_start - env.now)  # gather the day's arrivals into one campaign
+                        continue
                     self._start(activity, activity / rate)
                 activity, work, done = self._wip  # type: ignore[misc]
                 self._seg_start = env.now
@@ -154,6 +167,9 @@ class Facility:
                 if isinstance(why.cause, float):  # a breakdown, with its repair time
                     self.down_days += why.cause
                     self._down_until = max(self._down_until, env.now + why.cause)
+
+    def _is_input(self, limiting: object) -> bool:
+        return any(f.stock is limiting for f in self.inputs)
 
     def _wait_for(self, limiting) -> simpy.Event:
         """The event that may lift what limits this plant: material in, room out, or a limit's refill."""
@@ -198,6 +214,7 @@ class Facility:
         for limit in self.limits:
             limit.use(self, activity)
         self._wip = (activity, work, 0.0)
+        self._last_start = now
         self.campaigns += 1
 
     def _record_work(self, activity: float, work: float, t0: float, t1: float) -> None:
