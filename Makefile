@@ -17,6 +17,7 @@ run: setup
 
 test: setup
 	$(VENV)/bin/ruff check sim tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: setup
