@@ -96,3 +96,79 @@ def test_lost_material_in_the_engine_is_caught(monkeypatch):
     w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}}}
     with pytest.raises(MassBalanceError):
         simulate(scenario_from_dict(w).scenario)
+
+
+@st.composite
+def policy_worlds(draw):
+    """A separation chain across a border, with markets, a surplus lane, plant economics and a
+    random set of policies: licences refused at random, quotas, a stockpile, a tariff, a floor,
+    supply modulation, outages and shocks. Whatever happens, no tonne may appear or vanish."""
+    w = base_world(draw(st.integers(60, 300)), draw(st.integers(0, 2**31)))
+    w["meta"]["warmup_days"] = draw(st.integers(0, 40))
+    w["regions"]["eu"] = {}
+    w["sites"]["eu_hub"] = {"region": "eu"}
+    w["materials"] = {"conc": {"stage": "mining", "ore_body": "mt_weld"}, "light": {"elements": ["La", "Ce"]},
+                      "ndpr": {"elements": ["Pr", "Nd"], "stage": "separation"},
+                      "heavy": {"elements": ["Sm", "Eu", "Gd", "Tb", "Dy", "Y"], "stage": "separation"},
+                      "magnet": {"stage": "magnet"}}
+    pos = st.floats(1, 100, allow_nan=False)
+    w["facilities"] = {
+        "mine": {"kind": "mine", "site": "mine", "recipe": {"outputs": {"conc": 1}}, "capacity": {"t_per_day": draw(pos)},
+                 "cycle_days": draw(st.floats(0.5, 10))},
+        "sep": {"kind": "separation_plant", "site": "plant", "recipe": {"inputs": {"conc": 1}, "products": ["light", "ndpr", "heavy"]},
+                "capacity": {"t_per_day": draw(pos), "basis": "input"}, "yield": draw(st.floats(0.5, 1)),
+                "unit_cost_usd_per_t": draw(st.floats(0, 50_000)),
+                "outages": {"mtbf_days": draw(st.floats(5, 100)), "mttr_days": draw(st.floats(0.5, 10))}},
+        "magnets": {"kind": "magnet_plant", "site": "market", "recipe": {"inputs": {"ndpr": 0.3}, "outputs": {"magnet": 1}},
+                    "capacity": {"t_per_day": draw(pos)}, "cycle_days": draw(st.floats(1, 14))},
+    }
+    w["links"] = {
+        "ore": {"from": "mine", "to": "plant", "materials": ["conc"], "mode": "push", "lead_time_days": draw(st.floats(0, 10))},
+        "ndpr_us": {"from": "plant", "to": "market", "materials": ["ndpr"], "mode": draw(st.sampled_from(["push", "pull"])),
+                    "share": draw(st.floats(0.1, 1)), "shipment_t": draw(st.floats(1, 20)), "dispatch_every_days": draw(st.floats(1, 10)),
+                    "lead_time_days": {"dist": "uniform", "low": 5, "high": 30}},
+        "spare": {"from": "plant", "to": "eu_hub", "materials": ["light", "heavy"], "mode": "surplus", "keep_t": draw(st.floats(0, 50)),
+                  "lead_time_days": 10},
+    }
+    w["stocks"] = {"market": {"ndpr": {"initial_t": draw(st.floats(0, 300)), "target_cover_days": 30}}}
+    if w["links"]["ndpr_us"]["mode"] == "pull":
+        w["stocks"]["market"]["ndpr"]["replenishment"] = {"review_days": 7, "kind": draw(st.sampled_from(["order_up_to", "s_S"])),
+                                                          "reorder_point_days": 10}
+    w["demand"] = {"buyers": {"site": "market", "material": "magnet", "end_use": "x", "t_per_day": draw(pos), "noise_cv": 0.2},
+                   "eu": {"site": "eu_hub", "material": "light", "end_use": "y", "t_per_day": draw(pos)}}
+    w["markets"] = {"ndpr": {"material": "ndpr", "price_usd_per_kg": 60}, "magnet": {"material": "magnet", "price_usd_per_kg": 50}}
+    start = {"start": f"2025-0{draw(st.integers(1, 3))}-15"}
+    menu = {
+        "licence": {"kind": "export_control", "from": "china", "elements": ["Nd"], "mode": "licence", **start,
+                    "duration_days": draw(st.floats(10, 200)),
+                    "licence": {"processing_working_days": {"dist": "uniform", "low": 5, "high": 40},
+                                "approval": [{"from": "2025-01-01", "probability": draw(st.floats(0, 1))}]}},
+        "quota": {"kind": "export_control", "from": "china", "materials": ["light", "heavy"], "mode": "quota",
+                  "quota_t_per_year": draw(st.floats(0, 5000))},
+        "ban": {"kind": "export_control", "from": "china", "materials": ["ndpr"], "mode": "ban", **start, "duration_days": 30},
+        "tariff": {"kind": "tariff", "to": "usa", "rate_pct": 25, **start},
+        "cap": {"kind": "production_quota", "facilities": ["mine"], "t_per_year": draw(st.floats(0, 20_000)), **start},
+        "reserve": {"kind": "stockpile", "site": "market", "material": "ndpr", "size_t": 500, "initial_t": draw(st.floats(0, 500)),
+                    "buy_below_usd_per_kg": 80, "buy_t_per_day": 5, "release_t_per_day": 10,
+                    "release_when": {"quantity": "price_usd_per_kg", "market": "ndpr", "above": 70}},
+        "floor": {"kind": "price_floor", "facilities": ["sep"], "material": "ndpr", "floor_usd_per_kg": 90, **start, "duration_days": 60},
+        "modulate": {"kind": "supply_modulation", "facilities": ["mine"], "market": "ndpr", "band_low_usd_per_kg": 55,
+                     "band_high_usd_per_kg": 65, "max_multiple": 1.3},
+        "strike": {"kind": "outage", "facility": "sep", **start, "duration_days": 20},
+        "border": {"kind": "outage", "from": "china", "to": "eu", **start, "duration_days": 40},
+        "shock": {"kind": "demand_shock", "multiplier": draw(st.floats(0, 3)), "region": "usa", **start, "duration_days": 50},
+        "build": {"kind": "capacity_addition", "expands": "magnets", "capacity": {"t_per_day": 20}, "announced": "2025-01-01",
+                  "build_time_days": {"dist": "uniform", "low": 10, "high": 100}},
+    }
+    chosen = draw(st.lists(st.sampled_from(sorted(menu)), min_size=1, max_size=6, unique=True))
+    w["policies"] = {name: menu[name] for name in chosen}
+    return w
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy_worlds())
+def test_policies_markets_separation_and_refusals_keep_the_books(world):
+    r = run_dict(world)  # raises MassBalanceError if the books do not close
+    bal = r.balance
+    assert (bal[["produced", "consumed", "delivered", "lost", "in_stock", "in_transit"]] >= -1e-6).all().all()
+    assert {"ndpr", "light", "heavy"} <= set(bal.index)

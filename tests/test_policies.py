@@ -292,3 +292,45 @@ def test_overlapping_demand_shocks_multiply_while_both_hold_and_end_one_by_one()
     assert req[15] == 0 and req[25] == 0
     assert req[35] == pytest.approx(20)
     assert req[70] == pytest.approx(10)
+
+
+def test_a_tariff_that_ends_gives_the_orders_back():
+    w = tariff_world(25)
+    w["policies"]["duty"]["end"] = "2025-07-01"  # day 181
+    r = run_dict(w)
+    china, eu = series(r, "from_china", "shipped_t"), series(r, "from_eu", "shipped_t")
+    share = lambda lo, hi: china[lo:hi].sum() / (china[lo:hi].sum() + eu[lo:hi].sum())  # noqa: E731
+    assert share(30, 180) == pytest.approx(1.25**-4 / (1 + 1.25**-4), abs=0.04)
+    assert share(220, 365) == pytest.approx(0.5, abs=0.04)
+
+
+def test_a_floor_that_ends_stops_paying():
+    w = squeeze_world(True)
+    w["policies"]["floor"]["end"] = "2025-07-01"
+    ended, held = run_dict(w), run_dict(squeeze_world(True))
+    assert 0 < ended.run["floor_payments_usd"] < 0.3 * held.run["floor_payments_usd"]
+    margin = series(ended, "refiner", "margin_usd_per_t")
+    assert margin[150] > 0 > margin[200]  # under water once the floor is gone
+
+
+def test_a_production_quota_that_ends_lets_the_plant_run_full():
+    w = base_world(365)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 100},
+                                "cycle_days": 1}}
+    w["policies"] = {"quota": {"kind": "production_quota", "facilities": ["mine"], "t_per_year": 3650, "end": "2025-07-01"}}
+    out = series(run_dict(w), "mine", "output_t")
+    assert out[:181].sum() == pytest.approx(1825)  # the first half-year's batch, then nothing until the end
+    assert out[190:].mean() == pytest.approx(100)
+
+
+def test_supply_modulation_that_ends_restores_full_output():
+    w = base_world(365)
+    w["facilities"] = {"cn": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 100}, "cycle_days": 7}}
+    w["demand"] = {"buyers": {"site": "plant", "material": "a", "end_use": "x", "t_per_day": 50}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 10, "target_cover_days": 30}}
+    w["policies"] = {"stabilise": {"kind": "supply_modulation", "facilities": ["cn"], "market": "a", "end": "2025-09-01",
+                                   "band_low_usd_per_kg": 8, "band_high_usd_per_kg": 12, "step": 0.1}}
+    r = run_dict(w)
+    multiple = series(r, "a", "supply_multiple")
+    assert multiple[200:243].min() < 0.8 and multiple[250:].min() == 1.0
+    assert series(r, "cn", "output_t")[260:].mean() == pytest.approx(100, rel=0.02)
