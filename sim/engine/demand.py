@@ -7,38 +7,41 @@ uses in priority order), so a shortage is shared as the scenario says, not by wh
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from ..scenario.components import Demand as DemandSpec
 from .allocation import Allocation
-from .ledger import Ledger
-from .recorder import Recorder
+from .core import Core
 from .stock import Stock
 
 
 class DemandSink:
     """Demand of ``t_per_day`` growing at ``growth`` per year, with multiplicative noise."""
 
-    def __init__(self, did: str, stock: Stock, end_use: str, t_per_day: float, growth_pct_per_year: float,
-                 noise_cv: float, period_days: float, horizon: int, rng: np.random.Generator,
-                 recorder: Recorder, warmup: int = 0):
+    def __init__(self, core: Core, did: str, spec: DemandSpec, stock: Stock):
         self.id = did
         self.stock = stock
-        self.end_use = end_use
-        self.base = t_per_day
-        self.growth = 1 + growth_pct_per_year / 100
-        self.period = period_days
-        self.warmup = warmup
+        self.end_use = spec.end_use
+        self.base = spec.t_per_day
+        self.growth = 1 + spec.growth_pct_per_year / 100
+        self.period = spec.period_days
+        self.warmup = core.warmup
         self.multiplier = 1.0  # the product of the shocks in force
         self._shocks: dict[str, float] = {}
-        n = int(np.ceil(horizon / period_days)) + 1
+        n = int(np.ceil(core.end / spec.period_days)) + 1
         # drawn up front so a run's numbers do not depend on event order
-        noise = np.maximum(1 + noise_cv * rng.standard_normal(n), 0.0) if noise_cv > 0 else np.ones(n)
+        if spec.noise_cv > 0:
+            rng = core.streams.stream("demand", did, "noise")
+            noise = np.maximum(1 + spec.noise_cv * rng.standard_normal(n), 0.0)
+        else:
+            noise = np.ones(n)
         self.noise = noise.tolist()
         self.requested = 0.0
         self.delivered = 0.0
-        m = stock.material
+        m, recorder = stock.material, core.recorder
         self.sid_req = recorder.series(did, m, "requested_t")
         self.sid_del = recorder.series(did, m, "delivered_t")
         self.sid_unmet = recorder.series(did, m, "unmet_t")
@@ -61,15 +64,15 @@ class DemandSink:
 class BuyerGroup:
     """The demand sinks at one stock with one period, served together every period."""
 
-    def __init__(self, env: simpy.Environment, stock: Stock, sinks: list[DemandSink], period: float,
-                 horizon: int, sharing: Allocation, ledger: Ledger, recorder: Recorder, tally=None):
-        self.env = env
+    def __init__(self, core: Core, stock: Stock, sinks: list[DemandSink], period: float, sharing: Allocation,
+                 tally: Callable[[float, float, float], None] | None = None):
+        self.env = core.env
         self.stock = stock
         self.sinks = sinks
         self.period = period
-        self.horizon = horizon
-        self.ledger = ledger
-        self.recorder = recorder
+        self.horizon = core.end
+        self.ledger = core.ledger
+        self.recorder = core.recorder
         self.tally = tally  # called with (time, wanted, got) for region-level fill rates
         self.sharing = sharing
         self.end_uses = [s.end_use for s in sinks]

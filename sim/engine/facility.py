@@ -21,9 +21,9 @@ from typing import Protocol
 
 import simpy
 
-from .ledger import Ledger
-from .recorder import Recorder
-from .sampling import Sampler
+from ..scenario.components import Facility as FacilitySpec
+from .core import Core
+from .sampling import exponential_or_constant
 from .stock import Stock
 
 _TINY = 1e-9
@@ -48,27 +48,37 @@ class Flow:
 class Facility:
     """Runs a recipe: per unit of activity, takes ``inputs`` and makes ``outputs`` x yield."""
 
-    def __init__(self, env: simpy.Environment, fid: str, stage: str, inputs: list[Flow],
-                 outputs: list[Flow], activity_per_day: float, basis_t_per_activity: float,
-                 yield_: float, cycle_days: float,
-                 start_day: float, ramp_up_days: float, start_fraction: float,
-                 ledger: Ledger, recorder: Recorder,
-                 time_to_failure: Sampler | None = None, time_to_repair: Sampler | None = None,
-                 co_products: bool = False):
-        self.env = env
+    def __init__(self, core: Core, fid: str, spec: FacilitySpec, inputs: list[Flow], outputs: list[Flow]):
+        """``inputs`` and ``outputs`` are the recipe's flows at the plant's stocks (a separation's
+        outputs are its products, split in its feed's ratios)."""
+        self.env = core.env
         self.id = fid
-        self.stage = stage
+        self.stage = spec.stage
         self.inputs = inputs
         self.outputs = outputs
-        self.rate = activity_per_day
-        self.basis = basis_t_per_activity  # tonnes of the capacity basis per unit of activity
-        self.yield_ = yield_
-        self.cycle = cycle_days
-        self.start_day = start_day
-        self.ramp_up_days = ramp_up_days
-        self.start_fraction = start_fraction
-        self.ledger = ledger
-        self.recorder = recorder
+        co_products = bool(spec.recipe.products)
+        if spec.capacity.basis == "input" and inputs:
+            per_activity = inputs[0].t_per_activity
+        elif co_products:
+            per_activity = sum(f.t_per_activity for f in outputs) * spec.yield_
+        else:
+            per_activity = outputs[0].t_per_activity * spec.yield_
+        self.rate = spec.capacity.per_day() / per_activity  # units of activity a day at full capacity
+        self.basis = per_activity  # tonnes of the capacity basis per unit of activity
+        self.yield_ = spec.yield_
+        self.cycle = spec.cycle_days
+        self.start_day, self.ramp_up_days, self.start_fraction = 0.0, 0.0, 1.0
+        if spec.commissioning is not None:
+            self.start_day = core.day_of(spec.commissioning.date)
+            self.ramp_up_days = spec.commissioning.ramp_up_days
+            self.start_fraction = spec.commissioning.start_fraction
+        self._ttf = self._ttr = None
+        if spec.outages is not None:
+            o = spec.outages
+            self._ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, core.streams.stream("facility", fid, "failures"))
+            self._ttr = exponential_or_constant(o.mttr_days, o.repair_dist, core.streams.stream("facility", fid, "repairs"))
+        self.ledger = core.ledger
+        self.recorder = recorder = core.recorder
         self.down_days = 0.0
         self.campaigns = 0
         # what counts as the plant's production: all co-products of a separation, else the first output
@@ -87,7 +97,6 @@ class Facility:
         self.produced: dict[str, float] = {}  # tonnes made, per output material
         self.limits: list[Limit] = []  # caps the plant draws on besides its inputs (a production quota)
         self.price_floors: dict[str, float] = {}  # guaranteed USD/kg per output material (its books pay the gap)
-        self._ttf, self._ttr = time_to_failure, time_to_repair
         self.process: simpy.Process | None = None
 
     def start(self) -> None:

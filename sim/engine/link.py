@@ -10,36 +10,33 @@ from functools import partial
 import simpy
 
 from ..policies.border import BorderRule
+from ..scenario.components import Link as LinkSpec
+from .core import Core
 from .dispatch import DISPATCH
-from .ledger import Ledger
-from .recorder import Recorder
-from .sampling import Sampler
+from .sampling import sampler
 from .stock import Stock
 
 
 class Link:
     """One lane between two sites, carrying one or more materials."""
 
-    def __init__(self, env: simpy.Environment, lid: str, mode: str, share: dict[str, float],
-                 origins: dict[str, Stock], dests: dict[str, Stock], lead_time: Sampler,
-                 ledger: Ledger, recorder: Recorder, every: float, lot: float | None,
-                 capacity_t_per_day: float | None, order_delay: float, in_order: bool = False,
-                 keep_t: float = 0.0):
-        self.env = env
+    def __init__(self, core: Core, lid: str, spec: LinkSpec, origins: dict[str, Stock], dests: dict[str, Stock]):
+        """``origins`` and ``dests``: the stock of each material the lane carries at either end."""
+        self.env = core.env
         self.id = lid
-        self.dispatch = DISPATCH[mode]()
-        self.share = share
+        self.dispatch = DISPATCH[spec.mode]()
+        self.share = {m: spec.share_of(m) for m in spec.materials}
         self.origins = origins
         self.dests = dests
-        self.lead_time = lead_time
-        self.ledger = ledger
-        self.recorder = recorder
-        self.every = every
-        self.lot = lot
-        self.capacity = capacity_t_per_day
-        self.order_delay = order_delay
-        self.in_order = in_order
-        self.keep_t = keep_t
+        self.lead_time = sampler(spec.lead_time_days, core.streams.stream("link", lid, "lead_time"))
+        self.ledger = core.ledger
+        self.recorder = recorder = core.recorder
+        self.every = spec.dispatch_every_days
+        self.lot = spec.shipment_t
+        self.capacity = spec.capacity_t_per_day
+        self.order_delay = spec.order_delay_days
+        self.in_order = spec.capacity_rule == "in_order"
+        self.keep_t = spec.keep_t
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)  # pull: ordered, not yet shipped
         self.shipments = 0
         self.rules: list[BorderRule] = []  # border rules (export controls, closed lanes) that may hold shipments

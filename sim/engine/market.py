@@ -10,7 +10,7 @@ from __future__ import annotations
 import simpy
 
 from ..scenario.markets import Market as MarketSpec
-from .recorder import Recorder
+from .core import Core
 from .stock import Stock
 
 
@@ -18,8 +18,9 @@ class Market:
     """A material's price in some regions. Without a stated target cover, the reference price
     stands for the median cover of the second half of the warm-up."""
 
-    def __init__(self, env: simpy.Environment, mid: str, spec: MarketSpec, regions: set[str],
-                 stocks: list[Stock], recorder: Recorder, settle_at: float = 0.0):
+    def __init__(self, core: Core, mid: str, spec: MarketSpec, regions: set[str], stocks: list[Stock]):
+        env, recorder = core.env, core.recorder
+        settle_at = float(core.warmup)
         self.env = env
         self.id = mid
         self.spec = spec

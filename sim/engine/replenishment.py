@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import simpy
 
+from .core import Core
 from .link import Link
-from .recorder import Recorder
 from .stock import Stock
 
 
@@ -117,15 +117,15 @@ SUPPLIERS: dict[str, type[SupplierChoice]] = {"price_weighted": PriceWeighted, "
 class Replenisher:
     """Reviews a stock every ``review_days``: updates the forecast, then orders by its rule."""
 
-    def __init__(self, env: simpy.Environment, stock: Stock, rule: OrderRule, forecast: Forecast,
-                 suppliers: SupplierChoice, review_days: float, recorder: Recorder):
-        self.env = env
+    def __init__(self, core: Core, stock: Stock, rule: OrderRule, forecast: Forecast, suppliers: SupplierChoice,
+                 review_days: float):
+        self.env = core.env
+        self.recorder = recorder = core.recorder
         self.stock = stock
         self.rule = rule
         self.forecast = forecast
         self.suppliers = suppliers
         self.review = review_days
-        self.recorder = recorder
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
         self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast.value)
         self.process: simpy.Process | None = None

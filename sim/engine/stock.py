@@ -12,12 +12,12 @@ as listeners to poke when material arrives.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 
-from .ledger import Ledger
-from .recorder import Recorder
+if TYPE_CHECKING:
+    from .core import Core
 
 
 class Listener(Protocol):
@@ -35,9 +35,10 @@ class Stock:
         "initial", "reserved", "promised", "taken_total",
     )  # fmt: skip
 
-    def __init__(self, env: simpy.Environment, site: str, material: str, ledger: Ledger, recorder: Recorder,
-                 initial: float = 0.0, max_t: float | None = None, target_cover_days: float | None = None):
-        self.env = env
+    def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
+                 target_cover_days: float | None = None):
+        self.env = core.env
+        ledger, recorder = core.ledger, core.recorder
         self.site = site
         self.material = material
         self.free = initial

@@ -17,6 +17,7 @@ from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
 from .allocation import allocation
 from .context import EngineContext
+from .core import Core
 from .demand import BuyerGroup, DemandSink
 from .economics import PlantBooks, run_economics
 from .facility import Facility, Flow
@@ -26,7 +27,6 @@ from .market import Market
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
 from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Replenisher
-from .sampling import exponential_or_constant, sampler
 from .separation import product_split
 from .stock import Stock
 from .streams import RandomStreams
@@ -89,6 +89,7 @@ class World:
         self.streams = RandomStreams(meta.seed)
         self.ledger = Ledger()
         self.recorder = Recorder(self.end)
+        self.core = Core(self.env, self.ledger, self.recorder, self.streams, meta.start_date, self.warmup, self.end)
         self.stocks: dict[tuple[str, str], Stock] = {}
         self.facilities: dict[str, Facility] = {}
         self.links: dict[str, Link] = {}
@@ -112,10 +113,10 @@ class World:
     # -- time -----------------------------------------------------------------------------
     def day_of(self, date: dt.date) -> float:
         """Simulation time of a calendar date (start_date is warmup_days)."""
-        return float((date - self.scenario.meta.start_date).days + self.warmup)
+        return self.core.day_of(date)
 
     def date_of(self, t: float) -> dt.date:
-        return self.scenario.meta.start_date + dt.timedelta(days=int(t) - self.warmup)
+        return self.core.date_of(t)
 
     def at(self, t: float, action: Callable[[], None]) -> None:
         """Run ``action`` at time t (at once if t has passed)."""
@@ -158,7 +159,7 @@ class World:
         if key not in self.stocks:
             spec = self.scenario.stocks.get(site, {}).get(material)
             self.stocks[key] = Stock(
-                self.env, site, material, self.ledger, self.recorder,
+                self.core, site, material,
                 initial=spec.initial_t if spec else 0.0,
                 max_t=spec.max_t if spec else None,
                 target_cover_days=spec.target_cover_days if spec else None,
@@ -167,7 +168,7 @@ class World:
 
     def add_stock(self, site: str, material: str, region: str, initial_t: float, max_t: float | None) -> Stock:
         """A stock at a place no scenario site names (a policy's reserve), in a region."""
-        stock = Stock(self.env, site, material, self.ledger, self.recorder, initial=initial_t, max_t=max_t)
+        stock = Stock(self.core, site, material, initial=initial_t, max_t=max_t)
         self.stocks[(site, material)] = stock
         self.region_of[site] = region
         return stock
@@ -185,28 +186,16 @@ class World:
         for fid, spec in self.facility_specs.items():
             self.facilities[fid] = self._facility(fid, spec)
         for lid, spec in sc.links.items():
-            self.links[lid] = Link(
-                self.env, lid, spec.mode, {m: spec.share_of(m) for m in spec.materials},
-                origins={m: self.stock(spec.from_, m) for m in spec.materials},
-                dests={m: self.stock(spec.to, m) for m in spec.materials},
-                lead_time=sampler(spec.lead_time_days, self.streams.stream("link", lid, "lead_time")), ledger=self.ledger,
-                recorder=self.recorder, every=spec.dispatch_every_days, lot=spec.shipment_t,
-                capacity_t_per_day=spec.capacity_t_per_day, order_delay=spec.order_delay_days,
-                in_order=spec.capacity_rule == "in_order", keep_t=spec.keep_t,
-            )
+            self.links[lid] = Link(self.core, lid, spec, origins={m: self.stock(spec.from_, m) for m in spec.materials},
+                                   dests={m: self.stock(spec.to, m) for m in spec.materials})
         groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
-            sink = DemandSink(
-                did, self.stock(spec.site, spec.material), spec.end_use, spec.t_per_day,
-                spec.growth_pct_per_year, spec.noise_cv, spec.period_days, self.end,
-                self.streams.stream("demand", did, "noise"), self.recorder, self.warmup,
-            )
+            sink = DemandSink(self.core, did, spec, self.stock(spec.site, spec.material))
             self.demands[did] = sink
             groups.setdefault((spec.site, spec.material, spec.period_days), []).append(sink)
         for (site, material, period), sinks in groups.items():
             self.buyers.append(BuyerGroup(
-                self.env, self.stock(site, material), sinks, period, self.end,
-                allocation(sc.allocation.rule, sc.allocation.priority), self.ledger, self.recorder,
+                self.core, self.stock(site, material), sinks, period, allocation(sc.allocation.rule, sc.allocation.priority),
                 tally=lambda t, w, g, r=self.region_of[site]: self.tally_demand(r, t, w, g),
             ))
         for site, per_site in sc.stocks.items():
@@ -225,10 +214,10 @@ class World:
                 if forecast is None:
                     forecast = self._expected_outflow(site, material)
                 self.replenishers.append(Replenisher(
-                    self.env, st, ORDER_RULES[pol.kind](spec.target_cover_days or 0.0, pol.reorder_point_days),
+                    self.core, st, ORDER_RULES[pol.kind](spec.target_cover_days or 0.0, pol.reorder_point_days),
                     FORECASTS[pol.forecast](forecast, pol.smoothing),
                     SUPPLIERS[pol.suppliers](inbound, self.landed_price, sc.economics.buyer_price_sensitivity),
-                    pol.review_days, self.recorder,
+                    pol.review_days,
                 ))
         self._create_markets()
 
@@ -241,7 +230,7 @@ class World:
         for mid, spec in sc.markets.items():
             regions = set(spec.regions) or (set(sc.regions) - claimed.get(spec.material, set()))
             stocks = [st for (site, m), st in self.stocks.items() if m == spec.material and region_of.get(site) in regions]
-            market = Market(self.env, mid, spec, regions, stocks, self.recorder, settle_at=float(self.warmup))
+            market = Market(self.core, mid, spec, regions, stocks)
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market
@@ -312,28 +301,7 @@ class World:
             out_coef = dict(recipe.outputs)
         inputs = [Flow(self.stock(spec.site, m), c) for m, c in recipe.inputs.items()]
         outputs = [Flow(self.stock(spec.site, m), c) for m, c in out_coef.items() if c > 0]
-        cap = spec.capacity.per_day()
-        if spec.capacity.basis == "input" and inputs:
-            per_activity = inputs[0].t_per_activity
-        elif recipe.products:
-            per_activity = sum(f.t_per_activity for f in outputs) * spec.yield_
-        else:
-            per_activity = outputs[0].t_per_activity * spec.yield_
-        start_day, ramp, frac = 0.0, 0.0, 1.0
-        if spec.commissioning is not None:
-            start_day = float((spec.commissioning.date - sc.meta.start_date).days + self.warmup)
-            ramp = spec.commissioning.ramp_up_days
-            frac = spec.commissioning.start_fraction
-        ttf = ttr = None
-        if spec.outages is not None:
-            o = spec.outages
-            ttf = exponential_or_constant(o.mtbf_days, o.failure_dist, self.streams.stream("facility", fid, "failures"))
-            ttr = exponential_or_constant(o.mttr_days, o.repair_dist, self.streams.stream("facility", fid, "repairs"))
-        return Facility(
-            self.env, fid, spec.stage, inputs, outputs, cap / per_activity, per_activity, spec.yield_,
-            spec.cycle_days, start_day, ramp, frac, self.ledger, self.recorder, ttf, ttr,
-            co_products=bool(recipe.products),
-        )
+        return Facility(self.core, fid, spec, inputs, outputs)
 
     # -- running --------------------------------------------------------------------------
     def run(self) -> RunOutput:
