@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from ..scenario.components import Facility as FacilitySpec
-from ..scenario.distributions import _Dist
+from ..scenario.distributions import Dist
 from ..scenario.policy import Condition
 from .conditions import holds
 from .sampling import sampler, uniform01
@@ -73,7 +73,7 @@ class EngineContext:
         self._world.log_policy(self.id, self.kind, event)
 
     # -- randomness and records ---------------------------------------------------------------
-    def sampler(self, dist: _Dist, purpose: str) -> Callable[[], float]:
+    def sampler(self, dist: Dist, purpose: str) -> Callable[[], float]:
         """Draws from ``dist`` on this policy's own stream for ``purpose``."""
         return sampler(dist, self._world.streams.stream("policy", self.id, purpose))
 

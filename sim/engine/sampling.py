@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..scenario.distributions import Constant, Exponential, _Dist
+from ..scenario.distributions import Constant, Dist, Exponential
 
 _BATCH = 128
 
@@ -34,7 +34,7 @@ class Sampler:
         return self._buf.pop()
 
 
-def sampler(spec: _Dist, rng: np.random.Generator) -> Sampler:
+def sampler(spec: Dist, rng: np.random.Generator) -> Sampler:
     """A sampler for a distribution spec; a distribution without spread spends no draws."""
     if spec.is_constant():
         return Sampler(None, spec.mean())

@@ -8,13 +8,16 @@ Values are never negative (durations and quantities).
 from __future__ import annotations
 
 import math
+import typing
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, model_validator
 
 
-class _Dist(BaseModel):
+class Dist(BaseModel):
+    """The base of every distribution."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -33,7 +36,7 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
-class Constant(_Dist):
+class Constant(Dist):
     dist: Literal["constant"]
     value: float = Field(ge=0)
 
@@ -50,7 +53,7 @@ class Constant(_Dist):
         return self.value
 
 
-class Uniform(_Dist):
+class Uniform(Dist):
     dist: Literal["uniform"]
     low: float = Field(ge=0)
     high: float = Field(ge=0)
@@ -74,7 +77,7 @@ class Uniform(_Dist):
         return self.low + u * (self.high - self.low)
 
 
-class Triangular(_Dist):
+class Triangular(Dist):
     dist: Literal["triangular"]
     low: float = Field(ge=0)
     mode: float = Field(ge=0)
@@ -104,7 +107,7 @@ class Triangular(_Dist):
         return float(stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width))
 
 
-class Normal(_Dist):
+class Normal(Dist):
     """Normal, truncated at zero (durations and quantities are never negative)."""
 
     dist: Literal["normal"]
@@ -126,7 +129,7 @@ class Normal(_Dist):
         return max(float(stats.norm.ppf(u, self.mean_, self.sd)), 0.0)
 
 
-class Lognormal(_Dist):
+class Lognormal(Dist):
     """Lognormal given by the mean and standard deviation of the variable itself."""
 
     dist: Literal["lognormal"]
@@ -155,7 +158,7 @@ class Lognormal(_Dist):
         return float(stats.lognorm.ppf(u, sigma, scale=math.exp(mu)))
 
 
-class Exponential(_Dist):
+class Exponential(Dist):
     dist: Literal["exponential"]
     mean_: PositiveFloat = Field(alias="mean")
 
@@ -176,10 +179,11 @@ def _number_is_constant(value: Any) -> Any:
 
 
 Distribution = Annotated[
-    Constant | Uniform | Triangular | Normal | Lognormal | Exponential,
+    Constant | Uniform | Triangular | Normal | Lognormal | Exponential,  # as DISTRIBUTIONS below
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
 ]
 """A number (constant) or a distribution mapping with a ``dist`` key."""
 
-DIST_KINDS = ("constant", "uniform", "triangular", "normal", "lognormal", "exponential")
+DISTRIBUTIONS: tuple[type[Dist], ...] = (Constant, Uniform, Triangular, Normal, Lognormal, Exponential)
+DIST_KINDS: tuple[str, ...] = tuple(typing.get_args(d.model_fields["dist"].annotation)[0] for d in DISTRIBUTIONS)
