@@ -94,3 +94,22 @@ def test_an_unregistered_kind_is_unknown_again():
     unregister_policy("rationing")
     with pytest.raises(InputError, match="unknown kind 'rationing'"):
         scenario_from_dict(rationed_world({"kind": "rationing", "region": "usa", "share": 0.5}))
+
+
+def test_the_extending_guide_example_registers_and_runs():
+    """The policy kind written out in docs/extending.md works as the page says."""
+    import re
+
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "extending.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", page, flags=re.S)[0]
+    try:
+        exec(compile(code, "docs/extending.md", "exec", dont_inherit=True), {"__name__": "docs_extending"})
+        w = rationed_world({"kind": "rationing", "region": "usa", "share": 0.5, "start": "2025-02-01", "duration_days": 30})
+        r = run_dict(w)
+        req = r.timeseries[r.timeseries["variable"] == "requested_t"].groupby("day")["value"].sum()
+        assert req[40] == pytest.approx(5) and req[70] == pytest.approx(10)
+        assert r.kpis["policies"]["ration"]["buyers_rationed"] == 1
+    finally:
+        unregister_policy("rationing")
