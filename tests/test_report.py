@@ -97,3 +97,44 @@ def test_network_edges_follow_materials_across_lanes():
     assert ("mine1", "sep1", "conc") in e  # one lane away
     assert ("magnets", "demand:ev_traction@usa", "magnet") in e
     assert ("sep1", "cells", "ndpr_oxide") in e and not any(a == "sep1" and b == "alloy1" for a, b, _ in e)
+
+
+def test_a_prepared_run_draws_the_same_figures(chain_run, tmp_path):
+    """write_figures cuts the run once for every figure; each figure drawn on its own is the same PNG."""
+    from sim.report.figures import write_figures
+
+    result = read_run_folder(chain_run)
+    together = write_figures(result, tmp_path)
+    for name, fn in FIGURES.items():
+        alone = fn(result, tmp_path / f"alone-{name}")
+        assert alone.read_bytes() == together[name].read_bytes(), name
+    assert not list(tmp_path.glob(".*.tmp"))  # every PNG renamed into place
+
+
+HOSTILE = "<script>alert('x')</script> & \"quotes\""
+
+
+def test_pages_escape_what_they_show(chain_run):
+    """Names and notes come from user files: every page shows them as text, never as markup."""
+    import pandas as pd
+    import yaml
+
+    from sim.report.compare_report import build_comparison
+    from sim.report.html import build_report
+    from sim.report.sweep_report import build_sweep_report
+    from sim.results.compare import compare_kpis
+
+    result = read_run_folder(chain_run)
+    scenario = yaml.safe_load(result.scenario_yaml)
+    scenario["meta"].update(name=HOSTILE, description=HOSTILE, question=HOSTILE)
+    result.scenario_yaml = yaml.safe_dump(scenario)
+    result.notes = HOSTILE
+    run_page = build_report(result, {})
+    cmp_page = build_comparison(result, result, compare_kpis(result.kpis, result.kpis), (HOSTILE, "b"))
+    runs = pd.DataFrame(columns=["run_id", "point_id", "seed", "status", "error"])
+    sweep_page = build_sweep_report({"name": HOSTILE, "description": HOSTILE, "base": "chain.yaml", "parameters": {}},
+                                    runs, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), HOSTILE, HOSTILE)
+    for page in (run_page, cmp_page, sweep_page):
+        assert page.count("<script>") == 1  # the page's own image check, and nothing else
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quotes&#34;" in page
+        assert "<script>alert" not in page

@@ -1,177 +1,150 @@
 """Figures of a run (PNG), drawn from a Result only.
 
-One fixed, colour-blind-safe colour per region (Okabe-Ito palette), calendar
-dates on time axes, units in every axis label.
+One fixed, colour-blind-safe colour per region (`style`), calendar dates on time axes, units in
+every axis label. Each figure is a `matplotlib.figure.Figure` of its own (no pyplot state to
+close), drawn from a run prepared once (`frames.prepare`): `write_figures` prepares it for all.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
-import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MPath
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from ..atomic import atomic_path
+from ..results.result import Result
+from ..scenario.components import FLOW_STAGES, KPI_STAGES, STAGES
+from .frames import RunFrames, prepare, timeline
+from .style import DARK_REGIONS, EVENT_COLOUR, UNKNOWN, market_colour, region_colours
 
-from ..results.result import Result  # noqa: E402
-
-OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#999999"]
-FIXED = {"china": "#D55E00", "usa": "#0072B2", "eu": "#009E73", "japan": "#CC79A7", "australia": "#E69F00",
-         "malaysia": "#56B4E9", "myanmar": "#999999", "korea": "#F0E442", "vietnam": "#000000"}
-STAGES = ("mining", "separation", "metal", "alloy", "magnet", "recycling")
-
-
-def region_colours(regions: list[str]) -> dict[str, str]:
-    """The same colour for a region in every figure; unknown regions take the spare colours in order."""
-    spare = [c for c in OKABE_ITO if c not in FIXED.values()] + ["#777777", "#BBBBBB", "#444444"]
-    out, k = {}, 0
-    for r in sorted(regions):
-        if r in FIXED:
-            out[r] = FIXED[r]
-        else:
-            out[r] = spare[k % len(spare)]
-            k += 1
-    return out
+Run = Result | RunFrames
+"""What a figure draws from: a Result, or one already prepared by `frames.prepare`."""
 
 
-def _series(result: Result, variable: str, entity_type: str, by: str) -> pd.DataFrame:
-    ts, ent = result.timeseries, result.entities
-    sel = ts[ts["variable"] == variable]
-    ents = ent[ent["type"] == entity_type]
-    if entity_type == "stock":
-        key = ents.set_index(["entity", "material"])[by]
-        idx = pd.MultiIndex.from_arrays([sel["entity"].astype(str), sel["material"].astype(str)])
-        group = key.reindex(idx).to_numpy()
-    else:
-        group = sel["entity"].astype(str).map(ents.set_index("entity")[by]).to_numpy()
-    frame = sel.assign(group=group).dropna(subset=["group"])
-    return frame
+class _DateLocator(mdates.AutoDateLocator):
+    """AutoDateLocator that remembers the ticks of the last view interval: laying out and drawing a
+    figure asks each axis for its ticks many times, and working them out anew is a good part of
+    the drawing time."""
+
+    _cache: tuple[tuple[float, float], np.ndarray] | None = None
+
+    def __call__(self) -> np.ndarray:
+        interval = tuple(self.axis.get_view_interval())
+        if self._cache is None or self._cache[0] != interval:
+            self._cache = (interval, super().__call__())
+        return self._cache[1]
 
 
-def _date_axis(ax: plt.Axes, result: Result | None = None, label: bool = True) -> None:
-    locator = mdates.AutoDateLocator(maxticks=8)
+def date_axis(ax: Axes, events: pd.DataFrame | None = None, label: bool = True) -> None:
+    """Calendar dates on the x axis, a light grid, and the policy ``events`` (a `timeline`) marked."""
+    locator = _DateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(alpha=0.3)
-    if result is not None:
-        mark_events(ax, result, label)
+    if events is not None:
+        mark_events(ax, events, label)
 
 
-EVENT_COLOUR = "#555555"
+def mark_events(ax: Axes, events: pd.DataFrame, label: bool = True, limit: int = 12) -> None:
+    """Dashed lines where policies start or end, plants come online or idle; short labels on top.
 
-
-def timeline(result: Result) -> pd.DataFrame:
-    """Policy events inside the reported period, with calendar dates."""
-    ev = result.policy_events
-    if ev is None or not len(ev):
-        return pd.DataFrame(columns=["day", "date", "policy", "kind", "event"])
-    ev = ev[ev["day"] >= 0].copy()
-    ev["date"] = pd.to_datetime(ev["date"])
-    return ev
-
-
-def mark_events(ax: plt.Axes, result: Result, label: bool = True, limit: int = 12) -> None:
-    """Dashed lines where policies start or end, plants come online or idle; short labels on top."""
-    ev = timeline(result)
-    for i, row in enumerate(ev.head(limit).itertuples()):
+    ``events`` is a `timeline` of the run."""
+    for row in events.head(limit).itertuples():
         ax.axvline(row.date, color=EVENT_COLOUR, lw=0.8, ls="--", alpha=0.7, zorder=0)
         if label:
             ax.annotate(f"{row.policy}: {row.event}", (mdates.date2num(row.date), 1.0), xycoords=("data", "axes fraction"),
                         rotation=90, fontsize=6, color=EVENT_COLOUR, va="top", ha="right",
-                        xytext=(-2, -2 - 0 * i), textcoords="offset points")
+                        xytext=(-2, -2), textcoords="offset points")
 
 
-def _stage_figure(stages: list[str]) -> tuple[plt.Figure, list[plt.Axes]]:
-    fig, axes = plt.subplots(len(stages), 1, figsize=(9, 2.2 * len(stages) + 0.6), sharex=True, squeeze=False)
+def _stage_figure(stages: list[str]) -> tuple[Figure, list[Axes]]:
+    fig = Figure(figsize=(9, 2.2 * len(stages) + 0.6))
+    axes = fig.subplots(len(stages), 1, sharex=True, squeeze=False)
     return fig, list(axes[:, 0])
 
 
-def png_base64(fig: plt.Figure) -> str:
-    """A figure as base64 PNG for embedding in a page (closes the figure)."""
-    import base64
-    import io
+def tight_layout(fig: Figure) -> None:
+    """Lay a figure out as `Figure.tight_layout` does, without leaving a layout engine on it:
+    savefig lays out and draws a figure that has one once more before drawing it for real."""
+    TightLayoutEngine().execute(fig)
 
+
+def png_base64(fig: Figure) -> str:
+    """A figure as base64 PNG, for embedding in a page."""
     buf = io.BytesIO()
-    fig.tight_layout()
+    tight_layout(fig)
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _save(fig: plt.Figure, title: str, path: Path) -> Path:
+def _save(fig: Figure, title: str, path: Path) -> Path:
+    """Title, lay out and write a figure (whole or not at all)."""
     fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    tight_layout(fig)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    return Path(path)
 
 
-def plot_stocks(result: Result, path: Path) -> Path:
+def plot_stocks(result: Run, path: Path) -> Path:
     """Stock levels by stage of material, one line per region."""
-    frame = _series(result, "level_t", "stock", "stage")
-    regions = sorted(result.entities["region"].dropna().unique())
-    colours = region_colours(regions)
-    stages = [s for s in STAGES if s in set(frame["group"])] or ["(none)"]
+    run = prepare(result)
+    stages = [s for s in KPI_STAGES if s in run.stocks] or ["(none)"]
     fig, axes = _stage_figure(stages)
-    ent = result.entities[result.entities["type"] == "stock"].set_index(["entity", "material"])["region"]
     for ax, stage in zip(axes, stages, strict=True):
-        part = frame[frame["group"] == stage]
-        if len(part):
-            part = part.assign(region=ent.reindex(pd.MultiIndex.from_arrays([part["entity"].astype(str), part["material"].astype(str)])).to_numpy())
-            table = part.pivot_table(index="date", columns="region", values="value", aggfunc="sum")
+        table = run.stocks.get(stage)
+        if table is not None:
+            dates = table.index.to_numpy()  # numpy dates: matplotlib checks a pandas index item by item
             for region in table.columns:
-                ax.plot(table.index, table[region] / 1000, color=colours[region], label=region, lw=1.4)
+                ax.plot(dates, table[region].to_numpy() / 1000, color=run.colours[region], label=region, lw=1.4)
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
         ax.set_ylabel("kt")
-        _date_axis(ax, result, ax is axes[0])
+        date_axis(ax, run.events, ax is axes[0])
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
-    return _save(fig, f"Stocks - {result.run.get('scenario', '')}", path)
+    return _save(fig, f"Stocks - {run.title}", path)
 
 
-def plot_production(result: Result, path: Path) -> Path:
+def plot_production(result: Run, path: Path) -> Path:
     """Production per stage (30-day mean, t/day), stacked by region."""
-    frame = _series(result, "output_t", "facility", "stage")
-    region_of = result.entities[result.entities["type"] == "facility"].set_index("entity")["region"]
-    frame = frame.assign(region=frame["entity"].astype(str).map(region_of))
-    regions = sorted(result.entities["region"].dropna().unique())
-    colours = region_colours(regions)
-    stages = [s for s in STAGES if s in set(frame["group"])] or ["(none)"]
+    run = prepare(result)
+    stages = [s for s in KPI_STAGES if s in run.production] or ["(none)"]
     fig, axes = _stage_figure(stages)
     for ax, stage in zip(axes, stages, strict=True):
-        part = frame[frame["group"] == stage]
-        if len(part):
-            table = part.pivot_table(index="date", columns="region", values="value", aggfunc="sum").fillna(0.0)
+        table = run.production.get(stage)
+        if table is not None:
             table = table.rolling(30, min_periods=1).mean()
-            ax.stackplot(table.index, [table[c] for c in table.columns], labels=list(table.columns),
-                         colors=[colours[c] for c in table.columns], alpha=0.85)
+            ax.stackplot(table.index.to_numpy(), [table[c].to_numpy() for c in table.columns], labels=list(table.columns),
+                         colors=[run.colours[c] for c in table.columns], alpha=0.85)
             ax.legend(fontsize=7, ncol=4, loc="upper left")
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
-        _date_axis(ax, result, ax is axes[0])
-    return _save(fig, f"Production by stage and region - {result.run.get('scenario', '')}", path)
+        date_axis(ax, run.events, ax is axes[0])
+    return _save(fig, f"Production by stage and region - {run.title}", path)
 
 
-def plot_unmet(result: Result, path: Path) -> Path:
+def plot_unmet(result: Run, path: Path) -> Path:
     """Cumulative unmet demand and 30-day fill rate, by region."""
-    ts = result.timeseries
-    dem = result.entities[result.entities["type"] == "demand"].set_index("entity")["region"]
-    regions = sorted(result.entities["region"].dropna().unique())
-    colours = region_colours(regions)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-    sel = ts[ts["variable"].isin(["unmet_t", "requested_t", "delivered_t"])]
-    if len(sel):
-        sel = sel.assign(region=sel["entity"].astype(str).map(dem))
-        table = sel.pivot_table(index="date", columns=["variable", "region"], values="value", aggfunc="sum").fillna(0.0)
-        for region in sorted(set(table.columns.get_level_values(1))):
-            unmet = table[("unmet_t", region)] if ("unmet_t", region) in table else 0 * table.iloc[:, 0]
-            ax1.plot(table.index, unmet.cumsum() / 1000, color=colours[region], label=region, lw=1.6)
-            req = table[("requested_t", region)].rolling(30, min_periods=1).sum()
-            dlv = table[("delivered_t", region)].rolling(30, min_periods=1).sum()
-            ax2.plot(table.index, 100 * dlv / req.where(req > 0), color=colours[region], label=region, lw=1.6)
+    run = prepare(result)
+    fig = Figure(figsize=(9, 6))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    unmet, requested, delivered = (run.demand[v] for v in ("unmet_t", "requested_t", "delivered_t"))
+    if len(unmet.columns):
+        dates = unmet.index.to_numpy()
+        for region in unmet.columns:
+            ax1.plot(dates, unmet[region].cumsum().to_numpy() / 1000, color=run.colours[region], label=region, lw=1.6)
+            req = requested[region].rolling(30, min_periods=1).sum()
+            dlv = delivered[region].rolling(30, min_periods=1).sum()
+            ax2.plot(dates, (100 * dlv / req.where(req > 0)).to_numpy(), color=run.colours[region], label=region, lw=1.6)
         ax1.legend(fontsize=8, ncol=4, loc="upper left")
     ax1.set_title("Unmet demand, cumulative", fontsize=10, loc="left")
     ax1.set_ylabel("kt")
@@ -179,44 +152,44 @@ def plot_unmet(result: Result, path: Path) -> Path:
     ax2.set_ylabel("% of demand met")
     ax2.set_ylim(0, 105)
     for ax in (ax1, ax2):
-        _date_axis(ax, result, ax is ax1)
-    return _save(fig, f"Unmet demand - {result.run.get('scenario', '')}", path)
+        date_axis(ax, run.events, ax is ax1)
+    return _save(fig, f"Unmet demand - {run.title}", path)
 
 
-def plot_prices(result: Result, path: Path) -> Path:
+def plot_prices(result: Run, path: Path) -> Path:
     """Price per market, USD/kg, one panel per material (China and outside on the same axes)."""
-    ts = result.timeseries
-    sel = ts[ts["variable"] == "price_usd_per_kg"]
-    materials = sorted(sel["material"].astype(str).unique()) or ["(no markets)"]
+    run = prepare(result)
+    materials = list(run.prices) or ["(no markets)"]
     cols = 2
     rows = max(1, -(-len(materials) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows + 0.8), squeeze=False, sharex=True)
+    fig = Figure(figsize=(10, 2.3 * rows + 0.8))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     for ax, material in zip(axes.flat, materials, strict=False):
-        part = sel[sel["material"] == material]
-        for market, series in part.groupby("entity", observed=True):
-            name = str(market)
-            colour = FIXED["china"] if name.endswith("_china") else (FIXED["usa"] if name.endswith("_world") else "#000000")
-            ax.plot(series["date"], series["value"], color=colour, lw=1.4, label=name)
+        markets = run.prices.get(material, {})
+        for market, series in markets.items():
+            ax.plot(series["date"].to_numpy(), series["value"].to_numpy(), color=market_colour(market), lw=1.4, label=market)
         ax.set_title(material, fontsize=10, loc="left")
         ax.set_ylabel("USD/kg")
-        if len(part):
+        if markets:
             ax.legend(fontsize=7, loc="upper left")
-        _date_axis(ax, result, ax is axes.flat[0])
+        date_axis(ax, run.events, ax is axes.flat[0])
     for ax in list(axes.flat)[len(materials):]:
         ax.set_visible(False)
-    return _save(fig, f"Prices by market - {result.run.get('scenario', '')}", path)
+    return _save(fig, f"Prices by market - {run.title}", path)
 
 
-def plot_fill_rates(result: Result, path: Path) -> Path:
+def plot_fill_rates(result: Run, path: Path) -> Path:
     """Share of demand met over the run, by region and end use."""
-    table = result.kpis.get("fill_rate_by_region_end_use", {})
+    run = prepare(result)
+    table = run.result.kpis.get("fill_rate_by_region_end_use", {})
     regions = sorted(table)
     uses = sorted({u for r in table.values() for u in r})
     grid = np.full((len(regions), len(uses)), np.nan)
     for i, r in enumerate(regions):
         for j, u in enumerate(uses):
             grid[i, j] = table[r].get(u, np.nan)
-    fig, ax = plt.subplots(figsize=(1.6 * max(len(uses), 2) + 2, 0.55 * max(len(regions), 2) + 1.6))
+    fig = Figure(figsize=(1.6 * max(len(uses), 2) + 2, 0.55 * max(len(regions), 2) + 1.6))
+    ax = fig.subplots()
     im = ax.imshow(100 * grid, cmap="cividis", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(uses)), uses, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(regions)), regions, fontsize=8)
@@ -226,61 +199,72 @@ def plot_fill_rates(result: Result, path: Path) -> Path:
                 ax.text(j, i, f"{100 * grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,
                         color="white" if grid[i, j] < 0.6 else "black")
     fig.colorbar(im, ax=ax, label="% of demand met")
-    return _save(fig, f"Demand met by region and end use - {result.run.get('scenario', '')}", path)
+    return _save(fig, f"Demand met by region and end use - {run.title}", path)
 
 
-def plot_utilisation(result: Result, path: Path) -> Path:
+def plot_utilisation(result: Run, path: Path) -> Path:
     """Each facility's output against its capacity over the run, by stage, coloured by region."""
-    u = result.kpis.get("utilisation_by_facility", {})
-    ent = result.entities[result.entities["type"] == "facility"].set_index("entity")
-    order = {s: i for i, s in enumerate(("mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility"))}
-    rows = sorted(u, key=lambda f: (order.get(str(ent.loc[f, "stage"]), 99), f)) if u else []
-    colours = region_colours(sorted(result.entities["region"].dropna().unique()))
-    fig, ax = plt.subplots(figsize=(9, 0.22 * max(len(rows), 4) + 1.2))
-    ax.barh(range(len(rows)), [100 * u[f] for f in rows], color=[colours.get(str(ent.loc[f, "region"]), "#999999") for f in rows])
-    ax.set_yticks(range(len(rows)), [f"{f} ({ent.loc[f, 'stage']})" for f in rows], fontsize=7)
+    run = prepare(result)
+    u = run.result.kpis.get("utilisation_by_facility", {})
+    ent = run.result.entities
+    ent = ent[ent["type"] == "facility"].set_index("entity")
+    stage_of, region_of = ent["stage"].astype(str).to_dict(), ent["region"].astype(str).to_dict()
+    order = {s: i for i, s in enumerate(STAGES)}
+    rows = sorted(u, key=lambda f: (order.get(stage_of[f], 99), f))
+    fig = Figure(figsize=(9, 0.22 * max(len(rows), 4) + 1.2))
+    ax = fig.subplots()
+    ax.barh(range(len(rows)), [100 * u[f] for f in rows], color=[run.colours.get(region_of[f], UNKNOWN) for f in rows])
+    ax.set_yticks(range(len(rows)), [f"{f} ({stage_of[f]})" for f in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("% of capacity used over the run")
     ax.set_xlim(0, 110)
     ax.grid(alpha=0.3, axis="x")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
-    ax.legend(handles, list(colours), fontsize=7, loc="lower right", ncol=2)
-    return _save(fig, f"Utilisation - {result.run.get('scenario', '')}", path)
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in run.colours.values()]
+    ax.legend(handles, list(run.colours), fontsize=7, loc="lower right", ncol=2)
+    return _save(fig, f"Utilisation - {run.title}", path)
 
 
-FLOW_STAGES = ("mining", "separation", "metal", "alloy", "magnet")
+def _stage_materials(run: RunFrames, stage: str) -> list[str]:
+    ent = run.result.entities
+    stocks = ent[ent["type"] == "stock"]
+    return sorted(set(stocks.loc[stocks["stage"] == stage, "material"].astype(str)))
 
 
-def material_flows(result: Result, first_day: int = 0, last_day: int | None = None) -> tuple[dict, dict]:
+def material_flows(result: Run, first_day: int = 0, last_day: int | None = None) -> tuple[dict, dict]:
     """Tonnes per stage and region (columns), and stage-to-stage flows between regions (bands).
 
     A band from region A at one stage to region B at the next carries what A's stage shipped to
     B (from the lanes); what A's stage did not ship abroad stays in A. The last column is the
     magnets delivered to end users, by region.
     """
-    ts = result.timeseries
-    last_day = int(ts["day"].max()) if last_day is None else last_day
-    ts = ts[(ts["day"] >= first_day) & (ts["day"] <= last_day)]
-    ent = result.entities
+    run = prepare(result)
+    last_day = run.last_day if last_day is None else last_day
+
+    def total(variable: str, by: list[str]):
+        rows = run.rows(variable)
+        rows = rows[rows["day"].between(first_day, last_day)]
+        return rows.groupby(by, observed=True)["value"].sum()
+
+    ent = run.result.entities
     fac = ent[ent["type"] == "facility"].set_index("entity")
-    out = ts[ts["variable"] == "output_t"].groupby("entity", observed=True)["value"].sum()
+    out = total("output_t", ["entity"])
     columns: dict[str, dict[str, float]] = {}
     for stage in FLOW_STAGES:
         ids = fac.index[fac["stage"] == stage]
         columns[stage] = out.reindex(ids, fill_value=0.0).groupby(fac.loc[ids, "region"]).sum().to_dict()
-    dem = ent[(ent["type"] == "demand") & (ent["material"].isin(_stage_materials(ent, "magnet")))].set_index("entity")
-    dlv = ts[ts["variable"] == "delivered_t"].groupby("entity", observed=True)["value"].sum()
-    columns["end use"] = dlv.reindex(dem.index, fill_value=0.0).groupby(dem["region"]).sum().to_dict()
+    dem = ent[(ent["type"] == "demand") & (ent["material"].isin(_stage_materials(run, "magnet")))].set_index("entity")
+    columns["end use"] = total("delivered_t", ["entity"]).reindex(dem.index, fill_value=0.0).groupby(dem["region"]).sum().to_dict()
     links = ent[ent["type"] == "link"].set_index("entity")
-    shipped = ts[ts["variable"] == "shipped_t"].groupby(["entity", "material"], observed=True)["value"].sum()
+    lanes = {lid: (str(a), str(b)) for lid, a, b in zip(links.index, links["region"], links["to_region"], strict=True)}
+    shipped = total("shipped_t", ["entity", "material"])
     flows: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
     names = list(columns)
     for left, right in zip(names, names[1:], strict=False):
-        mats = set(_stage_materials(ent, left))
+        mats = set(_stage_materials(run, left))
         cross: dict[tuple[str, str], float] = {}
         for (lid, material), tonnes in shipped.items():
-            if material in mats and lid in links.index:
-                a, b = str(links.loc[lid, "region"]), str(links.loc[lid, "to_region"])
+            if material in mats and lid in lanes:
+                a, b = lanes[lid]
                 if a != b and tonnes > 0:
                     cross[(a, b)] = cross.get((a, b), 0.0) + tonnes
         band = dict(cross)
@@ -290,21 +274,15 @@ def material_flows(result: Result, first_day: int = 0, last_day: int | None = No
     return columns, flows
 
 
-def _stage_materials(ent: pd.DataFrame, stage: str) -> list[str]:
-    stocks = ent[ent["type"] == "stock"]
-    return sorted(set(stocks.loc[stocks["stage"] == stage, "material"].astype(str)))
-
-
-def plot_material_flow(result: Result, path: Path, first_day: int = 0, last_day: int | None = None) -> Path:
+def plot_material_flow(result: Run, path: Path, first_day: int = 0, last_day: int | None = None) -> Path:
     """An alluvial picture from mine to end use: each column is a stage's output by region (as
     shares of the stage), bands show where each region's output went."""
-    from matplotlib.patches import PathPatch, Rectangle
-    from matplotlib.path import Path as MPath
-
-    columns, flows = material_flows(result, first_day, last_day)
-    colours = region_colours(sorted(result.entities["region"].dropna().unique()))
+    run = prepare(result)
+    columns, flows = material_flows(run, first_day, last_day)
+    colours = run.colours
     names = list(columns)
-    fig, ax = plt.subplots(figsize=(12, 6))
+    fig = Figure(figsize=(12, 6))
+    ax = fig.subplots()
     gap, width = 0.02, 0.12
     spans: dict[tuple[str, str], list[float]] = {}  # (stage, region) -> [bottom, top, left cursor, right cursor]
     for x, stage in enumerate(names):
@@ -312,10 +290,10 @@ def plot_material_flow(result: Result, path: Path, first_day: int = 0, last_day:
         y = 0.0
         for region in sorted(columns[stage], key=lambda r: -columns[stage][r]):
             h = columns[stage][region] / total * (1 - gap * (len(columns[stage]) - 1))
-            ax.add_patch(Rectangle((x - width / 2, y), width, h, color=colours.get(region, "#999999")))
+            ax.add_patch(Rectangle((x - width / 2, y), width, h, color=colours.get(region, UNKNOWN)))
             if h > 0.03:
                 ax.text(x, y + h / 2, f"{region}\n{columns[stage][region] / 1000:,.0f} kt", ha="center", va="center", fontsize=7,
-                        color="white" if region in ("china", "usa", "vietnam") else "black")
+                        color="white" if region in DARK_REGIONS else "black")
             spans[(stage, region)] = [y, y + h, y, y]
             y += h + gap
     for (left, right), band in flows.items():
@@ -337,17 +315,17 @@ def plot_material_flow(result: Result, path: Path, first_day: int = 0, last_day:
             xm = (x0 + x1) / 2
             verts = [(x0, yl), (xm, yl), (xm, yr), (x1, yr), (x1, yr + hr), (xm, yr + hr), (xm, yl + hl), (x0, yl + hl), (x0, yl)]
             codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
-            ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colours.get(a, "#999999"), alpha=0.35, lw=0))
+            ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colours.get(a, UNKNOWN), alpha=0.35, lw=0))
     ax.set_xlim(-0.5, len(names) - 0.5)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xticks(range(len(names)), [f"{n}\n({sum(columns[n].values()) / 1000:,.0f} kt)" for n in names])
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    start = result.timeseries["date"].min() + pd.Timedelta(days=first_day)
-    end = result.timeseries["date"].min() + pd.Timedelta(days=last_day if last_day is not None else int(result.timeseries["day"].max()))
+    start = run.first_date + pd.Timedelta(days=first_day)
+    end = run.first_date + pd.Timedelta(days=last_day if last_day is not None else run.last_day)
     ax.set_xlabel(f"t of each stage's product, {start:%d %b %Y} - {end:%d %b %Y}; column heights are shares of the stage")
-    return _save(fig, f"Material flow from mine to end use - {result.run.get('scenario', '')}", path)
+    return _save(fig, f"Material flow from mine to end use - {run.title}", path)
 
 
 FIGURES = {
@@ -363,10 +341,14 @@ FIGURES = {
 
 def write_figures(result: Result, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
     """Draw every run figure into ``folder``; the material flow covers days ``flow_days``."""
+    run = prepare(result)
     out = {}
     for name, fn in FIGURES.items():
         if fn is plot_material_flow:
-            out[name] = fn(result, Path(folder) / name, *flow_days)
+            out[name] = fn(run, Path(folder) / name, *flow_days)
         else:
-            out[name] = fn(result, Path(folder) / name)
+            out[name] = fn(run, Path(folder) / name)
     return out
+
+
+__all__ = ["FIGURES", "material_flows", "png_base64", "region_colours", "timeline", "write_figures"]

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..scenario.schema import Scenario  # noqa: E402
-from .figures import region_colours  # noqa: E402
+from ..atomic import atomic_path
+from ..scenario.components import STAGES
+from ..scenario.schema import Scenario
+from .figures import tight_layout
+from .style import UNKNOWN, region_colours
 
 COLUMNS = {"mining": 0, "collection": 0, "utility": 0, "processing": 1, "separation": 2, "recycling": 2.5,
            "metal": 3, "alloy": 4, "magnet": 5, "end use": 6}
+"""Where each stage stands in the diagram, from mine (left) to end use (right)."""
+TICKS = ("mining", "processing", "separation\n(recycling)", "metal", "alloy", "magnet", "end use")
+"""The labels of the diagram's whole columns."""
 
 
 def _mean(dist) -> float:
@@ -32,7 +36,7 @@ def describe(sc: Scenario) -> str:
                  f"{len(sc.links)} links, {len(sc.demand)} demands, {len(sc.policies)} policies; "
                  f"{sc.meta.start_date} + {sc.meta.horizon_days} days")
     lines += ["", "Facilities (capacity in t/day of the recipe's first input or output):"]
-    for stage in sorted({f.stage for f in sc.facilities.values()}, key=lambda s: COLUMNS.get(s, 9)):
+    for stage in [s for s in STAGES if any(f.stage == s for f in sc.facilities.values())]:
         lines.append(f"  {stage}")
         for fid, f in sc.facilities.items():
             if f.stage != stage:
@@ -102,23 +106,24 @@ def draw(sc: Scenario, path: Path) -> Path:
         for i, node in enumerate(column):
             pos[node] = (x, (i + 0.5) / len(column) * tallest)
     colours = region_colours(sorted(sc.regions))
-    fig, ax = plt.subplots(figsize=(14, max(6, 0.28 * tallest + 2)))
+    fig = Figure(figsize=(14, max(6, 0.28 * tallest + 2)))
+    ax = fig.subplots()
     for a, b, _m in edges(sc):
         (x0, y0), (x1, y1) = pos[a], pos[b]
         ax.annotate("", (x1 - 0.04, y1), (x0 + 0.04, y0), arrowprops={"arrowstyle": "->", "color": "#999999", "lw": 0.6, "alpha": 0.6})
     for node, (x, y) in pos.items():
         region = nodes[node][1]
-        ax.scatter([x], [y], s=40, color=colours.get(region, "#999999"), zorder=3, edgecolors="black", linewidths=0.4)
+        ax.scatter([x], [y], s=40, color=colours.get(region, UNKNOWN), zorder=3, edgecolors="black", linewidths=0.4)
         ax.text(x + 0.06, y, node, fontsize=6, va="center")
-    ax.set_xticks([0, 1, 2, 3, 4, 5, 6], ["mining", "processing", "separation\n(recycling)", "metal", "alloy", "magnet", "end use"])
+    ax.set_xticks(range(len(TICKS)), TICKS)
     ax.set_yticks([])
     ax.set_xlim(-0.3, 7.2)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=r) for r, c in colours.items()]
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=r) for r, c in colours.items()]
     ax.legend(handles=handles, fontsize=7, loc="upper right", ncol=2)
     ax.set_title(f"{sc.meta.name}: the network from mine to end use", fontsize=12, loc="left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    tight_layout(fig)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=110)
     return path

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from .figures import png_base64
+from .pages import Embedded, render, table
 
-from .figures import png_base64  # noqa: E402
-from .html import SELF_CHECK, STYLE, _esc, _table  # noqa: E402
+HIT, MISS = "#D55E00", "#999999"
+"""Runs that meet the discovery rule, and runs that do not."""
 
 
 def headline_kpis(runs: pd.DataFrame, limit: int = 4) -> list[str]:
@@ -28,7 +29,8 @@ def fig_distributions(runs: pd.DataFrame) -> str | None:
     if not kpis:
         return None
     points = sorted(ok["point_id"].unique())
-    fig, axes = plt.subplots(len(kpis), 1, figsize=(10, 2.4 * len(kpis) + 0.5), squeeze=False)
+    fig = Figure(figsize=(10, 2.4 * len(kpis) + 0.5))
+    axes = fig.subplots(len(kpis), 1, squeeze=False)
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
         if len(points) <= 30:
             data = [ok.loc[ok["point_id"] == p, kpi].dropna().to_numpy() for p in points]
@@ -46,7 +48,8 @@ def fig_fans(series: pd.DataFrame, limit: int = 4) -> str | None:
     if series.empty:
         return None
     groups = list(series.groupby(["variable", "entity", "material"], observed=True))[:limit]
-    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.4 * len(groups) + 0.5), squeeze=False)
+    fig = Figure(figsize=(10, 2.4 * len(groups) + 0.5))
+    axes = fig.subplots(len(groups), 1, squeeze=False)
     for ax, ((variable, entity, material), part) in zip(axes[:, 0], groups, strict=True):
         table = part.pivot_table(index="date", columns="run_id", values="value", aggfunc="sum")
         q = table.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
@@ -63,7 +66,8 @@ def fig_sensitivity(sens: pd.DataFrame) -> str | None:
     if sens.empty:
         return None
     kpis = list(dict.fromkeys(sens["kpi"]))[:4]
-    fig, axes = plt.subplots(len(kpis), 1, figsize=(9, 2.2 * len(kpis) + 0.5), squeeze=False)
+    fig = Figure(figsize=(9, 2.2 * len(kpis) + 0.5))
+    axes = fig.subplots(len(kpis), 1, squeeze=False)
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
         part = sens[sens["kpi"] == kpi]
         idx = [i for i in ("ST", "S1", "mu_star") if i in set(part["index"])]
@@ -91,12 +95,13 @@ def fig_prim(runs: pd.DataFrame, box: pd.DataFrame, rule: str) -> str | None:
         names.append(others[0])
     x, y = ok[f"p.{names[0]}"], ok[f"p.{names[1]}"]
     hit = ok.get("hit")
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    ax.scatter(x, y, c=np.where(hit, "#D55E00", "#999999") if hit is not None else "#999999", s=12, alpha=0.7)
+    fig = Figure(figsize=(6.5, 5))
+    ax = fig.subplots()
+    ax.scatter(x, y, c=np.where(hit, HIT, MISS) if hit is not None else MISS, s=12, alpha=0.7)
     lim = box.set_index("parameter")
     lo0, hi0 = (lim.loc[names[0], "low"], lim.loc[names[0], "high"]) if names[0] in lim.index else (x.min(), x.max())
     lo1, hi1 = (lim.loc[names[1], "low"], lim.loc[names[1], "high"]) if names[1] in lim.index else (y.min(), y.max())
-    ax.add_patch(plt.Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, ec="#000000", lw=1.5))
+    ax.add_patch(Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, ec="#000000", lw=1.5))
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(f"PRIM box for {rule} (orange: runs that meet it)", fontsize=9, loc="left")
@@ -106,6 +111,7 @@ def fig_prim(runs: pd.DataFrame, box: pd.DataFrame, rule: str) -> str | None:
 
 def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sens: pd.DataFrame,
                        box: pd.DataFrame, series: pd.DataFrame, summary_text: str, discovery_text: str) -> str:
+    """The sweep's page, from its spec and summaries."""
     rule = ""
     cond = spec.get("discovery")
     if cond and len(runs):
@@ -118,27 +124,21 @@ def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sen
                ("Sensitivity of each KPI to each input", fig_sensitivity(sens)),
                ("Scenario discovery", fig_prim(runs, box, rule))]
     design = spec.get("design", {})
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_esc(spec.get('name'))} - reesim sweep</title>",
-             f"<style>{STYLE}</style></head><body>", f"<h1>Sweep: {_esc(spec.get('name'))}</h1>",
-             f"<p class='sub'>{_esc(spec.get('description', ''))}</p>",
-             f"<p>Base scenario <code>{_esc(Path(spec.get('base', '')).name)}</code>; design {_esc(design.get('kind', 'grid'))}; "
-             f"{_esc(spec.get('replications', 1))} replications; sweep seed {_esc(spec.get('seed', 0))}.</p>",
-             f"<pre class='notes'>{_esc(summary_text)}</pre>"]
-    if discovery_text:
-        parts.append(f"<h2>Scenario discovery</h2><pre class='notes'>{_esc(discovery_text)}</pre>")
-    parts.append("<h2>Figures</h2>")
-    for caption, data in figures:
-        if data:
-            parts.append(f"<figure><img alt='{_esc(caption)}' src='data:image/png;base64,{data}'><figcaption>{_esc(caption)}</figcaption></figure>")
-    parts.append("<h2>Parameters</h2>" + _table(pd.DataFrame([{"parameter": k, **{f: str(v) for f, v in p.items()}}
-                                                              for k, p in spec.get("parameters", {}).items()]), "parameters"))
-    if not sens.empty:
-        parts.append("<h2>Sensitivity indices</h2>" + _table(sens, "sensitivity"))
-    if not box.empty:
-        parts.append("<h2>PRIM box</h2>" + _table(box, "prim"))
-    parts.append("<h2>Per design point</h2>" + _table(points.head(400), "points"))
     failed = runs[runs["status"] != "ok"] if len(runs) else runs
-    if len(failed):
-        parts.append("<h2>Failed runs</h2>" + _table(failed[["run_id", "point_id", "seed", "error"]].head(100), "failed"))
-    parts += [SELF_CHECK, "</body></html>"]
-    return "\n".join(parts)
+    return render(
+        "sweep.html",
+        name=str(spec.get("name")),
+        description=str(spec.get("description", "")),
+        base=Path(spec.get("base", "")).name,
+        design=str(design.get("kind", "grid")),
+        replications=str(spec.get("replications", 1)),
+        seed=str(spec.get("seed", 0)),
+        summary=summary_text,
+        discovery=discovery_text,
+        figures=[Embedded(caption, data, caption) for caption, data in figures if data],
+        parameters=table(pd.DataFrame([{"parameter": k, **{f: str(v) for f, v in p.items()}} for k, p in spec.get("parameters", {}).items()]), "parameters"),
+        sensitivity=None if sens.empty else table(sens, "sensitivity"),
+        prim=None if box.empty else table(box, "prim"),
+        points=table(points.head(400), "points"),
+        failed=table(failed[["run_id", "point_id", "seed", "error"]].head(100), "failed") if len(failed) else None,
+    )
