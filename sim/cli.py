@@ -310,6 +310,12 @@ def cmd_list(_args: argparse.Namespace) -> int:
     print("\nFacility kinds (seeds/facility_kinds.csv):")
     for kind, row in facility_kinds().items():
         print(f"  {kind:<26}{row['stage']:<12}{row['description']}")
+    from .scenario.policy_kinds import kinds
+
+    print("\nPolicy kinds (sim/policies/):")
+    for name, kind in kinds().items():
+        doc = (kind.schema.__doc__ or "").strip().splitlines()
+        print(f"  {name:<26}{doc[0] if doc else ''}")
     return 0
 
 
