@@ -2,14 +2,18 @@
 
     python benchmarks/run.py [--years 10] [--repeat 3]
 
-Each measurement runs in a fresh process so that peak memory is its own. Target: the SimPy
-engine costs at most 2x the daily loop (a naive daily-tick SimPy model measured 11-20x).
+Each measurement runs in a fresh process so that peak memory is its own. Targets: the SimPy
+engine costs at most 2x the daily loop (a naive daily-tick SimPy model measured 11-20x), and the
+whole `reesim run` (loading, simulation, KPIs, run folder, figures and report) at most 2x the
+simulation alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,7 +28,21 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 def measure(kind: str, years: int) -> dict:
     from sim.scenario import load_scenario
 
-    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", [f"meta.horizon_days={365 * years}"]).scenario
+    overrides = [f"meta.horizon_days={365 * years}"]
+    if kind == "reesim run":
+        import tempfile
+
+        from sim.cli import main as reesim
+
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--out", f"{tmp}/run"]
+            with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+                assert reesim([*argv, *[a for o in overrides for a in ("--set", o)]]) == 0
+            wall = time.perf_counter() - t0
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {"kind": kind, "wall_s": wall, "events": 0, "peak_mib": peak_mib, "mine_output_kt_per_yr": float("nan")}
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides).scenario
     t0 = time.perf_counter()
     if kind == "simpy":
         from sim.engine import simulate
@@ -48,13 +66,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--years", type=int, default=10)
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--child", choices=["simpy", "loop"], help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["simpy", "loop", "reesim run"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.years)))
         return
     rows = {}
-    for kind in ("simpy", "loop"):
+    for kind in ("simpy", "loop", "reesim run"):
         runs = [json.loads(subprocess.check_output([sys.executable, __file__, "--child", kind, "--years", str(args.years)]))
                 for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["wall_s"])
@@ -62,10 +80,11 @@ def main() -> None:
     ratio = rows["simpy"]["wall_s"] / rows["loop"]["wall_s"]
     print(f"Baseline, {args.years} years (+ warm-up), best of {args.repeat}, one process each\n")
     print(f"{'':22}{'wall s':>9}{'events/steps':>14}{'peak MiB':>10}{'mine kt/yr':>12}")
-    for kind, label in (("simpy", "SimPy engine"), ("loop", "plain daily loop")):
+    for kind, label in (("simpy", "SimPy engine"), ("loop", "plain daily loop"), ("reesim run", "whole reesim run")):
         r = rows[kind]
         print(f"{label:22}{r['wall_s']:>9.2f}{r['events']:>14,}{r['peak_mib']:>10.0f}{r['mine_output_kt_per_yr']:>12.1f}")
     print(f"\nengine / loop: {ratio:.2f}x  (target <= 2x)")
+    print(f"reesim run / simulation: {rows['reesim run']['wall_s'] / rows['simpy']['wall_s']:.2f}x  (target <= 2x)")
 
 
 if __name__ == "__main__":
