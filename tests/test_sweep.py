@@ -1,7 +1,9 @@
 """Sweeps: the same rows whatever the executor, nothing lost or doubled when killed and resumed,
-failures recorded, clear errors, designs that cover their ranges, and summaries that add up."""
+failures recorded, clear errors, designs that cover their ranges, summaries that add up, chunks
+that keep every worker busy, and workers that import only what a run needs."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from conftest import ROOT
 from sim.cli import main
 from sim.scenario import InputError
 from sim.sweep import RunStore, load_sweep, point_stats, run_sweep
+from sim.sweep import runner as sweep_runner
 from sim.sweep.design import build_design
 from sim.sweep.spec import SweepSpec
 
@@ -37,6 +40,51 @@ def test_identical_rows_with_every_executor(tmp_path):
     assert len(frames["serial"]) == 18 and (frames["serial"]["status"] == "ok").all()
     pd.testing.assert_frame_equal(frames["serial"], frames["processes"], check_exact=True)
     pd.testing.assert_frame_equal(frames["serial"], frames["dask"], check_exact=True)
+
+
+def test_a_sweep_resumed_with_processes_gives_the_rows_of_one_serial_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep_runner, "FLUSH_ROWS", 4)  # several parts, so that some can be lost
+    loaded = load_sweep(TINY)
+    run_sweep(loaded, tmp_path / "serial", "serial", progress=False)
+    parts = sorted((tmp_path / "serial" / "runs").glob("part-*.parquet"))
+    assert len(parts) >= 4
+    shutil.copytree(tmp_path / "serial", tmp_path / "resumed")
+    for part in parts[::2]:
+        (tmp_path / "resumed" / "runs" / part.name).unlink()
+    assert 0 < len(RunStore(tmp_path / "resumed").load()) < 18
+    run_sweep(loaded, tmp_path / "resumed", "processes", workers=2, progress=False)
+    pd.testing.assert_frame_equal(rows(tmp_path / "serial"), rows(tmp_path / "resumed"), check_exact=True)
+
+
+def test_processes_with_one_worker_or_one_run_start_no_pool(tmp_path, monkeypatch):
+    def no_pool(*args):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setitem(sweep_runner.RUNNERS, "processes", no_pool)
+    run_sweep(load_sweep(TINY), tmp_path / "one-worker", "processes", workers=1, progress=False)
+    assert len(rows(tmp_path / "one-worker")) == 18
+    spec = write_spec(tmp_path, SLOW.replace("replications: 40", "replications: 1").replace("values: [30, 40]", "values: [30]"))
+    run_sweep(load_sweep(spec), tmp_path / "one-run", "processes", workers=2, progress=False)
+    assert len(rows(tmp_path / "one-run")) == 1
+
+
+@pytest.mark.parametrize("runs, workers", [(40, 2), (1, 2), (7, 4), (10_000, 2), (3, 8)])
+def test_chunks_hold_every_run_once_and_end_in_single_runs(runs, workers):
+    chunks = sweep_runner.make_chunks(list(range(runs)), workers)
+    assert [t for chunk in chunks for t in chunk] == list(range(runs))
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) <= sweep_runner.MAX_CHUNK and sizes == sorted(sizes, reverse=True)
+    assert sizes[-min(runs, workers):] == [1] * min(runs, workers)  # no worker waits on another's big chunk at the end
+    if runs == 40:
+        assert len(chunks) >= 4 * workers and sizes[0] <= 5  # progress moves early
+
+
+def test_a_worker_imports_only_what_a_run_needs():
+    # a spawned worker imports sim.sweep.tasks to unpickle run_chunk; the rest is start-up paid per worker
+    code = ("import sys, sim.sweep.tasks; print(' '.join(m for m in ('sim.sweep.runner', 'sim.sweep.summary', "
+            "'sim.sweep.design', 'sim.sweep.store', 'tqdm', 'scipy', 'SALib', 'sim.report') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []
 
 
 def test_a_runs_seed_depends_only_on_the_sweep_seed_and_its_index(tmp_path):

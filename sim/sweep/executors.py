@@ -1,5 +1,9 @@
 """Executors: run chunks of tasks here, in a local process pool, or on Dask (a LocalCluster, or a
-running scheduler). Each yields results as chunks finish, in whatever order they finish."""
+running scheduler). Each yields results as chunks finish, in whatever order they finish.
+
+Each starts its workers once per sweep, never more than there are chunks, and hands them the
+shared Job once per worker (pool initializer, Dask scatter) rather than with every chunk.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from .tasks import Job, RunTask, run_tasks
+from .tasks import Job, Results, RunTask, init_worker, run_chunk, run_tasks
 
-Results = list  # list[(row, series)]
 EXECUTORS = ("serial", "processes", "dask")
 
 
@@ -20,11 +23,19 @@ def run_serial(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: s
 
 
 def run_processes(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
-    # spawn: workers start clean, whatever threads this process has (and as on macOS and Windows)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_tasks, job, chunk) for chunk in chunks]
+    # spawn: workers start clean, whatever threads this process has (and as on macOS and Windows);
+    # what they import to unpickle run_chunk is kept light (sim/sweep/tasks.py)
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(chunks))), mp_context=get_context("spawn"),
+                               initializer=init_worker, initargs=(job,))
+    try:
+        # all chunks queued at once, taken in order by whichever worker is free: the large
+        # ones first, the single runs last (see runner.make_chunks)
+        futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        # if the caller stops early (an error, Ctrl-C), drop the queued chunks rather than run them
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_dask(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
@@ -38,7 +49,7 @@ def run_dask(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str
             client = Client(scheduler)
             cluster = None
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=max(1, min(workers, len(chunks))), threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         try:

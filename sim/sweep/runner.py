@@ -3,7 +3,6 @@ results in parts as they come in."""
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -23,7 +22,8 @@ from .tasks import Job, RunTask, run_seed
 # rows are appended to the store every FLUSH_ROWS runs or FLUSH_SECONDS, whichever comes first
 FLUSH_ROWS = int(os.environ.get("REESIM_SWEEP_FLUSH_ROWS", "50"))
 FLUSH_SECONDS = float(os.environ.get("REESIM_SWEEP_FLUSH_SECONDS", "10"))
-TARGET_TASK_SECONDS = 2.0  # group runs into tasks of a second or more (DESIGN.md)
+MAX_CHUNK = 25  # runs in a chunk at most, so that progress moves and a chunk's results stay small
+GUIDED_SHARE = 4  # a chunk takes 1 / (GUIDED_SHARE x workers) of the runs not yet handed out
 
 
 def plan(loaded: LoadedSweep, design: DesignPoints) -> list[RunTask]:
@@ -101,7 +101,12 @@ def make_job(loaded: LoadedSweep) -> Job:
 
 def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", workers: int | None = None,
               scheduler: str | None = None, progress: bool = True) -> RunStore:
-    """Run (or resume) a sweep into ``out``; returns its store."""
+    """Run (or resume) a sweep into ``out``; returns its store.
+
+    ``processes`` with one worker, or with a single run left to do, runs in this process: a pool
+    of one cannot be faster, and would add its start-up. Otherwise the pool has at most as many
+    workers as chunks (see ``make_chunks``).
+    """
     workers = workers or os.cpu_count() or 1
     design = build_design(loaded.spec)
     job = make_job(loaded)
@@ -113,9 +118,11 @@ def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", worke
     pending = [t for t in tasks if t.run_id not in done]
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), unit="run", disable=not progress,
                file=sys.stderr, desc=loaded.spec.name, smoothing=0.1)
+    if executor == "processes" and min(workers, len(pending)) <= 1:
+        executor = "serial"
     if pending:
-        size = _chunk_size(len(pending), workers if executor != "serial" else 1)
-        chunks = [pending[i: i + size] for i in range(0, len(pending), size)]
+        # in this process a chunk costs nothing, and one run a chunk moves the progress bar each run
+        chunks = [[t] for t in pending] if executor == "serial" else make_chunks(pending, workers)
         rows, series, last = [], [], time.monotonic()
         for results in RUNNERS[executor](job, chunks, workers, scheduler):
             for row, kept in results:
@@ -131,6 +138,17 @@ def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", worke
     return store
 
 
-def _chunk_size(n: int, workers: int) -> int:
-    # a few chunks per worker, so that the pool stays busy and progress moves, and no chunk is huge
-    return max(1, min(math.ceil(n / (workers * 4)), 25))
+def make_chunks(tasks: list[RunTask], workers: int) -> list[list[RunTask]]:
+    """Guided self-scheduling: each chunk takes 1 / (GUIDED_SHARE x workers) of the runs not yet
+    handed out, at least 1 and at most MAX_CHUNK. Early chunks are large, so that the cost of a
+    chunk (a round trip to a worker) stays small next to its runs; the last are single runs,
+    taken by whichever worker is free, so that every worker stays busy to the end.
+
+    40 runs on 2 workers: 5 4 3 3 3 2 2 2 2 and then 14 single runs.
+    """
+    chunks, start = [], 0
+    while start < len(tasks):
+        size = max(1, min(MAX_CHUNK, (len(tasks) - start) // (GUIDED_SHARE * workers)))
+        chunks.append(tasks[start: start + size])
+        start += size
+    return chunks

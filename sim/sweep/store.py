@@ -1,13 +1,13 @@
 """The resumable result store of a sweep: a folder holding the resolved spec and a Parquet dataset
 of KPI rows, one row a run, appended in parts.
 
-Each part is written to a temporary name, flushed to disk and renamed, so a sweep killed at any
-moment leaves only whole parts; running it again skips the runs already in them.
+Each part is written to a temporary name, flushed to disk and renamed (``sim.atomic``, with
+fsync), so a sweep killed at any moment leaves only whole parts; running it again skips the runs
+already in them.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from ..atomic import atomic_path, write_bytes
 from ..scenario.errors import InputError, Issue, Mark
 
 SPEC_FILE = "spec.yaml"
@@ -40,7 +41,7 @@ class RunStore:
         if self.folder.exists() and any(self.folder.iterdir()):
             raise InputError([Issue(Mark(str(self.folder)), "--out", "folder exists and is not a sweep folder; choose another --out")])
         self.runs.mkdir(parents=True, exist_ok=True)
-        _atomic_write(spec_file, yaml.safe_dump({"digest": digest, "sweep": resolved_spec}, sort_keys=False).encode())
+        write_bytes(spec_file, yaml.safe_dump({"digest": digest, "sweep": resolved_spec}, sort_keys=False).encode(), fsync=True)
 
     def spec(self) -> dict[str, Any]:
         return yaml.safe_load((self.folder / SPEC_FILE).read_text(encoding="utf-8"))["sweep"]
@@ -57,8 +58,8 @@ class RunStore:
         name = f"part-{uuid.uuid4().hex}.parquet"
         if series:
             self.series.mkdir(exist_ok=True)
-            _atomic_parquet(self.series / name, pd.concat(series, ignore_index=True))
-        _atomic_parquet(self.runs / name, pd.DataFrame(rows))
+            _write_part(self.series / name, pd.concat(series, ignore_index=True))
+        _write_part(self.runs / name, pd.DataFrame(rows))
 
     def load(self) -> pd.DataFrame:
         parts = [pd.read_parquet(p) for p in sorted(self.runs.glob("part-*.parquet"))]
@@ -75,18 +76,7 @@ class RunStore:
         return pd.concat(parts, ignore_index=True).drop_duplicates(["run_id", "day", "entity", "material", "variable"])
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _write_part(path: Path, frame: pd.DataFrame) -> None:
+    # on disk before the rename: a part that exists is whole, even after a power cut
+    with atomic_path(path, fsync=True) as tmp:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)

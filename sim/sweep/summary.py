@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..atomic import atomic_path
 from .design import build_design
 from .prim import prim
 from .spec import SweepSpec
@@ -123,9 +124,8 @@ def write_summaries(folder: Path, summaries: Summaries) -> dict[str, Path]:
               ("discovery.csv", summaries.box))
     for name, frame in frames:
         path = Path(folder) / name
-        tmp = path.with_name(f".{name}.tmp")
-        frame.to_csv(tmp, index=False)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:  # no fsync: summaries are recomputed from the store at will
+            frame.to_csv(tmp, index=False)
         out[name] = path
     return out
 

@@ -1,7 +1,11 @@
 """One run of a sweep, as a worker does it: settings onto the base scenario, simulate, keep KPIs.
 
-Everything here is picklable and free of global state, so the same function runs in this
-process, in a process pool, or on a Dask worker, and gives the same numbers.
+Everything here is picklable, so the same function runs in this process, in a process pool, or
+on a Dask worker, and gives the same numbers. The one piece of state is a pool worker's shared
+``Job``, set once by the pool's initializer (``init_worker``) rather than pickled with every chunk.
+
+A spawned worker imports this module to unpickle its function: keep its imports to what a run
+needs (no runner, tqdm, scipy.stats, SALib or summaries; see ``sim/sweep/__init__.py``).
 """
 
 from __future__ import annotations
@@ -94,5 +98,24 @@ def _thin(ts: pd.DataFrame, job: Job, run_id: int) -> pd.DataFrame:
     return sel.reset_index(drop=True)
 
 
-def run_tasks(job: Job, tasks: list[RunTask]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+Results = list[tuple[dict[str, Any], pd.DataFrame | None]]
+
+
+def run_tasks(job: Job, tasks: list[RunTask]) -> Results:
     return [run_one(job, t) for t in tasks]
+
+
+_worker_job: Job | None = None  # this pool worker's Job, set by init_worker
+
+
+def init_worker(job: Job) -> None:
+    """Pool initializer: keep the sweep's Job for every chunk this worker runs."""
+    global _worker_job
+    _worker_job = job
+
+
+def run_chunk(tasks: list[RunTask]) -> Results:
+    """Run a chunk with the Job that init_worker gave this worker."""
+    if _worker_job is None:
+        raise RuntimeError("run_chunk needs init_worker(job) first (the pool's initializer)")
+    return run_tasks(_worker_job, tasks)
