@@ -78,6 +78,20 @@ def tight_layout(fig: Figure) -> None:
     TightLayoutEngine().execute(fig)
 
 
+def margin_layout(fig: Figure, left: float = 0.9, right: float = 0.2, top: float = 0.6, bottom: float = 0.5,
+                  between: tuple[float, float] = (0.45, 0.9)) -> None:
+    """Lay a grid of axes out with fixed margins in inches (``between``: the gaps between rows and
+    between columns). For figures whose labels have a known size this stands in for tight layout,
+    which measures every tick label of every axis and costs as much as drawing the figure."""
+    width, height = fig.get_size_inches()
+    gs = fig.axes[0].get_subplotspec().get_gridspec() if fig.axes and fig.axes[0].get_subplotspec() else None
+    rows, cols = gs.get_geometry() if gs is not None else (1, 1)
+    box_h = (height - top - bottom - (rows - 1) * between[0]) / rows
+    box_w = (width - left - right - (cols - 1) * between[1]) / cols
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
+                        hspace=between[0] / box_h, wspace=between[1] / box_w)
+
+
 def png_base64(fig: Figure) -> str:
     """A figure as base64 PNG, for embedding in a page."""
     buf = io.BytesIO()
@@ -86,10 +100,14 @@ def png_base64(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _save(fig: Figure, title: str, path: Path) -> Path:
-    """Title, lay out and write a figure (whole or not at all)."""
+def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None = None) -> Path:
+    """Title, lay out and write a figure (whole or not at all): with fixed ``margins`` (inches, see
+    `margin_layout`) when given, else by measuring it (tight layout)."""
     fig.suptitle(title, fontsize=12)
-    tight_layout(fig)
+    if margins is None:
+        tight_layout(fig)
+    else:
+        margin_layout(fig, **margins)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     return Path(path)
@@ -111,7 +129,7 @@ def plot_stocks(result: Run, path: Path) -> Path:
         date_axis(ax, run.events, ax is axes[0])
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
-    return _save(fig, f"Stocks - {run.title}", path)
+    return _save(fig, f"Stocks - {run.title}", path, {})
 
 
 def plot_production(result: Run, path: Path) -> Path:
@@ -129,7 +147,7 @@ def plot_production(result: Run, path: Path) -> Path:
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
         date_axis(ax, run.events, ax is axes[0])
-    return _save(fig, f"Production by stage and region - {run.title}", path)
+    return _save(fig, f"Production by stage and region - {run.title}", path, {})
 
 
 def plot_unmet(result: Run, path: Path) -> Path:
@@ -153,7 +171,7 @@ def plot_unmet(result: Run, path: Path) -> Path:
     ax2.set_ylim(0, 105)
     for ax in (ax1, ax2):
         date_axis(ax, run.events, ax is ax1)
-    return _save(fig, f"Unmet demand - {run.title}", path)
+    return _save(fig, f"Unmet demand - {run.title}", path, {})
 
 
 def plot_prices(result: Run, path: Path) -> Path:
@@ -175,7 +193,7 @@ def plot_prices(result: Run, path: Path) -> Path:
         date_axis(ax, run.events, ax is axes.flat[0])
     for ax in list(axes.flat)[len(materials):]:
         ax.set_visible(False)
-    return _save(fig, f"Prices by market - {run.title}", path)
+    return _save(fig, f"Prices by market - {run.title}", path, {})
 
 
 def plot_fill_rates(result: Run, path: Path) -> Path:
@@ -221,7 +239,8 @@ def plot_utilisation(result: Run, path: Path) -> Path:
     ax.grid(alpha=0.3, axis="x")
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in run.colours.values()]
     ax.legend(handles, list(run.colours), fontsize=7, loc="lower right", ncol=2)
-    return _save(fig, f"Utilisation - {run.title}", path)
+    longest = max((len(label.get_text()) for label in ax.get_yticklabels()), default=10)
+    return _save(fig, f"Utilisation - {run.title}", path, {"left": 0.3 + 0.062 * longest, "top": 0.5, "bottom": 0.6})
 
 
 def _stage_materials(run: RunFrames, stage: str) -> list[str]:
