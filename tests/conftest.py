@@ -17,8 +17,13 @@ SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).parent / "scenarios"
 
 
+LOST_SALES = {"backorder_share": {}, "other_backorder_share": 0.0}
+"""Buyers who wait for nothing: what is short when due is lost (tests of other mechanisms)."""
+
+
 def base_world(horizon: int = 365, seed: int = 1) -> dict:
-    """A minimal world: two regions, three sites, one unit material chain A -> B -> C."""
+    """A minimal world: two regions, three sites, one unit material chain A -> B -> C, whose
+    buyers lose what is short (tests of backorders say otherwise)."""
     return {
         "meta": {"name": "t", "start_date": "2025-01-01", "horizon_days": horizon, "seed": seed},
         "regions": {"china": {}, "usa": {}},
@@ -28,7 +33,17 @@ def base_world(horizon: int = 365, seed: int = 1) -> dict:
         "links": {},
         "stocks": {},
         "demand": {},
+        "buyers": dict(LOST_SALES),
     }
+
+
+def series(result, entity, variable, material=None):
+    """One daily series of a run (summed over materials unless one is named), indexed by day."""
+    ts = result.timeseries
+    sel = ts[(ts["entity"] == entity) & (ts["variable"] == variable)]
+    if material is not None:
+        sel = sel[sel["material"] == material]
+    return sel.groupby("day")["value"].sum()
 
 
 def run_dict(data: dict, overrides=()) -> Result:

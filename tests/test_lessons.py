@@ -51,7 +51,7 @@ def test_lesson2_the_bottleneck_sets_the_pace():
 
 def test_lesson3_more_buffer_fewer_shortfalls():
     rates = [lesson("3_buffers_and_lead_times", f"stocks.usa.magnet.target_cover_days={d}").kpis["fill_rate"] for d in (35, 45, 60)]
-    assert rates[0] < 0.8 < rates[1] < 0.99 < rates[2]
+    assert rates[0] < 0.85 < rates[1] < 0.99 < rates[2]
 
 
 def test_lesson4_orders_swing_more_upstream():

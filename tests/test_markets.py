@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import base_world, run_dict, totals
+from conftest import base_world, run_dict, series, totals
 
 
 def draining_market(elasticity=1.0, smoothing=1.0):
@@ -57,3 +57,59 @@ def test_priority_serves_defense_first():
     cars = t[("cars", "a", "delivered_t")] / t[("cars", "a", "requested_t")]
     assert jets == pytest.approx(0.9, rel=0.02)  # all but the empty first week
     assert cars < 0.7
+
+
+def producer_and_buyers(stock: dict, horizon: int = 200):
+    """A plant making 20 t/day at the buyers' own stock; they want 10 t/day."""
+    w = base_world(horizon)
+    w["facilities"] = {"plant": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}},
+                                 "capacity": {"t_per_day": 20}, "cycle_days": 1}}
+    w["stocks"] = {"market": {"a": {"initial_t": 0, **stock}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    return w
+
+
+def test_make_to_stock_producers_stop_at_their_cover():
+    r = run_dict(producer_and_buyers({"max_cover_days": 30}))
+    level, made = series(r, "market", "level_t", "a"), series(r, "plant", "output_t")
+    assert level.max() <= 30 * 10 + 20 + 1e-6  # the cap, and at most a day's campaign on top
+    assert level.iloc[-1] > 0.8 * 30 * 10
+    assert made[100:].mean() == pytest.approx(10, rel=0.02)  # once full, it makes what is wanted
+    assert r.kpis["fill_rate"] > 0.99  # all but the first day, before the first campaign ends
+
+
+def test_a_co_product_surplus_goes_to_a_stockpile_that_sets_no_price():
+    w = producer_and_buyers({"surplus_above_cover_days": 20})
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 10, "target_cover_days": 20}}
+    r = run_dict(w)
+    level, aside = series(r, "market", "level_t", "a"), series(r, "market", "set_aside_t", "a")
+    made = series(r, "plant", "output_t")
+    assert made.mean() == pytest.approx(20, rel=0.01)  # the plant does not stop for it
+    assert level.max() <= 20 * 10 + 20 + 1e-6
+    # what was made and not sold nor on the shelf went to the stockpile (within the day's campaign
+    # the horizon cuts short)
+    assert aside.iloc[-1] == pytest.approx(made.sum() - r.kpis["delivered_t"] - level.iloc[-1], abs=20.0)
+    assert aside.iloc[-1] > 0.4 * made.sum()
+    price = series(r, "a", "price_usd_per_kg")
+    assert price.iloc[-1] > 0.5 * 10  # held near its normal cover, not sinking with the pile
+
+
+def test_a_stock_nobody_can_reach_sets_no_price():
+    def price_with(stranded: bool):
+        w = draining_market()
+        if stranded:  # a separator's by-product nobody takes or ships, piling up in the same region
+            w["sites"]["remote"] = {"region": "usa"}
+            w["facilities"] = {"byproduct": {"kind": "mine", "site": "remote", "recipe": {"outputs": {"a": 1}},
+                                             "capacity": {"t_per_day": 50}, "cycle_days": 1}}
+        r = run_dict(w)
+        return series(r, "a_usa", "price_usd_per_kg")
+    assert price_with(True).tolist() == price_with(False).tolist()
+
+
+def test_a_shortage_shows_in_the_price_though_nothing_is_taken():
+    w = draining_market()
+    w["stocks"]["market"]["a"]["initial_t"] = 1  # gone on the first day: buyers wait, and their backorders pile up
+    w["buyers"] = {"backorder_share": {}, "other_backorder_share": 1.0}
+    r = run_dict(w)
+    assert r.kpis["delivered_t"] == pytest.approx(1)
+    assert series(r, "a_usa", "price_usd_per_kg").iloc[-1] == pytest.approx(50 * 20)  # at its cap, not its floor

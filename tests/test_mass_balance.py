@@ -53,6 +53,12 @@ def random_chains(draw):
     w["demand"]["end"] = {"site": site_of[-1], "material": mats[-1], "end_use": "x", "t_per_day": draw(pos),
                           "noise_cv": draw(st.floats(0, 0.5)), "growth_pct_per_year": draw(st.floats(-20, 20)),
                           "period_days": draw(st.floats(0.5, 14))}
+    w["buyers"] = {"backorder_share": {}, "other_backorder_share": draw(st.floats(0, 1)),
+                   "patience_days": draw(st.floats(1, 400)), "home_and_export": draw(st.sampled_from(["pro_rata", "home_first"]))}
+    last = w["stocks"].setdefault(site_of[-1], {}).setdefault(mats[-1], {})
+    rule = draw(st.sampled_from([None, "max_cover_days", "surplus_above_cover_days"]))
+    if rule is not None:  # producers make to stock, or a surplus is set aside
+        last[rule] = draw(st.floats(1, 60))
     return w
 
 
@@ -65,6 +71,13 @@ def test_random_scenarios_balance(world):
     rhs = bal["consumed"] + bal["delivered"] + bal["lost"] + bal["in_stock"] + bal["in_transit"]
     assert ((lhs - rhs).abs() <= 1e-9 * lhs.abs().clip(lower=1)).all()
     assert (bal[["produced", "consumed", "delivered", "lost", "in_stock", "in_transit"]] >= -1e-6).all().all()
+    # and the buyers' books: demand is delivered, lost, or still waiting (without a warm-up, whose
+    # backorders the reported days would deliver)
+    if world["meta"]["warmup_days"]:
+        return
+    k, ts = r.kpis, r.timeseries
+    waiting = ts[(ts["variable"] == "backorder_t") & (ts["day"] == ts["day"].max())]["value"].sum()
+    assert k["requested_t"] == pytest.approx(k["delivered_t"] + k["unmet_demand_t"] + waiting, rel=1e-9, abs=1e-6)
 
 
 def test_baseline_balances_every_material(baseline):

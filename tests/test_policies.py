@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import base_world, run_dict, totals
+from conftest import base_world, run_dict, series, totals
 
 
 def export_world(horizon=365, every=7.0, lead=5.0):
@@ -14,14 +14,6 @@ def export_world(horizon=365, every=7.0, lead=5.0):
                             "capacity_t_per_day": 10, "dispatch_every_days": every, "lead_time_days": lead}}
     w["demand"] = {"us": {"site": "market", "material": "dy", "end_use": "magnets", "t_per_day": 20}}
     return w
-
-
-def series(result, entity, variable, material=None):
-    ts = result.timeseries
-    sel = ts[(ts["entity"] == entity) & (ts["variable"] == variable)]
-    if material is not None:
-        sel = sel[sel["material"] == material]
-    return sel.groupby("day")["value"].sum()
 
 
 def test_quota_caps_exports_at_exactly_the_quota():

@@ -1,7 +1,8 @@
 """How a lane decides what to ship, as strategies chosen by the link's ``mode``:
 
 - ``push``: a share of every arrival at the origin, reserved there for the lane;
-- ``pull``: what the destination ordered (orders wait for material, and go before local use);
+- ``pull``: what the destination ordered (orders wait for material; when the origin is short they
+  share it with home users, pro rata or after them, as ``buyers.home_and_export`` says);
 - ``surplus``: whatever the origin holds above ``keep_t``.
 
 Each strategy says how much is wanted, takes it from the origin, and what happens when a
@@ -10,6 +11,7 @@ licence is refused (the goods come back) or the shipment arrives.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .stock import Stock
@@ -29,8 +31,11 @@ class Dispatch:
         raise NotImplementedError
 
     def take(self, link: Link, material: str, origin: Stock, amount: float) -> float:
-        """Take up to ``amount`` from the origin for a shipment; returns what was taken."""
-        return origin.take(amount)
+        """Take up to ``amount`` from the origin for a shipment; returns what was taken (and counts
+        it as wanted there)."""
+        got = origin.take(amount)
+        origin.want(got)
+        return got
 
     def refused(self, link: Link, material: str, origin: Stock, amount: float) -> None:
         """A licence was refused: the goods go back to the exporter."""
@@ -57,11 +62,15 @@ class Push(Dispatch):
 
 
 class Pull(Dispatch):
+    def attach(self, link: Link, origin: Stock) -> None:
+        origin.listen(link)
+        origin.ship_for(partial(link.need, origin.material))
+
     def wanted(self, link: Link, material: str, origin: Stock) -> float:
-        return min(link.backlog[material], origin.free)
+        return origin.export_free(link.backlog[material], link.abroad)
 
     def take(self, link: Link, material: str, origin: Stock, amount: float) -> float:
-        got = origin.take(amount)
+        got = origin.take(amount)  # wanted there since the order came in
         link.add_backlog(material, -got)
         return got
 
@@ -75,7 +84,7 @@ class Pull(Dispatch):
 
 class Surplus(Dispatch):
     def wanted(self, link: Link, material: str, origin: Stock) -> float:
-        return max(origin.local_free() - link.keep_t, 0.0)
+        return max(origin.unclaimed() - link.keep_t, 0.0)
 
 
 DISPATCH: dict[str, type[Dispatch]] = {"push": Push, "pull": Pull, "surplus": Surplus}

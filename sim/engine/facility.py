@@ -17,6 +17,7 @@ nothing at all can be done it sleeps until a stock or quota changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import simpy
@@ -24,7 +25,7 @@ import simpy
 from ..scenario.components import Facility as FacilitySpec
 from .core import Core
 from .sampling import exponential_or_constant
-from .stock import Stock
+from .stock import Pace, Stock
 
 _TINY = 1e-9
 MIN_START_GAP_DAYS = 1.0
@@ -98,6 +99,19 @@ class Facility:
         self.limits: list[Limit] = []  # caps the plant draws on besides its inputs (a production quota)
         self.price_floors: dict[str, float] = {}  # guaranteed USD/kg per output material (its books pay the gap)
         self.process: simpy.Process | None = None
+        # what the plant has been drawing of each input, smoothed: its claim when a stock is short
+        # (its draws, not its nameplate, which for some plants is headroom)
+        self._draws = {f.stock.material: Pace(self.rate * self.ramp(core.env.now) * f.t_per_activity) for f in inputs}
+        for f in inputs:
+            f.stock.draw_for(partial(self.need, f.stock.material))
+
+    def need(self, material: str) -> float:
+        """Tonnes a day of an input this plant has been drawing (smoothed over about a month);
+        none while it is stopped, broken down or not yet built."""
+        now = self.env.now
+        if self._stops or self._down_until > now or now < self.start_day - _TINY:
+            return 0.0
+        return self._draws[material].read(now)
 
     def start(self) -> None:
         """Start making (and breaking down); called once the world is wired."""
@@ -125,11 +139,11 @@ class Facility:
         """Activity possible now given inputs on hand and room for outputs; and what limits it."""
         activity, limiting = planned, None
         for f in self.inputs:
-            possible = f.stock.local_free() / f.t_per_activity
+            possible = f.stock.home_free(planned * f.t_per_activity) / f.t_per_activity
             if possible < activity:
                 activity, limiting = possible, f.stock
         for f in self.outputs:
-            if f.stock.max_t is not None:
+            if f.stock.limits_producers:
                 possible = f.stock.room() / (f.t_per_activity * self.yield_)
                 if possible < activity:
                     activity, limiting = possible, f.stock
@@ -216,7 +230,9 @@ class Facility:
         for f in self.inputs:
             amount = activity * f.t_per_activity
             f.stock.take(amount)
+            f.stock.want(amount)
             m = f.stock.material
+            self._draws[m].add(amount)
             self.ledger.consumed[m] += amount * y
             self.ledger.lost[m] += amount * (1 - y)
             self.recorder.flow(self._in_sid[m], now, now, amount)

@@ -38,6 +38,8 @@ class Link:
         self.in_order = spec.capacity_rule == "in_order"
         self.keep_t = spec.keep_t
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)  # pull: ordered, not yet shipped
+        self.supplier_share: dict[str, float] = dict.fromkeys(origins, 1.0)  # pull: share of the destination's supply
+        self.abroad = True  # crosses a border (set when the world is wired)
         self.shipments = 0
         self.rules: list[BorderRule] = []  # border rules (export controls, closed lanes) that may hold shipments
         self.tariff_pct = 0.0
@@ -70,8 +72,15 @@ class Link:
             self._receive_order(material, qty)
 
     def _receive_order(self, material: str, qty: float, _ev: simpy.Event | None = None) -> None:
+        self.origins[material].want(qty)
         self.add_backlog(material, qty)
         self.poke()
+
+    def need(self, material: str) -> float:
+        """What the destination needs of a material through this lane, t/day: what is wanted there,
+        times this lane's share among its suppliers."""
+        dest = self.dests[material]
+        return dest.wanted.read(self.env.now) * self.supplier_share[material]
 
     def add_backlog(self, material: str, delta: float) -> None:
         """Orders waiting rose (or fell, when shipped); the origin keeps that much for them."""

@@ -1,8 +1,14 @@
 """Markets: one price per material and set of regions, formed from scarcity.
 
-Every ``update_days`` a market reads the stock held in its regions and how fast it is being
-taken (exponentially smoothed), turns that into days of cover, and sets
+Every ``update_days`` a market reads the stock held in its regions net of the backorders buyers
+wait for, and how fast it is wanted (demand as it arises, orders received, plants' draws;
+exponentially smoothed), turns that into days of cover, and sets
 price = reference x (cover / target) ^ (-1 / elasticity), clipped to [min, max] multiples.
+So a shortage shows in the price even when nothing is taken because there is nothing to take.
+
+Only stocks in reach of a buyer count: one with buyers, a plant drawing on it or a lane out of
+it. A co-product nobody takes or ships (Dy oxide at a separator with no Dy offtake) sets no
+price. A market with nothing in reach keeps its price.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ class Market:
         self.rate: float | None = None
         self._held: float | None = None
         self.peak = self.price
-        self._taken = sum(st.taken_total for st in stocks)
+        self._wanted = sum(st.wanted.total for st in stocks)
         self._last = env.now
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
         self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=0.0)
@@ -48,7 +54,8 @@ class Market:
         self.process = self.env.process(self._run())
 
     def held(self) -> float:
-        return sum(st.level for st in self.stocks)
+        """Tonnes on hand for buyers: stock less the backorders waiting for it."""
+        return sum(st.level - st.backordered for st in self.stocks)
 
     def _run(self):
         env, spec = self.env, self.spec
@@ -58,15 +65,18 @@ class Market:
 
     def update(self) -> None:
         spec, now = self.spec, self.env.now
-        taken = sum(st.taken_total for st in self.stocks)
-        observed = (taken - self._taken) / max(now - self._last, 1e-9)
-        self._taken, self._last = taken, now
+        if not self.stocks:
+            self._record(now)
+            return  # nothing in reach: no signal, the price holds
+        wanted = sum(st.wanted.total for st in self.stocks)
+        observed = (wanted - self._wanted) / max(now - self._last, 1e-9)
+        self._wanted, self._last = wanted, now
         a = spec.smoothing
         self.rate = observed if self.rate is None else a * observed + (1 - a) * self.rate
         # held stock is smoothed too: campaigns and shipments make it jump by whole batches
         self._held = self.held() if self._held is None else a * self.held() + (1 - a) * self._held
         held = self._held
-        self.cover_days = held / self.rate if self.rate > 1e-12 else float("inf")
+        self.cover_days = max(held, 0.0) / self.rate if self.rate > 1e-12 else float("inf")
         if self.target is None:
             if 0 < self.cover_days < float("inf") and now >= self.settle_at / 2:
                 self._seen.append(self.cover_days)

@@ -1,12 +1,13 @@
-"""Periodic-review replenishment: a stock forecasts its outflow and orders upstream.
+"""Periodic-review replenishment: a stock forecasts what is wanted of it and orders upstream.
 
 Three small strategies, each chosen by a key of the stock's ``replenishment``:
 
-- the order rule (``kind``): order-up-to, every review order S - (on hand + on order), with
-  S = forecast x target cover; or (s, S), order only when that position has fallen to
-  s = forecast x reorder-point days;
-- the forecast (``forecast``): exponential smoothing of the observed outflow, or fixed (a plant's
-  feed ordered at its planned rate);
+- the order rule (``kind``): order-up-to, every review order S - (on hand + on order - the
+  buyers' backorders), with S = forecast x target cover; or (s, S), order only when that
+  position has fallen to s = forecast x reorder-point days;
+- the forecast (``forecast``): exponential smoothing of what was wanted (buyers' demand as it
+  arose, orders received, plants' draws; not what was delivered, so a shortage does not teach
+  buyers to order less), or fixed (a plant's feed ordered at its planned rate);
 - the supplier choice (``suppliers``): the links' shares, tilted towards the cheaper landed price
   (a tariff makes one dearer), or the shares as written.
 
@@ -54,7 +55,7 @@ ORDER_RULES: dict[str, type[OrderRule]] = {"order_up_to": OrderUpTo, "s_S": Reor
 
 
 class Forecast:
-    """A forecast of outflow in t/day, updated from what was observed over each review."""
+    """A forecast of what is wanted, in t/day, updated from what was wanted over each review."""
 
     def __init__(self, initial: float, smoothing: float):
         self.value = initial
@@ -139,16 +140,18 @@ class Replenisher:
         first = True
         while True:
             if not first:
-                self.forecast.observe(stock.outflow / self.review)
+                self.forecast.observe(stock.wanted_window / self.review)
                 self.recorder.level(self._fsid, env.now, self.forecast.value)
             first = False
             self._order()
-            stock.outflow = 0.0  # the window for the next forecast starts after this review
+            stock.wanted_window = 0.0  # the window for the next forecast starts after this review
             yield env.timeout(self.review)
 
     def _order(self) -> None:
         stock = self.stock
-        qty = self.rule.quantity(stock.level + stock.on_order, self.forecast.value)
+        # the position nets out the backorders owed to buyers here: after a shortage the stock
+        # restocks for them as well as for its target cover
+        qty = self.rule.quantity(stock.level + stock.on_order - stock.backordered, self.forecast.value)
         if qty <= 1e-9:
             return
         now = self.env.now

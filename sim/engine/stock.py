@@ -11,7 +11,8 @@ as listeners to poke when material arrives.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import math
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Protocol
 
 import simpy
@@ -26,17 +27,54 @@ class Listener(Protocol):
     def poke(self) -> None: ...
 
 
+class Pace:
+    """A running total and its exponentially smoothed rate (t/day), brought up to date when read
+    (at most once a day): the pace at which a stock is wanted, without a process of its own."""
+
+    __slots__ = ("total", "rate", "_seen", "_t", "_tau")
+
+    def __init__(self, rate: float = 0.0, tau_days: float = 30.0, t: float = 0.0):
+        self.total = 0.0
+        self.rate = rate
+        self._seen = 0.0
+        self._t = t
+        self._tau = tau_days
+
+    def add(self, amount: float) -> None:
+        self.total += amount
+
+    def read(self, now: float) -> float:
+        dt = now - self._t
+        if dt >= 1.0:
+            observed = (self.total - self._seen) / dt
+            self.rate += (1.0 - math.exp(-dt / self._tau)) * (observed - self.rate)
+            self._seen, self._t = self.total, now
+        return self.rate
+
+
+HOME_CLAIM_DAYS = 7.0
+"""How far ahead an export lane leaves room for home users' needs when a stock is short: the
+buyers' and lanes' weekly period."""
+
+
 class Stock:
-    """Tonnes of a material at a site, split into free material and push lanes' reservations."""
+    """Tonnes of a material at a site, split into free material and push lanes' reservations.
+
+    The stock also keeps what is wanted of it (``wanted``: buyers' demand as it arises, orders
+    received, plants' and lanes' draws), the backorders its buyers wait for, and how home users
+    and export orders share it when it is short (``home_first`` or pro rata)."""
 
     __slots__ = (
         "env", "site", "material", "free", "max_t", "ledger", "recorder", "sid", "_shares", "_reserved_for",
-        "_first", "_listeners", "_put_waiters", "_take_waiters", "outflow", "on_order", "target_cover_days",
-        "initial", "reserved", "promised", "taken_total",
+        "_first", "_listeners", "_put_waiters", "_take_waiters", "on_order", "target_cover_days",
+        "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
+        "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
+        "_aside_sid",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
-                 target_cover_days: float | None = None):
+                 target_cover_days: float | None = None, max_cover_days: float | None = None,
+                 surplus_cover_days: float | None = None):
         self.env = core.env
         ledger, recorder = core.ledger, core.recorder
         self.site = site
@@ -56,9 +94,18 @@ class Stock:
         self._listeners: list[Listener] = []
         self._put_waiters: list[simpy.Event] = []
         self._take_waiters: list[simpy.Event] = []
-        self.outflow = 0.0  # taken since the last forecast update
-        self.taken_total = 0.0  # taken since the start (markets read its rate of change)
         self.on_order = 0.0  # ordered on pull links, not yet arrived
+        self.wanted = Pace()  # everything wanted of this stock (markets and producers read its pace)
+        self.wanted_window = 0.0  # wanted since the last forecast update
+        self.buyers_pace = Pace()  # what the buyers here want (new demand and backorders)
+        self._export_needs: list[Callable[[], float]] = []  # pull lanes from here: their destinations' needs, t/day
+        self.max_cover_days = max_cover_days
+        self.surplus_cover_days = surplus_cover_days
+        self.set_aside = 0.0  # surplus moved to a stockpile that sets no price
+        self._aside_sid = recorder.series(site, material, "set_aside_t", level=True, initial=0.0) if surplus_cover_days else -1
+        self.backordered = 0.0  # buyers' backorders waiting here
+        self.home_first = False
+        self._plant_needs: list[Callable[[], float]] = []  # plants drawing here: their current need, t/day
         ledger.initial[material] += initial
 
     # -- who draws on this stock ------------------------------------------------------------------
@@ -75,6 +122,19 @@ class Stock:
     def reserved_for(self, lane: Hashable) -> float:
         return self._reserved_for[lane]
 
+    def draw_for(self, need: Callable[[], float]) -> None:
+        """A plant draws its input here; ``need`` gives its current need in t/day."""
+        self._plant_needs.append(need)
+
+    def want(self, amount: float) -> None:
+        """Count ``amount`` as wanted of this stock (once: when demand arises or an order comes in)."""
+        self.wanted.total += amount
+        self.wanted_window += amount
+
+    def ship_for(self, need: Callable[[], float]) -> None:
+        """A pull lane ships from here; ``need`` gives its destination's current need in t/day."""
+        self._export_needs.append(need)
+
     def promise(self, delta: float) -> None:
         """Orders received from other sites rose (or fell, when shipped) by ``delta`` tonnes."""
         self.promised += delta
@@ -85,12 +145,65 @@ class Stock:
         """Everything held here, including what push lanes have reserved but not yet shipped."""
         return self.free + self.reserved
 
-    def local_free(self) -> float:
-        """Free material not promised to orders already received from other sites (orders go first)."""
+    def unclaimed(self) -> float:
+        """Free material beyond the orders already received from other sites."""
         return max(self.free - self.promised, 0.0)
 
+    def home_pace(self) -> float:
+        """What home users want, t/day: the buyers' pace and the plants' needs."""
+        return self.buyers_pace.read(self.env.now) + sum(need() for need in self._plant_needs)
+
+    def home_claim(self, days: float = HOME_CLAIM_DAYS) -> float:
+        """What home users will want over the next ``days``, with the backorders they wait for."""
+        return self.backordered + self.home_pace() * days
+
+    def _export_share(self) -> float:
+        """Orders' share of a shortage under pro rata: the ordering sites' needs beside home
+        users' (rates, not backlogs: an importer restocking a month of cover does not outbid a
+        home buyer needing a week, nor does one that has stopped ordering while it waits lose
+        its share)."""
+        x = sum(need() for need in self._export_needs)
+        h = self.home_pace()
+        return x / (x + h) if x + h > 0 else 0.0
+
+    def home_free(self, claim: float) -> float:
+        """What a home user (a buyer group, a plant) wanting ``claim`` tonnes may take now: all of
+        it when there is enough for everyone; else home first, or what the export orders' pro rata
+        share leaves."""
+        free = self.free
+        if self.home_first or free >= claim + self.promised:
+            return min(claim, free)
+        exports = min(self.promised, free * self._export_share())
+        return min(claim, free - exports)
+
+    def export_free(self, backlog: float, abroad: bool = True) -> float:
+        """What a lane with ``backlog`` tonnes ordered may ship now: all of it when there is enough
+        for everyone; else the orders' pro rata share (split among lanes by their backlogs), or,
+        home first and the lane crossing a border (``abroad``), only what home users leave."""
+        free = self.free
+        if free <= 0 or backlog <= 0:
+            return 0.0
+        home = self.home_claim()
+        if free >= self.promised + home:
+            return min(backlog, free)
+        allowed = max(free - home, 0.0)
+        if not (self.home_first and abroad):
+            allowed = max(allowed, free * self._export_share())
+        allowed = min(allowed, self.promised)
+        return allowed * backlog / self.promised if self.promised > 0 else 0.0
+
+    @property
+    def limits_producers(self) -> bool:
+        """Whether producers here may run out of room (a storage limit or make to stock)."""
+        return self.max_t is not None or self.max_cover_days is not None
+
     def room(self) -> float:
-        return float("inf") if self.max_t is None else max(self.max_t - self.level, 0.0)
+        """Tonnes producers may still add: to the storage limit, and to ``max_cover_days`` of what
+        is wanted here (make to stock)."""
+        cap = float("inf") if self.max_t is None else self.max_t
+        if self.max_cover_days is not None:
+            cap = min(cap, self.max_cover_days * self.wanted.read(self.env.now))
+        return max(cap - self.level, 0.0)
 
     # -- moving material -------------------------------------------------------------------------
     def put(self, amount: float) -> None:
@@ -98,12 +211,22 @@ class Stock:
         if amount <= 0:
             return
         self._split(amount)
+        if self.surplus_cover_days is not None:
+            self._set_aside_surplus()
         self.recorder.level(self.sid, self.env.now, self.level)
         self._wake()
         if self._put_waiters:
             waiters, self._put_waiters = self._put_waiters, []
             for ev in waiters:
                 ev.succeed()
+
+    def _set_aside_surplus(self) -> None:
+        keep = self.surplus_cover_days * self.wanted.read(self.env.now) + self.promised  # type: ignore[operator]
+        excess = self.free - keep
+        if excess > 0:
+            self.free -= excess
+            self.set_aside += excess
+            self.recorder.level(self._aside_sid, self.env.now, self.set_aside)
 
     def _wake(self) -> None:
         for lane in self._first:
@@ -140,8 +263,6 @@ class Stock:
         if got <= 0:
             return 0.0
         self.free -= got  # never negative: got <= free
-        self.outflow += got
-        self.taken_total += got
         self._taken()
         return got
 
@@ -155,8 +276,7 @@ class Stock:
         """A push lane ships (part of) what it reserved here."""
         self._reserved_for[lane] -= amount
         self.reserved -= amount
-        self.outflow += amount
-        self.taken_total += amount
+        self.want(amount)
         self._taken()
 
     def _taken(self) -> None:

@@ -160,17 +160,21 @@ class World:
         key = (site, material)
         if key not in self.stocks:
             spec = self.scenario.stocks.get(site, {}).get(material)
-            self.stocks[key] = Stock(
+            self.stocks[key] = stock = Stock(
                 self.core, site, material,
                 initial=spec.initial_t if spec else 0.0,
                 max_t=spec.max_t if spec else None,
                 target_cover_days=spec.target_cover_days if spec else None,
+                max_cover_days=spec.max_cover_days if spec else None,
+                surplus_cover_days=spec.surplus_above_cover_days if spec else None,
             )
+            stock.home_first = self.scenario.buyers.home_and_export == "home_first"
         return self.stocks[key]
 
     def add_stock(self, site: str, material: str, region: str, initial_t: float, max_t: float | None) -> Stock:
         """A stock at a place no scenario site names (a policy's reserve), in a region."""
         stock = Stock(self.core, site, material, initial=initial_t, max_t=max_t)
+        stock.home_first = self.scenario.buyers.home_and_export == "home_first"
         self.stocks[(site, material)] = stock
         self.region_of[site] = region
         return stock
@@ -188,17 +192,20 @@ class World:
         for fid, spec in self.facility_specs.items():
             self.facilities[fid] = self._facility(fid, spec)
         for lid, spec in sc.links.items():
-            self.links[lid] = Link(self.core, lid, spec, origins={m: self.stock(spec.from_, m) for m in spec.materials},
-                                   dests={m: self.stock(spec.to, m) for m in spec.materials})
+            self.links[lid] = link = Link(self.core, lid, spec, origins={m: self.stock(spec.from_, m) for m in spec.materials},
+                                          dests={m: self.stock(spec.to, m) for m in spec.materials})
+            link.abroad = self.region_of[spec.from_] != self.region_of[spec.to]
         groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
-            sink = DemandSink(self.core, did, spec, self.stock(spec.site, spec.material))
+            share = spec.backorder_share if spec.backorder_share is not None else sc.buyers.share_for(spec.end_use)
+            sink = DemandSink(self.core, did, spec, self.stock(spec.site, spec.material), share)
             self.demands[did] = sink
             groups.setdefault((spec.site, spec.material, spec.period_days), []).append(sink)
         for (site, material, period), sinks in groups.items():
             self.buyers.append(BuyerGroup(
                 self.core, self.stock(site, material), sinks, period, allocation(sc.allocation.rule, sc.allocation.priority),
                 tally=lambda t, w, g, r=self.region_of[site]: self.tally_demand(r, t, w, g),
+                patience_days=sc.buyers.patience_days,
             ))
         # indexed once, so building stays linear in the size of the world
         pulled_by: dict[tuple[str, str], list[tuple[Link, float]]] = {}
@@ -206,7 +213,15 @@ class World:
             if ls.mode == "pull":
                 for m in ls.materials:
                     pulled_by.setdefault((ls.to, m), []).append((self.links[lid], ls.share_of(m)))
+        for (_, m), inbound in pulled_by.items():
+            total = sum(w for _, w in inbound)
+            for link, w in inbound:
+                link.supplier_share[m] = w / total if total > 0 else 1.0
         needs = self._expected_outflows()
+        for key, st in self.stocks.items():  # the pace wanted starts at the plan, not at nothing
+            st.wanted.rate = needs.get(key, 0.0)
+        for d in sc.demand.values():
+            self.stock(d.site, d.material).buyers_pace.rate += d.t_per_day
         for site, per_site in sc.stocks.items():
             for material, spec in per_site.items():
                 if spec.replenishment is None:
@@ -227,15 +242,25 @@ class World:
                 ))
         self._create_markets()
 
+    def _in_reach(self) -> set[tuple[str, str]]:
+        """Stocks a buyer can reach: with buyers, a plant drawing on them, or a lane out of them."""
+        sc = self.scenario
+        reach = {(d.site, d.material) for d in sc.demand.values()}
+        reach.update((f.stock.site, f.stock.material) for fac in self.facilities.values() for f in fac.inputs)
+        reach.update((ls.from_, m) for ls in sc.links.values() for m in ls.materials)
+        return reach
+
     def _create_markets(self) -> None:
         sc = self.scenario
         region_of = {sid: s.region for sid, s in sc.sites.items()}
         claimed: dict[str, set[str]] = {}
         for spec in sc.markets.values():
             claimed.setdefault(spec.material, set()).update(spec.regions)
+        reach = self._in_reach()
         for mid, spec in sc.markets.items():
             regions = set(spec.regions) or (set(sc.regions) - claimed.get(spec.material, set()))
-            stocks = [st for (site, m), st in self.stocks.items() if m == spec.material and region_of.get(site) in regions]
+            stocks = [st for key, st in self.stocks.items()
+                      if key[1] == spec.material and region_of.get(key[0]) in regions and key in reach]
             market = Market(self.core, mid, spec, regions, stocks)
             self.markets[mid] = market
             for region in regions:
@@ -325,7 +350,7 @@ class World:
             fac.close_books()
         in_stock: dict[str, float] = {}
         for (_, material), st in self.stocks.items():
-            in_stock[material] = in_stock.get(material, 0.0) + st.level
+            in_stock[material] = in_stock.get(material, 0.0) + st.level + st.set_aside
         balance = self.ledger.check(in_stock)
         daily = self.recorder.daily()[:, self.warmup:]
         wall = time.perf_counter() - t0

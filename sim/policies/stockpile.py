@@ -64,8 +64,9 @@ class StockpilePolicy(Policy):
         elif spec.buy_below_usd_per_kg is not None and spec.buy_t_per_day > 0:
             price = self._price()
             if price is not None and price < spec.buy_below_usd_per_kg:
-                want = min(spec.buy_t_per_day * days, self.reserve.room(), self.site_stock.local_free())
-                amount = self.site_stock.take(want)
+                want = min(spec.buy_t_per_day * days, self.reserve.room())
+                amount = self.site_stock.take(self.site_stock.home_free(want))
+                self.site_stock.want(amount)
                 self.reserve.put(amount)
                 self.bought_t += amount
 

@@ -62,9 +62,11 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     utilisation = (throughput / capacity).fillna(0.0)
 
     days_short: dict[str, int] = {}
+    waiting: dict[str, float] = {}
     daily = _regional_daily(ts, demand)
     for region, frame in daily.items():
-        days_short[region] = int((frame["unmet_t"] > 1e-9).sum())
+        days_short[region] = int(_short(frame).sum())
+        waiting[region] = float(frame["backorder_t"].iloc[-1]) if len(frame) else 0.0
     disruption = _disruption_day(policy_events)
     survive, recover = {}, {}
     if disruption is not None:
@@ -118,6 +120,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "unmet_demand_t_by_region": unmet_by("region"),
         "unmet_demand_t_by_end_use": unmet_by("end_use"),
         "days_short_by_region": days_short,
+        "backorders_t_at_end_by_region": waiting,
         "fill_rate_by_region_end_use": by_region_use,
         "disruption_day": disruption,
         "time_to_survive_days": survive,
@@ -136,13 +139,20 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
 
 
 def _regional_daily(ts: pd.DataFrame, demand: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per region, a frame indexed by day with requested_t, delivered_t and unmet_t."""
-    sel = ts[ts["variable"].isin(["requested_t", "delivered_t", "unmet_t"])]
+    """Per region, a frame indexed by day with requested_t, delivered_t, unmet_t (lost) and
+    backorder_t (waiting)."""
+    sel = ts[ts["variable"].isin(["requested_t", "delivered_t", "unmet_t", "backorder_t"]) & ts["entity"].isin(demand.index)]
     if not len(sel):
         return {}
     sel = sel.assign(region=sel["entity"].astype(str).map(demand["region"]))
     table = sel.pivot_table(index=["region", "day"], columns="variable", values="value", aggfunc="sum", observed=True)
+    table = table.reindex(columns=["requested_t", "delivered_t", "unmet_t", "backorder_t"], fill_value=0.0).fillna(0.0)
     return {str(r): frame.droplevel(0) for r, frame in table.groupby(level=0)}
+
+
+def _short(frame: pd.DataFrame) -> pd.Series:
+    """Days a region was short: demand lost, or buyers waiting for backorders."""
+    return (frame["unmet_t"] > 1e-9) | (frame["backorder_t"] > 1e-9)
 
 
 def _disruption_day(events: pd.DataFrame | None) -> int | None:
@@ -158,7 +168,7 @@ def _survive_recover(frame: pd.DataFrame, start: int) -> tuple[int | None, int |
     Time to recover: days from the disruption until the 30-day fill rate is back at 99% for good
     (0 if it never fell; None if it had not recovered by the end)."""
     after = frame[frame.index >= start]
-    short = after.index[after["unmet_t"] > 1e-9]
+    short = after.index[_short(after)]
     survive = int(short[0] - start) if len(short) else None
     req = frame["requested_t"].rolling(WINDOW_DAYS, min_periods=1).sum()
     dlv = frame["delivered_t"].rolling(WINDOW_DAYS, min_periods=1).sum()

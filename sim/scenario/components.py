@@ -217,6 +217,12 @@ class Stock(Model):
     initial_t: NonNegativeFloat = 0.0
     target_cover_days: NonNegativeFloat | None = Field(None, description="order-up-to level, in days of forecast")
     max_t: PositiveFloat | None = Field(None, description="storage limit; producers stop when full")
+    max_cover_days: PositiveFloat | None = Field(
+        None, description="make to stock: producers here stop while the stock holds this many days of what is wanted of it"
+    )
+    surplus_above_cover_days: PositiveFloat | None = Field(
+        None, description="a co-product's surplus: what exceeds this many days of what is wanted goes to a stockpile that sets no price"
+    )
     replenishment: Replenishment | None = None
 
     @model_validator(mode="after")
@@ -227,7 +233,8 @@ class Stock(Model):
 
 
 class Demand(Model):
-    """End-use demand at a site, in t/day, growing and noisy; what is not met is lost."""
+    """End-use demand at a site, in t/day, growing and noisy. What is not met when due waits as a
+    backorder or is lost, as the scenario's ``buyers`` section says for its end use."""
 
     site: str
     material: str
@@ -236,4 +243,5 @@ class Demand(Model):
     growth_pct_per_year: float = 0.0
     noise_cv: NonNegativeFloat = 0.0
     period_days: PositiveFloat = 7.0
+    backorder_share: float | None = Field(None, ge=0, le=1, description="share of unmet demand that waits (default: buyers.backorder_share for the end use)")
     source: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
@@ -49,3 +49,39 @@ class Economics(_Model):
     close_after_days: PositiveFloat = 365.0
     review_days: PositiveFloat = 7.0
     buyer_price_sensitivity: float = Field(4.0, ge=0, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+BACKORDER_SHARE_BY_END_USE: dict[str, float] = {
+    "industrial_motors": 0.8,
+    "defense": 0.9,
+    "wind": 0.7,
+    "ev_traction": 0.6,
+    "electronics": 0.3,
+}
+"""ASSUMPTION backorder_share (seeds/assumptions.csv): a buyer who builds to a project or a long
+contract (defence, industrial drives, wind) waits for parts; consumer goods lose the sale."""
+
+
+class Buyers(_Model):
+    """How end users behave when they are short, and how home and export buyers share a stock.
+
+    Buyers remember what they wanted: of demand not met when due, ``backorder_share`` (by end use)
+    waits as a backorder, served before new demand; the rest is lost. A backorder waits on average
+    ``patience_days`` before it is cancelled (lost too). Forecasts and orders follow what was
+    wanted, not what was delivered.
+    """
+
+    backorder_share: dict[str, Share] = Field(
+        default_factory=lambda: dict(BACKORDER_SHARE_BY_END_USE),
+        description="share of unmet demand that waits as a backorder, by end use (ASSUMPTION backorder_share)",
+    )
+    other_backorder_share: Share = Field(0.5, description="for end uses not in backorder_share (ASSUMPTION backorder_share)")
+    patience_days: PositiveFloat = Field(120.0, description="mean wait before a backorder is cancelled (ASSUMPTION backorder_patience)")
+    home_and_export: Literal["pro_rata", "home_first"] = Field(
+        "pro_rata", description="when a stock is short: home users and export orders share it pro rata to what they want, or home users first"
+    )
+
+    def share_for(self, end_use: str) -> float:
+        return self.backorder_share.get(end_use, self.other_backorder_share)

@@ -31,7 +31,7 @@ from .components import (  # noqa: F401  (re-exported: the schema in one place)
     Stage,
     Stock,
 )
-from .markets import Allocation, Economics, Market
+from .markets import Allocation, Buyers, Economics, Market
 from .policy import PolicySpec
 
 
@@ -49,5 +49,6 @@ class Scenario(Model):
     demand: dict[str, Demand] = Field({}, description="end-use demand at sites, t/day")
     markets: dict[str, Market] = Field({}, description="prices per material and set of regions")
     allocation: Allocation = Field(Allocation(), description="how buyers share a short stock")
+    buyers: Buyers = Field(Buyers(), description="backorders and their patience; how home and export buyers share a short stock")
     economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
     policies: dict[str, PolicySpec] = Field({}, description="what changes the world, at a date or on a trigger (kinds: sim/policies/)")

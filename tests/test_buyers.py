@@ -1,0 +1,115 @@
+"""Buyers who remember: backorders, patience, forecasts of what was wanted, restocking, and how
+home and export buyers share a short stock. Each on a small chain against a hand calculation."""
+
+import pytest
+
+from conftest import base_world, run_dict, series
+
+
+def late_supply(share: float, patience: float = 1e9, horizon: int = 40):
+    """No supply for the first ten days, then 20 t/day against a demand of 10 t/day."""
+    w = base_world(horizon)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}}, "cycle_days": 1,
+                                "capacity": {"t_per_day": 20}, "commissioning": {"date": "2025-01-11", "start_fraction": 1}}}
+    w["stocks"] = {"market": {"a": {"initial_t": 0}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["buyers"] = {"backorder_share": {}, "other_backorder_share": share, "patience_days": patience}
+    return w
+
+
+def test_backorders_are_served_before_new_demand_and_counted_once():
+    r = run_dict(late_supply(0.5))
+    delivered, lost = series(r, "buyers", "delivered_t"), series(r, "buyers", "unmet_t")
+    requested = series(r, "buyers", "requested_t")
+    dry = int((delivered > 0).idxmax())  # days with nothing to deliver (the plant's first output ends day 10)
+    # dry days: half of each day's 10 t waits, half is lost: 5 x dry t waiting. Then 20 t a day go
+    # to the backorders first, so each day's new 10 t is short, and half of it lost, until they
+    # are gone: with 55 t waiting, 55 -> 40 -> 25 -> 10 -> 0 (the fourth day serves 10 + 10).
+    assert dry == 11
+    assert lost.sum() == pytest.approx(5 * dry + 5 * 3)
+    assert requested.sum() == pytest.approx(400)  # demand counted once, however long it waits
+    assert delivered.sum() == pytest.approx(400 - lost.sum())
+    assert series(r, "buyers", "backorder_t").iloc[-1] == pytest.approx(0)
+    assert r.kpis["unmet_demand_t"] == pytest.approx(lost.sum())
+
+
+def test_backorders_wait_for_the_buyers_patience():
+    patience, horizon = 20.0, 60
+    w = late_supply(1.0, patience, horizon)  # no supply within the run: every tonne waits, a twentieth of it cancelled a day
+    w["facilities"]["mine"]["commissioning"]["date"] = "2026-01-01"
+    r = run_dict(w)
+    backlog = 0.0
+    for _ in range(horizon):  # by hand: cancelled first from what waited, then the day's demand joins
+        backlog = backlog * (1 - 1 / patience) + 10
+    assert series(r, "buyers", "backorder_t").iloc[-1] == pytest.approx(backlog, rel=1e-9)
+    assert series(r, "buyers", "unmet_t").sum() == pytest.approx(10 * horizon - backlog, rel=1e-9)
+
+
+def test_requested_is_delivered_lost_or_still_waiting():
+    r = run_dict(late_supply(0.7, patience=15, horizon=13))
+    waiting = series(r, "buyers", "backorder_t").iloc[-1]
+    assert waiting > 0
+    assert r.kpis["requested_t"] == pytest.approx(r.kpis["delivered_t"] + r.kpis["unmet_demand_t"] + waiting)
+
+
+def cut_supplier(share: float = 1.0):
+    """A buyer's shelf orders from a supplier's warehouse; the supplier's plant stops for 60 days."""
+    w = base_world(240)
+    w["facilities"] = {"plant": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}},
+                                 "capacity": {"t_per_day": 15}, "cycle_days": 1}}
+    w["links"] = {"lane": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5, "dispatch_every_days": 7}}
+    w["stocks"] = {"plant": {"a": {"initial_t": 0, "max_t": 120}},  # a week of output: the plant makes to order
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7, "smoothing": 0.3}}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["buyers"] = {"backorder_share": {}, "other_backorder_share": share, "patience_days": 365}
+    w["policies"] = {"strike": {"kind": "outage", "facility": "plant", "start": "2025-03-01", "duration_days": 60}}
+    return w
+
+
+def test_forecasts_follow_what_was_wanted_not_what_was_delivered():
+    r = run_dict(cut_supplier())
+    forecast = series(r, "market", "forecast_t_per_day", material="a")
+    delivered = series(r, "buyers", "delivered_t")
+    strike = slice(59 + 30, 119)  # the shelf is empty for the second half of the strike
+    assert delivered[strike].sum() < 0.2 * 10 * (119 - 89)
+    assert forecast[strike].min() == pytest.approx(10, rel=0.05)
+
+
+def test_after_a_shortage_buyers_restock_in_a_surge():
+    r = run_dict(cut_supplier())
+    ordered = series(r, "market", "ordered_t", material="a")
+    assert ordered[20:59].sum() / 39 == pytest.approx(10, rel=0.1)  # before the strike: what is used
+    assert ordered[59:119].sum() > 0.8 * 10 * 60  # during it: orders keep coming, for the backorders too
+    made, shipped = series(r, "plant", "output_t"), series(r, "lane", "shipped_t")
+    assert made[125:160].mean() == pytest.approx(15, rel=0.01)  # afterwards the plant runs flat out
+    assert shipped[125:160].sum() > 1.3 * 10 * 35  # to refill the shelf and serve the backorders
+    backlog = series(r, "buyers", "backorder_t")
+    assert backlog.max() > 200
+    assert backlog.iloc[-1] == pytest.approx(0, abs=1e-6)
+
+
+def home_and_abroad(rule: str):
+    """China makes 10 t/day; home buyers and an importer each want 10 t/day."""
+    w = base_world(365)
+    w["sites"] = {"china_hub": {"region": "china"}, "usa": {"region": "usa"}}
+    w["facilities"] = {"plant": {"kind": "mine", "site": "china_hub", "recipe": {"outputs": {"a": 1}},
+                                 "capacity": {"t_per_day": 10}, "cycle_days": 1}}
+    w["links"] = {"lane": {"from": "china_hub", "to": "usa", "materials": ["a"], "lead_time_days": 10, "dispatch_every_days": 7}}
+    w["stocks"] = {"china_hub": {"a": {"initial_t": 0}},
+                   "usa": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
+    w["demand"] = {"home": {"site": "china_hub", "material": "a", "end_use": "x", "t_per_day": 10},
+                   "abroad": {"site": "usa", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w["buyers"]["home_and_export"] = rule
+    return w
+
+
+def test_home_and_export_buyers_share_a_shortage_pro_rata():
+    fill = run_dict(home_and_abroad("pro_rata")).kpis["fill_rate_by_region"]
+    assert fill["china"] == pytest.approx(0.5, abs=0.15)
+    assert fill["usa"] == pytest.approx(0.5, abs=0.15)  # exports do not go first, nor last
+
+
+def test_home_first_serves_home_buyers_before_exports():
+    fill = run_dict(home_and_abroad("home_first")).kpis["fill_rate_by_region"]
+    assert fill["china"] > 0.95
+    assert fill["usa"] < 0.15  # what the opening shelf held
