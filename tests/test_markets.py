@@ -113,3 +113,31 @@ def test_a_shortage_shows_in_the_price_though_nothing_is_taken():
     r = run_dict(w)
     assert r.kpis["delivered_t"] == pytest.approx(1)
     assert series(r, "a_usa", "price_usd_per_kg").iloc[-1] == pytest.approx(50 * 20)  # at its cap, not its floor
+
+
+def oxide_and_metal(pricing: str = "scarcity"):
+    """An oxide drawn down by its buyers, and a metal made from it (1.2 t oxide a t) in glut."""
+    w = base_world(120)
+    w["stocks"] = {"market": {"a": {"initial_t": 1000}, "b": {"initial_t": 50_000}}}
+    w["demand"] = {"oxide_buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10},
+                   "metal_buyers": {"site": "market", "material": "b", "end_use": "x", "t_per_day": 1}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 50, "target_cover_days": 50, "update_days": 7},
+                    "b": {"material": "b", "price_usd_per_kg": 100, "target_cover_days": 50, "update_days": 7,
+                          "made_from": {"a": 1.2}, "pricing": pricing}}
+    return w
+
+
+def test_a_metal_price_never_stays_below_its_oxide_content_plus_conversion():
+    r = run_dict(oxide_and_metal())
+    oxide, metal = series(r, "a", "price_usd_per_kg"), series(r, "b", "price_usd_per_kg")
+    conversion = 100 - 1.2 * 50  # the reference less the oxide at its reference price
+    floor = 1.2 * oxide + conversion
+    assert (metal >= floor - 1e-9).all()
+    assert oxide.iloc[-1] > 1.5 * 50  # the oxide drains and its price climbs ...
+    assert metal.iloc[-1] == pytest.approx(floor.iloc[-1])  # ... and the metal, in glut, follows it up
+
+
+def test_cost_plus_passes_the_inputs_cost_on():
+    r = run_dict(oxide_and_metal("cost_plus"))
+    oxide, metal = series(r, "a", "price_usd_per_kg"), series(r, "b", "price_usd_per_kg")
+    assert metal.tolist() == pytest.approx((1.2 * oxide + 40).tolist())

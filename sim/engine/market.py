@@ -44,6 +44,8 @@ class Market:
         self.peak = self.price
         self._wanted = sum(st.wanted.total for st in stocks)
         self._last = env.now
+        self.inputs: list[tuple[Market, float]] = []  # input markets and t per t, for the cost floor
+        self.conversion = 0.0
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
         self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=0.0)
         self.recorder = recorder
@@ -52,6 +54,20 @@ class Market:
     def start(self) -> None:
         """Start the process; called once the world is wired."""
         self.process = self.env.process(self._run())
+
+    def link_inputs(self, inputs: list[tuple[Market, float]]) -> None:
+        """The markets of the inputs this product is made from; the conversion cost is stated, or
+        the reference price less the inputs at their reference prices."""
+        self.inputs = inputs
+        content = sum(m.reference * coef for m, coef in inputs)
+        stated = self.spec.conversion_usd_per_kg
+        self.conversion = stated if stated is not None else max(self.reference - content, 0.0)
+
+    def cost_floor(self) -> float | None:
+        """The inputs' current cost plus conversion, USD/kg (None without inputs)."""
+        if not self.inputs:
+            return None
+        return sum(m.price * coef for m, coef in self.inputs) + self.conversion
 
     def held(self) -> float:
         """Tonnes on hand for buyers: stock less the backorders waiting for it."""
@@ -65,6 +81,12 @@ class Market:
 
     def update(self) -> None:
         spec, now = self.spec, self.env.now
+        floor = self.cost_floor()
+        if spec.pricing == "cost_plus" and floor is not None:
+            self.price = floor
+            self.peak = max(self.peak, self.price)
+            self._record(now)
+            return
         if not self.stocks:
             self._record(now)
             return  # nothing in reach: no signal, the price holds
@@ -93,6 +115,8 @@ class Market:
             multiple = (self.cover_days / self.target) ** (-1.0 / spec.elasticity)
             multiple = min(max(multiple, spec.min_multiple), spec.max_multiple)
         self.price = self.reference * multiple
+        if floor is not None and floor > self.price:  # no one sells below what the inputs cost
+            self.price = floor
         self.peak = max(self.peak, self.price)
         self._record(now)
 

@@ -221,9 +221,11 @@ class Stock:
                 ev.succeed()
 
     def _set_aside_surplus(self) -> None:
+        """Move the free material that exceeds the surplus cover to the stockpile (what push lanes
+        hold reserved stays: it is on its way)."""
         keep = self.surplus_cover_days * self.wanted.read(self.env.now) + self.promised  # type: ignore[operator]
         excess = self.free - keep
-        if excess > 0:
+        if excess > 1e-9:
             self.free -= excess
             self.set_aside += excess
             self.recorder.level(self._aside_sid, self.env.now, self.set_aside)

@@ -265,6 +265,14 @@ class World:
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market
+        order = list(sc.regions)
+        for mid, spec in sc.markets.items():
+            if not spec.made_from:
+                continue
+            market = self.markets[mid]
+            home = min(market.regions, key=order.index)  # inputs are priced in the market's first region
+            market.link_inputs([(self.market_of[(m, home)], coef) for m, coef in spec.made_from.items()
+                                if (m, home) in self.market_of])
 
     # -- phase 2: wire them together ---------------------------------------------------------
     def _wire(self) -> None:

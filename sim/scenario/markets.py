@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
 
 
 class _Model(BaseModel):
@@ -15,9 +15,14 @@ class Market(_Model):
     """A price for one material over a set of regions, formed from scarcity.
 
     price = reference price x (cover / target cover) ^ (-1 / elasticity), within [floor, cap]
-    multiples of the reference, where cover = stock in the market's regions over its smoothed
-    outflow, in days. No published elasticity was found (data/10): 1.0 means that halving the
-    cover doubles the price.
+    multiples of the reference, where cover = stock in the market's regions (less the backorders
+    waiting for it) over the smoothed pace at which it is wanted, in days. No published
+    elasticity was found (data/10): 1.0 means that halving the cover doubles the price.
+
+    A product ``made_from`` inputs cannot stay below their cost plus its conversion cost (metal
+    over its oxide, alloy over its metals, magnet over its alloy), the inputs priced in this
+    market's first region; ``pricing: cost_plus`` prices it at that cost always (an intermediate
+    held in lean pipelines, whose own cover says little).
     """
 
     material: str
@@ -31,6 +36,11 @@ class Market(_Model):
     max_multiple: PositiveFloat = 20.0
     update_days: PositiveFloat = 7.0
     smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
+    made_from: dict[str, PositiveFloat] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
+    conversion_usd_per_kg: NonNegativeFloat | None = Field(
+        None, description="conversion cost over the inputs (default: the reference price less the inputs at their reference prices)"
+    )
+    pricing: Literal["scarcity", "cost_plus"] = Field("scarcity", description="scarcity: from cover (never below the inputs' cost); cost_plus: the inputs' cost plus conversion")
     source: str = ""
 
 

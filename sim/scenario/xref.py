@@ -117,6 +117,17 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
                 if key in claimed:
                     bad(("markets", mid, "regions", i), f"region '{region}' is already in market '{claimed[key]}' for '{key[0]}'")
                 claimed[key] = mid
+        inputs = market.get("made_from")
+        for m in (inputs if isinstance(inputs, dict) else {}):
+            need(("markets", mid, "made_from", m), m, materials, "material")
+    for mid, market in _d(data.get("markets")).items():
+        market = _d(market)
+        inputs = market.get("made_from")
+        for m in (inputs if isinstance(inputs, dict) else {}):
+            if m in materials and not any(_d(other).get("material") == m for other in _d(data.get("markets")).values()):
+                bad(("markets", mid, "made_from", m), f"no market prices '{m}': add one, or leave it out of made_from")
+        if market.get("pricing") == "cost_plus" and not inputs:
+            bad(("markets", mid, "pricing"), "cost_plus pricing needs made_from (the inputs whose cost it passes on)")
 
     check_policies(data, need, bad)
 
