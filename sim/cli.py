@@ -136,6 +136,12 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
         unmet = k["unmet_demand_t_by_region"].get(region, 0.0)
         days = k["days_short_by_region"].get(region, 0)
         lines.append(f"    {region:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t, {days} days short")
+    by_material = k.get("fill_rate_by_material", {})
+    if len(by_material) > 1:
+        lines.append("  by material")
+        for material, rate in by_material.items():
+            unmet = k.get("unmet_demand_t_by_material", {}).get(material, 0.0)
+            lines.append(f"    {material:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t")
     lines.append("")
     focus = k.get("focus_region", "china")
     share = k.get(f"share_{focus}", {})

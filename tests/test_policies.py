@@ -326,3 +326,23 @@ def test_supply_modulation_that_ends_restores_full_output():
     multiple = series(r, "a", "supply_multiple")
     assert multiple[200:243].min() < 0.8 and multiple[250:].min() == 1.0
     assert series(r, "cn", "output_t")[260:].mean() == pytest.approx(100, rel=0.02)
+
+
+def test_an_element_control_leaves_the_grade_without_the_element_untouched():
+    """Two magnet grades cross the same lane; a ban on Dy stops only the grade that contains Dy."""
+    w = base_world(200)
+    w["materials"] |= {"magnet_dy": {"stage": "magnet", "elements": ["Nd", "Pr", "Dy", "Tb"]},
+                       "magnet_free": {"stage": "magnet", "elements": ["Nd", "Pr"]}}
+    w["facilities"] = {f"makes_{m}": {"kind": "magnet_plant", "site": "plant", "recipe": {"outputs": {m: 1}},
+                                      "capacity": {"t_per_day": 1}, "cycle_days": 1} for m in ("magnet_dy", "magnet_free")}
+    w["links"] = {"cn_us": {"from": "plant", "to": "market", "materials": ["magnet_dy", "magnet_free"], "mode": "push",
+                            "lead_time_days": 5}}
+    w["demand"] = {"dy_buyers": {"site": "market", "material": "magnet_dy", "end_use": "ev_traction", "t_per_day": 1},
+                   "free_buyers": {"site": "market", "material": "magnet_free", "end_use": "electronics", "t_per_day": 1}}
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban", "start": "2025-02-01"}}
+    r = run_dict(w)
+    shipped = {m: series(r, "cn_us", "shipped_t", m) for m in ("magnet_dy", "magnet_free")}
+    assert shipped["magnet_dy"][40:].sum() == 0
+    assert shipped["magnet_free"][40:].sum() == pytest.approx(160, rel=0.05)  # 1 t a day, as before the ban
+    fill = r.kpis["fill_rate_by_material"]
+    assert fill["magnet_free"] > 0.9 > 0.5 > fill["magnet_dy"]

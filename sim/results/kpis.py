@@ -76,6 +76,9 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     by_region_use: dict[str, dict[str, float]] = {}
     for (region, use), idx in demand.groupby(["region", "end_use"]).groups.items():
         by_region_use.setdefault(str(region), {})[str(use)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
+    by_region_material: dict[str, dict[str, float]] = {}  # each grade of magnet on its own
+    for (region, material), idx in demand.groupby(["region", "material"]).groups.items():
+        by_region_material.setdefault(str(region), {})[str(material)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
 
     share_by_region = {
         stage: {r: v / production[stage] for r, v in regions.items()} if production[stage] > 0 else {}
@@ -117,11 +120,14 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "fill_rate": _ratio(float(dlv.sum()), float(req.sum())),
         "fill_rate_by_region": by("region"),
         "fill_rate_by_end_use": by("end_use"),
+        "fill_rate_by_material": by("material"),
         "unmet_demand_t_by_region": unmet_by("region"),
         "unmet_demand_t_by_end_use": unmet_by("end_use"),
+        "unmet_demand_t_by_material": unmet_by("material"),
         "days_short_by_region": days_short,
         "backorders_t_at_end_by_region": waiting,
         "fill_rate_by_region_end_use": by_region_use,
+        "fill_rate_by_region_material": by_region_material,
         "disruption_day": disruption,
         "time_to_survive_days": survive,
         "time_to_recover_days": recover,
