@@ -113,3 +113,81 @@ def test_home_first_serves_home_buyers_before_exports():
     fill = run_dict(home_and_abroad("home_first")).kpis["fill_rate_by_region"]
     assert fill["china"] > 0.95
     assert fill["usa"] < 0.15  # what the opening shelf held
+
+
+def two_grades(premium: bool, years: float = 3):
+    """Buyers of a Dy-bearing grade and of an HRE-free grade; the Dy-bearing grade's price is set
+    (cost_plus) from a Dy input whose stock drains, or not."""
+    w = base_world(int(365 * years))
+    w["materials"] |= {"dy": {}, "hre": {"elements": ["Dy"]}, "free": {}}
+    w["stocks"] = {"market": {"dy": {"initial_t": 100 if premium else 1e6}, "hre": {"initial_t": 1e6}, "free": {"initial_t": 1e6}}}
+    w["demand"] = {"dy_use": {"site": "market", "material": "dy", "end_use": "x", "t_per_day": 1},
+                   "ev_hre": {"site": "market", "material": "hre", "end_use": "ev_traction", "t_per_day": 10},
+                   "ev_free": {"site": "market", "material": "free", "end_use": "ev_traction", "t_per_day": 10},
+                   "def_hre": {"site": "market", "material": "hre", "end_use": "defense", "t_per_day": 5},
+                   "def_free": {"site": "market", "material": "free", "end_use": "defense", "t_per_day": 1}}
+    w["markets"] = {"dy": {"material": "dy", "price_usd_per_kg": 300, "target_cover_days": 100},
+                    "hre": {"material": "hre", "price_usd_per_kg": 50, "made_from": {"dy": 0.04}, "pricing": "cost_plus"},
+                    "free": {"material": "free", "price_usd_per_kg": 40, "target_cover_days": 1e5}}
+    w["substitutions"] = {"thrift": {"from": "hre", "to": "free"}}  # 10%/yr, reach 0.5 for EVs, none for defence
+    return w
+
+
+def test_substitution_is_bounded_in_rate_and_reach():
+    r = run_dict(two_grades(premium=True))
+    moved = series(r, "ev_hre", "substituted_t_per_day")
+    requested = {d: series(r, d, "requested_t") for d in ("ev_hre", "ev_free")}
+    # the pair's demand is 20 t/day: at most 10% of it a year (2 t/day a year), at most half of the 10 t/day EV demand
+    days = moved.index.to_numpy()
+    assert (moved.to_numpy() <= 2.0 * (days + 1) / 365 + 2.0 * 30 / 365 + 1e-9).all()
+    assert moved.iloc[-1] == pytest.approx(5.0)  # the reach, after about 2.5 years
+    assert requested["ev_hre"].iloc[-1] == pytest.approx(5.0)
+    assert requested["ev_hre"].iloc[-1] + requested["ev_free"].iloc[-1] == pytest.approx(20.0)  # demand moves, it is not lost
+    assert series(r, "def_hre", "substituted_t_per_day").max() == 0  # defence cannot switch
+    assert r.kpis["substituted_t_per_day_by_region"]["usa"] == pytest.approx(5.0)
+
+
+def test_no_substitution_without_a_premium():
+    r = run_dict(two_grades(premium=False, years=1))
+    assert series(r, "ev_hre", "substituted_t_per_day").max() == 0
+
+
+def hoarders(rise: float, fall: float = 0.0, draining: bool = True):
+    """Importers order magnets up to 30 days of cover from an ample supplier; the magnet's price
+    follows (cost plus) an input whose stock drains (the price climbs) or piles up (it falls)."""
+    w = base_world(240)
+    w["materials"] |= {"x": {}}
+    w["facilities"] = {"plant": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}},
+                                 "capacity": {"t_per_day": 100}, "cycle_days": 1}}
+    if not draining:
+        w["facilities"]["glut"] = {"kind": "mine", "site": "market", "recipe": {"outputs": {"x": 1}},
+                                   "capacity": {"t_per_day": 20}, "cycle_days": 1}
+    w["links"] = {"lane": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5, "dispatch_every_days": 7}}
+    w["stocks"] = {"plant": {"a": {"initial_t": 0, "max_t": 700}},
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}},
+                              "x": {"initial_t": 1000}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10},
+                   "x_users": {"site": "market", "material": "x", "end_use": "x", "t_per_day": 5}}
+    w["markets"] = {"x": {"material": "x", "price_usd_per_kg": 100, "target_cover_days": 200, "max_multiple": 4},
+                    "a": {"material": "a", "price_usd_per_kg": 50, "made_from": {"x": 0.5}, "pricing": "cost_plus"}}
+    w["buyers"]["precaution"] = {"cover_per_price_rise": rise, "cover_per_price_fall": fall, "window_days": 60, "adjust_days": 30}
+    return w
+
+
+def test_buyers_hoard_while_prices_rise():
+    calm, wary = run_dict(hoarders(0.0)), run_dict(hoarders(1.0))
+    price = series(wary, "a", "price_usd_per_kg")
+    assert price.iloc[-1] > 1.5 * price.iloc[0]
+    multiple = series(wary, "market", "cover_multiple", "a")
+    assert multiple.max() > 1.3
+    level = lambda r: series(r, "market", "level_t", "a")  # noqa: E731
+    assert level(wary)[150:].mean() > 1.25 * level(calm)[150:].mean()
+    assert series(calm, "market", "cover_multiple", "a").empty  # no precaution, no series
+
+
+def test_buyers_run_stocks_down_while_prices_fall():
+    calm, wary = run_dict(hoarders(0.0, draining=False)), run_dict(hoarders(0.0, fall=1.0, draining=False))
+    assert series(wary, "a", "price_usd_per_kg").iloc[-1] < 0.8 * 50
+    assert series(wary, "market", "cover_multiple", "a").min() < 0.85
+    level = lambda r: series(r, "market", "level_t", "a")  # noqa: E731
+    assert level(wary)[150:].mean() < 0.85 * level(calm)[150:].mean()

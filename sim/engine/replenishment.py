@@ -17,20 +17,23 @@ Delays plus this reaction are what make a bullwhip.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 
 import simpy
 
+from ..scenario.markets import Precaution as PrecautionSpec
 from .core import Core
 from .link import Link
 from .stock import Stock
 
 
 class OrderRule:
-    """How much to order given the stock position and the forecast."""
+    """How much to order given the stock position and the forecast. ``cover`` is the target
+    cover times the buyers' precautionary multiple."""
 
     def __init__(self, cover_days: float, reorder_point_days: float | None):
-        self.cover = cover_days
+        self.base_cover = self.cover = cover_days
         self.reorder_point = reorder_point_days or 0.0
 
     def quantity(self, position: float, forecast: float) -> float:
@@ -80,6 +83,35 @@ FORECASTS: dict[str, type[Forecast]] = {"smoothed": Smoothed, "fixed": Fixed}
 LandedPrice = Callable[[Link, str], float | None]
 
 
+class Precaution:
+    """The buyers' cover multiple: up while the price of what they buy rises fast, down while it
+    falls (``buyers.precaution``). Reads the price at each review and compares it with the price
+    ``window_days`` earlier."""
+
+    def __init__(self, spec: PrecautionSpec, price: Callable[[], float | None]):
+        self.spec = spec
+        self.price = price
+        self.multiple = 1.0
+        self._seen: deque[tuple[float, float]] = deque()
+
+    @property
+    def active(self) -> bool:
+        return self.spec.cover_per_price_rise > 0 or self.spec.cover_per_price_fall > 0
+
+    def update(self, now: float, elapsed: float) -> float:
+        price = self.price()
+        if price is None or not self.active:
+            return self.multiple
+        seen, window = self._seen, self.spec.window_days
+        seen.append((now, price))
+        while len(seen) > 1 and seen[1][0] <= now - window:
+            seen.popleft()
+        then = seen[0][1]
+        target = self.spec.target(price / then - 1.0) if then > 0 else 1.0
+        self.multiple += (1.0 - math.exp(-elapsed / self.spec.adjust_days)) * (target - self.multiple)
+        return self.multiple
+
+
 class SupplierChoice:
     """Shares of an order among the pull links that bring a material."""
 
@@ -119,7 +151,7 @@ class Replenisher:
     """Reviews a stock every ``review_days``: updates the forecast, then orders by its rule."""
 
     def __init__(self, core: Core, stock: Stock, rule: OrderRule, forecast: Forecast, suppliers: SupplierChoice,
-                 review_days: float):
+                 review_days: float, precaution: Precaution | None = None):
         self.env = core.env
         self.recorder = recorder = core.recorder
         self.stock = stock
@@ -127,7 +159,10 @@ class Replenisher:
         self.forecast = forecast
         self.suppliers = suppliers
         self.review = review_days
+        self.precaution = precaution
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
+        self._csid = recorder.series(stock.site, stock.material, "cover_multiple", level=True, initial=1.0) \
+            if precaution is not None and precaution.active else -1
         self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast.value)
         self.process: simpy.Process | None = None
 
@@ -142,6 +177,9 @@ class Replenisher:
             if not first:
                 self.forecast.observe(stock.wanted_window / self.review)
                 self.recorder.level(self._fsid, env.now, self.forecast.value)
+                if self._csid >= 0:
+                    self.rule.cover = self.rule.base_cover * self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
+                    self.recorder.level(self._csid, env.now, self.rule.cover / self.rule.base_cover if self.rule.base_cover else 1.0)
             first = False
             self._order()
             stock.wanted_window = 0.0  # the window for the next forecast starts after this review

@@ -28,10 +28,11 @@ from .link import Link
 from .market import Market
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
-from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Replenisher
+from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Precaution, Replenisher
 from .separation import product_split
 from .stock import Stock
 from .streams import RandomStreams
+from .substitution import Substitution, pair_buyers
 
 
 @dataclass
@@ -100,6 +101,7 @@ class World:
         self.markets: dict[str, Market] = {}
         self.market_of: dict[tuple[str, str], Market] = {}  # (material, region) -> market
         self.replenishers: list[Replenisher] = []
+        self.substitutions: dict[str, Substitution] = {}
         self.region_of: dict[str, str] = {sid: s.region for sid, s in scenario.sites.items()}
         self.facility_specs: dict[str, FacilitySpec] = dict(scenario.facilities)
         self.policies: dict[str, Policy] = {}
@@ -239,8 +241,13 @@ class World:
                     FORECASTS[pol.forecast](forecast, pol.smoothing),
                     SUPPLIERS[pol.suppliers](inbound, self.landed_price, sc.economics.buyer_price_sensitivity),
                     pol.review_days,
+                    Precaution(sc.buyers.precaution, lambda m=material, r=self.region_of[site]: self.price(m, r)),
                 ))
         self._create_markets()
+        site_of = {did: d.site for did, d in sc.demand.items()}
+        for sid, spec in sc.substitutions.items():
+            pairs = pair_buyers(spec, self.demands, site_of, self.region_of)
+            self.substitutions[sid] = Substitution(self.core, sid, spec, pairs, self._price_and_reference)
 
     def _in_reach(self) -> set[tuple[str, str]]:
         """Stocks a buyer can reach: with buyers, a plant drawing on them, or a lane out of them."""
@@ -301,7 +308,7 @@ class World:
             if runner.in_force_from_the_first_moment():
                 runner.switch_on()
         entities = [*self.facilities.values(), *self.links.values(), *self.buyers, *self.replenishers,
-                    *self.markets.values()]
+                    *self.markets.values(), *self.substitutions.values()]
         for entity in entities:
             entity.start()
         self._started = True
@@ -314,6 +321,10 @@ class World:
         """What a buyer pays for a material over a link: the origin's price plus its tariff."""
         price = self.price(material, self.region_of[self.scenario.links[link.id].from_])
         return None if price is None else price * (1 + link.tariff_pct / 100)
+
+    def _price_and_reference(self, material: str, region: str) -> tuple[float, float] | None:
+        market = self.market_of.get((material, region))
+        return None if market is None else (market.price, market.reference)
 
     def price(self, material: str, region: str) -> float | None:
         """The current price of a material in a region (USD/kg), or None if it has no market."""

@@ -80,6 +80,13 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     for (region, material), idx in demand.groupby(["region", "material"]).groups.items():
         by_region_material.setdefault(str(region), {})[str(material)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
 
+    substituted: dict[str, float] = {}  # t/day of base demand moved to another material, at the end
+    moved = ts[(ts["variable"] == "substituted_t_per_day") & (ts["day"] == ts["day"].max())]
+    for entity, value in zip(moved["entity"].astype(str), moved["value"], strict=True):
+        if entity in demand.index:
+            region = str(demand.loc[entity, "region"])
+            substituted[region] = substituted.get(region, 0.0) + float(value)
+
     share_by_region = {
         stage: {r: v / production[stage] for r, v in regions.items()} if production[stage] > 0 else {}
         for stage, regions in by_region.items()
@@ -126,6 +133,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "unmet_demand_t_by_material": unmet_by("material"),
         "days_short_by_region": days_short,
         "backorders_t_at_end_by_region": waiting,
+        "substituted_t_per_day_by_region": substituted,
         "fill_rate_by_region_end_use": by_region_use,
         "fill_rate_by_region_material": by_region_material,
         "disruption_day": disruption,

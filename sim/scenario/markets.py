@@ -74,6 +74,27 @@ BACKORDER_SHARE_BY_END_USE: dict[str, float] = {
 contract (defence, industrial drives, wind) waits for parts; consumer goods lose the sale."""
 
 
+class Precaution(_Model):
+    """Precautionary buying and destocking: buyers who order up to a target cover raise it while
+    the price of what they buy rises fast, and run it down while it falls (the hoarding that
+    amplified 2011, the destocking of 2012). Over ``window_days`` the price's relative change x
+    sets a cover multiple 1 + ``cover_per_price_rise`` x (x > 0) or 1 + ``cover_per_price_fall`` x
+    (x < 0), within [``min_multiple``, ``max_multiple``]; the buyers' multiple moves towards it
+    with a time constant of ``adjust_days``. Zero per rise and per fall: no precaution."""
+
+    window_days: PositiveFloat = Field(90.0, description="how far back buyers compare the price")
+    cover_per_price_rise: NonNegativeFloat = Field(0.0, description="extra cover multiple per 100% price rise (ASSUMPTION precaution)")
+    cover_per_price_fall: NonNegativeFloat = Field(0.0, description="cover multiple given up per 100% price fall")
+    min_multiple: PositiveFloat = 0.5
+    max_multiple: PositiveFloat = 2.0
+    adjust_days: PositiveFloat = Field(60.0, description="time constant of the change in cover")
+
+    def target(self, change: float) -> float:
+        """The cover multiple buyers aim for after a relative price change ``change``."""
+        k = self.cover_per_price_rise if change > 0 else self.cover_per_price_fall
+        return min(max(1.0 + k * change, self.min_multiple), self.max_multiple)
+
+
 class Buyers(_Model):
     """How end users behave when they are short, and how home and export buyers share a stock.
 
@@ -89,9 +110,43 @@ class Buyers(_Model):
     )
     other_backorder_share: Share = Field(0.5, description="for end uses not in backorder_share (ASSUMPTION backorder_share)")
     patience_days: PositiveFloat = Field(120.0, description="mean wait before a backorder is cancelled (ASSUMPTION backorder_patience)")
+    precaution: Precaution = Field(Precaution(), description="precautionary buying and destocking by buyers who order to a cover")
     home_and_export: Literal["pro_rata", "home_first"] = Field(
         "pro_rata", description="when a stock is short: home users and export orders share it pro rata to what they want, or home users first"
     )
 
     def share_for(self, end_use: str) -> float:
         return self.backorder_share.get(end_use, self.other_backorder_share)
+
+
+SUBSTITUTION_REACH: dict[str, float] = {
+    "ev_traction": 0.5,
+    "industrial_motors": 0.5,
+    "wind": 0.3,
+    "defense": 0.0,
+}
+"""ASSUMPTION substitution_reach (seeds/assumptions.csv): the share of an end use's demand for the
+dearer grade that can move to the other by redesign (NEDO's 40% less Dy, Honda's HRE-free motor;
+defence specifications do not move)."""
+
+
+class Substitution(_Model):
+    """Buyers of one material (a Dy/Tb-bearing magnet grade) move to another (the HRE-free grade)
+    while the first is dear: once its price, against its reference, stands more than
+    ``premium_pct`` above the other's, a buyer moves up to ``rate_pct_per_year`` of its end use's
+    demand a year, up to the ``reach`` of that end use. Redesigns stick: demand does not move back
+    when the premium falls. Per buyer site and end use, the two materials' demands are paired."""
+
+    from_: str = Field(alias="from", description="the material buyers move away from")
+    to: str = Field(description="the material they move to")
+    premium_pct: PositiveFloat = Field(50.0, description="relative price premium (against the references) above which buyers move")
+    rate_pct_per_year: PositiveFloat = Field(10.0, description="share of the end use's demand that can move in a year (Sprecher et al. 2017, data/10)")
+    reach: dict[str, Share] = Field(
+        default_factory=lambda: dict(SUBSTITUTION_REACH), description="share of each end use's demand for `from` that can move (ASSUMPTION substitution_reach)"
+    )
+    other_reach: Share = Field(0.3, description="for end uses not in reach")
+    review_days: PositiveFloat = 30.0
+    source: str = ""
+
+    def reach_for(self, end_use: str) -> float:
+        return self.reach.get(end_use, self.other_reach)

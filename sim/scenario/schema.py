@@ -31,7 +31,7 @@ from .components import (  # noqa: F401  (re-exported: the schema in one place)
     Stage,
     Stock,
 )
-from .markets import Allocation, Buyers, Economics, Market
+from .markets import Allocation, Buyers, Economics, Market, Substitution
 from .policy import PolicySpec
 
 
@@ -51,4 +51,5 @@ class Scenario(Model):
     allocation: Allocation = Field(Allocation(), description="how buyers share a short stock")
     buyers: Buyers = Field(Buyers(), description="backorders and their patience; how home and export buyers share a short stock")
     economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
+    substitutions: dict[str, Substitution] = Field({}, description="buyers moving from a dear material to another (thrifting, HRE-free magnets)")
     policies: dict[str, PolicySpec] = Field({}, description="what changes the world, at a date or on a trigger (kinds: sim/policies/)")

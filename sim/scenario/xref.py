@@ -129,6 +129,11 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         if market.get("pricing") == "cost_plus" and not inputs:
             bad(("markets", mid, "pricing"), "cost_plus pricing needs made_from (the inputs whose cost it passes on)")
 
+    for sid, subst in _d(data.get("substitutions")).items():
+        subst = _d(subst)
+        need(("substitutions", sid, "from"), subst.get("from"), materials, "material")
+        need(("substitutions", sid, "to"), subst.get("to"), materials, "material")
+
     check_policies(data, need, bad)
 
     if not issues:
