@@ -170,6 +170,9 @@ def policy_worlds(draw):
         "strike": {"kind": "outage", "facility": "sep", **start, "duration_days": 20},
         "border": {"kind": "outage", "from": "china", "to": "eu", **start, "duration_days": 40},
         "shock": {"kind": "demand_shock", "multiplier": draw(st.floats(0, 3)), "region": "usa", **start, "duration_days": 50},
+        "respond": {"kind": "capacity_addition", "expands": "sep", "capacity": {"t_per_day": 20}, "announced": "2025-01-01",
+                    "build_time_days": {"dist": "uniform", "low": 10, "high": 100},
+                    "when": {"quantity": "price_usd_per_kg", "market": "ndpr", "above": draw(st.floats(30, 120))}},
         "build": {"kind": "capacity_addition", "expands": "magnets", "capacity": {"t_per_day": 20}, "announced": "2025-01-01",
                   "build_time_days": {"dist": "uniform", "low": 10, "high": 100}},
     }

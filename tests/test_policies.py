@@ -159,6 +159,39 @@ def test_capacity_addition_comes_online_after_build_time_and_slip(slip, online):
     assert r.entities.set_index("entity").loc["new_mine", "capex_musd"] == 120
 
 
+
+def responding_plant(price_climbs: bool):
+    """A market drains (its price climbs) or not; a mine project goes ahead once the price stands
+    above 1.5 times its reference, and is built in 200 days."""
+    w = base_world(600)
+    w["stocks"] = {"market": {"a": {"initial_t": 1000 if price_climbs else 1e6}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 50, "target_cover_days": 100, "update_days": 7}}
+    w["policies"] = {"restart": {
+        "kind": "capacity_addition", "announced": "2025-01-01", "build_time_days": 200, "ramp_up_days": 0,
+        "when": {"quantity": "price_usd_per_kg", "market": "a", "above": 75},
+        "facility": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 12}, "cycle_days": 1},
+    }}
+    return w
+
+
+def test_supply_responds_to_a_high_price_after_its_build_time():
+    r = run_dict(responding_plant(True))
+    price, out = series(r, "a", "price_usd_per_kg"), series(r, "restart", "output_t")
+    crossed = int((price > 75).idxmax())  # by hand: cover 1000 - 10 t a day falls below 100/1.5 days ...
+    go = r.kpis["policies"]["restart"]["go_ahead_day"]
+    assert crossed <= go <= crossed + 7  # ... and the weekly review sees it within a week
+    assert r.kpis["policies"]["restart"]["online_day"] == go + 200
+    assert out[: int(go) + 200].sum() == 0 and out[int(go) + 201:].mean() == pytest.approx(12)
+    events = r.policy_events
+    assert events[events["policy"] == "restart"]["event"].tolist() == ["goes ahead", "comes online"]
+
+
+def test_no_response_while_the_price_stays_low():
+    r = run_dict(responding_plant(False))
+    assert series(r, "restart", "output_t").sum() == 0
+    assert "online_day" not in r.kpis["policies"]["restart"]
+
 def test_production_quota_caps_output():
     w = base_world(365)
     w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 100}}}

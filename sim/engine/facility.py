@@ -99,6 +99,7 @@ class Facility:
         self.limits: list[Limit] = []  # caps the plant draws on besides its inputs (a production quota)
         self.price_floors: dict[str, float] = {}  # guaranteed USD/kg per output material (its books pay the gap)
         self.process: simpy.Process | None = None
+        self._breaker: simpy.Process | None = None
         # what the plant has been drawing of each input, smoothed: its claim when a stock is short
         # (its draws, not its nameplate, which for some plants is headroom)
         self._draws = {f.stock.material: Pace(self.rate * self.ramp(core.env.now) * f.t_per_activity) for f in inputs}
@@ -117,7 +118,16 @@ class Facility:
         """Start making (and breaking down); called once the world is wired."""
         self.process = self.env.process(self._run())
         if self._ttf is not None and self._ttr is not None:
-            self.env.process(self._breakdowns())
+            self._breaker = self.env.process(self._breakdowns())
+
+    def commission_at(self, t: float) -> None:
+        """Bring a plant not yet built online at time t instead (a project that goes ahead)."""
+        if self.env.now >= self.start_day - _TINY:
+            return  # already online
+        self.start_day = t
+        for proc in (self.process, self._breaker):
+            if proc is not None and proc.is_alive:
+                proc.interrupt("rescheduled")
 
     def add_limit(self, limit: Limit) -> None:
         self.limits.append(limit)
@@ -281,8 +291,11 @@ class Facility:
 
     def _breakdowns(self):
         env = self.env
-        if self.start_day > env.now:
-            yield env.timeout(self.start_day - env.now)
+        while self.start_day > env.now + _TINY:  # not yet built (the date may be brought forward)
+            try:
+                yield env.timeout(self.start_day - env.now)
+            except simpy.Interrupt:
+                continue
         while True:
             yield env.timeout(self._ttf())
             repair = float(self._ttr())

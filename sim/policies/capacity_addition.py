@@ -1,16 +1,21 @@
 """New capacity: a new plant, or an expansion of one, announced on a date and commissioned after
-a random build time (and, with some probability, a slip), then ramped up linearly."""
+a random build time (and, with some probability, a slip), then ramped up linearly.
+
+With ``when``, the project is a response to the market: it goes ahead only once the condition
+holds (a price above a level, say) on or after ``announced``, checked every ``review_days``, and
+its build time runs from then (an idle mine restarting, a project advanced). It may never go
+ahead."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from ..scenario.components import Capacity, Commissioning, Facility
 from ..scenario.distributions import Distribution
-from ..scenario.policy import PolicySpec
+from ..scenario.policy import Condition, PolicySpec
 from .base import Policy, PolicyContext, register_policy
 
 
@@ -28,6 +33,8 @@ class CapacityAddition(PolicySpec):
     ramp_up_days: NonNegativeFloat = 365.0
     start_fraction: float = Field(0.1, ge=0, le=1)
     capex_musd: NonNegativeFloat = 0.0
+    when: Condition | None = Field(None, description="go ahead only once this holds (on or after announced); the build runs from then")
+    review_days: PositiveFloat = Field(7.0, description="with when: how often the condition is checked")
 
     @model_validator(mode="after")
     def _one_target(self) -> CapacityAddition:
@@ -38,6 +45,10 @@ class CapacityAddition(PolicySpec):
         return self
 
 
+NEVER = dt.date(9999, 12, 31)
+"""The commissioning date of a project still waiting for its condition."""
+
+
 @register_policy(CapacityAddition)
 class CapacityAdditionPolicy(Policy):
     """Adds its plant when the world is built (named after the policy); it comes online when built."""
@@ -45,11 +56,17 @@ class CapacityAdditionPolicy(Policy):
     timed = False
 
     @classmethod
-    def facilities(cls, pid: str, spec: Any, ctx: PolicyContext) -> dict[str, Facility]:
+    def build_days(cls, spec: Any, ctx: PolicyContext) -> int:
+        """The build time, and a slip with its probability, drawn from the policy's own stream."""
         build = ctx.sampler(spec.build_time_days, "build")()
         slipped = ctx.uniform("slip")() < spec.slip_probability
         slip = ctx.sampler(spec.slip_days, "slip_days")() if slipped else 0.0
-        online = spec.announced + dt.timedelta(days=round(build + slip))
+        return round(build + slip)
+
+    @classmethod
+    def facilities(cls, pid: str, spec: Any, ctx: PolicyContext) -> dict[str, Facility]:
+        # a market response waits for its condition: built as if never, rescheduled when it holds
+        online = NEVER if spec.when is not None else spec.announced + dt.timedelta(days=cls.build_days(spec, ctx))
         commissioning = Commissioning(date=online, ramp_up_days=spec.ramp_up_days, start_fraction=spec.start_fraction)
         if spec.facility is not None:
             return {pid: spec.facility.model_copy(update={"commissioning": commissioning})}
@@ -62,11 +79,35 @@ class CapacityAdditionPolicy(Policy):
     def __init__(self, pid: str, spec: CapacityAddition, ctx: PolicyContext):
         super().__init__(pid, spec, ctx)
         self.plant = ctx.facility(pid)
-        self.online_day = self.plant.start_day - ctx.warmup_days
-        ctx.at(self.plant.start_day, lambda: ctx.log("comes online"))
+        self.go_ahead_day: float | None = None
+        if spec.when is None:
+            self.online_day: float | None = self.plant.start_day - ctx.warmup_days
+            ctx.at(self.plant.start_day, lambda: ctx.log("comes online"))
+        else:
+            self.online_day = None
+            self._build = self.build_days(spec, ctx)
+            ctx.every(spec.review_days, self._review, first=max(ctx.day_of(spec.announced) - ctx.now, 0.0))
+
+    def _review(self) -> None:
+        ctx, spec = self.ctx, self.spec
+        if self.go_ahead_day is not None or not ctx.holds(spec.when):  # type: ignore[attr-defined]
+            return
+        now = ctx.now
+        self.go_ahead_day = now - ctx.warmup_days
+        self.online_day = now + self._build - ctx.warmup_days
+        self.plant.commission_at(now + self._build)
+        ctx.log("goes ahead")
+        ctx.at(now + self._build, lambda: ctx.log("comes online"))
 
     def kpis(self) -> dict[str, float]:
-        return {"online_day": float(self.online_day), "capex_musd": self.spec.capex_musd}  # type: ignore[attr-defined]
+        """When it came online (and, for a market response, went ahead), in days from the start;
+        a response that never went ahead has neither."""
+        out = {"capex_musd": float(self.spec.capex_musd)}  # type: ignore[attr-defined]
+        if self.online_day is not None:
+            out["online_day"] = float(self.online_day)
+        if self.go_ahead_day is not None:
+            out["go_ahead_day"] = float(self.go_ahead_day)
+        return out
 
     def facility_attributes(self) -> dict[str, dict[str, float]]:
         return {self.id: {"capex_musd": self.spec.capex_musd}}  # type: ignore[attr-defined]
