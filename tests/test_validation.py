@@ -1,0 +1,46 @@
+"""The 2010-2015 export-quota episode against the public record (benchmarks/validation.py).
+
+The targets the model meets are tests; those it does not yet meet are strict expected failures,
+so that meeting one turns the suite red until its test is made a plain test (issue 10)."""
+
+import importlib.util
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("validation", ROOT / "benchmarks" / "validation.py")
+validation = importlib.util.module_from_spec(spec)
+sys.modules["validation"] = validation  # its dataclasses look their module up
+spec.loader.exec_module(validation)
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return {c.what: c for c in validation.episode_2010(validation.run("export_quota_2010"))}
+
+
+def test_the_public_record_is_read_from_the_seeds():
+    pub = validation.public_points()
+    assert pub["dy_oxide_fob"].max() / pub["dy_oxide_fob"].iloc[0] == pytest.approx(2300 / 118.49)
+    assert pub["china_exports_t"].iloc[0] == 16900
+
+
+def test_six_measures(checks):
+    assert len(checks) == 6
+
+
+@pytest.mark.parametrize("what", ["heavy RE price outside China, 2011 peak / 2009-10 level",
+                                  "light RE price outside China, 2011 peak / 2009-10 level",
+                                  "light RE price outside China, fall from its peak by end-2014"])
+def test_met(checks, what):
+    assert checks[what].ok, (checks[what].shown, checks[what].target)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: the responses are built but not yet calibrated on the episode (docs/validation.md)")
+@pytest.mark.parametrize("what", ["heavy RE price outside China, fall from its peak by end-2014",
+                                  "China's 2011 exports / quota",
+                                  "buyers outside China back above 95% of demand for good (years from 2011)"])
+def test_not_yet_met(checks, what):
+    assert checks[what].ok
