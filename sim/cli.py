@@ -155,9 +155,10 @@ def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
             lines.append(f"    {stock:<36}{ratio:>8.2f}")
     if k.get("price_usd_per_kg"):
         lines.append("")
-        lines.append(f"  {'market':<24}{'USD/kg start':>14}{'mean':>10}{'peak':>10}{'end':>10}")
+        width = max(24, *(len(m) + 2 for m in k["price_usd_per_kg"]))
+        lines.append(f"  {'market':<{width}}{'USD/kg start':>14}{'mean':>10}{'peak':>10}{'end':>10}")
         for market, p in k["price_usd_per_kg"].items():
-            lines.append(f"  {market:<24}{p['start']:>14,.1f}{p['mean']:>10,.1f}{p['peak']:>10,.1f}{p['end']:>10,.1f}")
+            lines.append(f"  {market:<{width}}{p['start']:>14,.1f}{p['mean']:>10,.1f}{p['peak']:>10,.1f}{p['end']:>10,.1f}")
     return "\n".join(lines)
 
 
