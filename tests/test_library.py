@@ -48,6 +48,19 @@ def test_licensing_hurts_buyers_outside_china_and_splits_the_dy_price():
     assert 20 < lic.kpis["time_to_survive_days"]["usa"] < 150
 
 
+def test_after_licensing_orders_come_back_and_exports_recover():
+    """Buyers order what they want, not what they got: once licences flow again (60% approved from
+    late June), China's exports of Dy/Tb-bearing magnets come back to their pre-April level."""
+    ts = run("export_licensing_2025").timeseries
+    sel = ts[(ts["variable"] == "shipped_t") & ts["entity"].astype(str).str.startswith("china_to")
+             & (ts["material"] == "ndfeb_magnet")]
+    monthly = sel.groupby(sel["date"].dt.month)["value"].sum()
+    assert monthly[9:12].mean() >= monthly[1:3].mean()
+    orders = ts[(ts["entity"] == "eu") & (ts["variable"] == "ordered_t") & (ts["material"] == "ndfeb_magnet")]
+    per_month = orders.groupby(orders["date"].dt.month)["value"].sum()
+    assert per_month[9:12].mean() > 0.4 * per_month[1:3].mean()  # they do not stop ordering
+
+
 def test_a_heavy_ban_then_recovery():
     ban = run("export_ban_heavy")
     k = ban.kpis
