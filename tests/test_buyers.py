@@ -191,3 +191,15 @@ def test_buyers_run_stocks_down_while_prices_fall():
     assert series(wary, "market", "cover_multiple", "a").min() < 0.85
     level = lambda r: series(r, "market", "level_t", "a")  # noqa: E731
     assert level(wary)[150:].mean() < 0.85 * level(calm)[150:].mean()
+
+
+def test_thrifting_takes_demand_away_within_rate_and_reach():
+    w = two_grades(premium=True, years=4)
+    w["substitutions"] = {"thrift": {"from": "hre", "reach": {"ev_traction": 0.3}}}  # no 'to': less of it a product
+    r = run_dict(w)
+    moved = series(r, "ev_hre", "substituted_t_per_day")
+    days = moved.index.to_numpy()
+    assert (moved.to_numpy() <= 1.0 * (days + 1) / 365 + 1.0 * 30 / 365 + 1e-9).all()  # 10% of 10 t/day a year
+    assert moved.iloc[-1] == pytest.approx(3.0)  # the reach: 30% of the EV demand
+    assert series(r, "ev_hre", "requested_t").iloc[-1] == pytest.approx(7.0)
+    assert series(r, "ev_free", "requested_t").iloc[-1] == pytest.approx(10.0)  # nothing moves to the other grade

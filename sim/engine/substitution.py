@@ -4,7 +4,9 @@ Each review, for every buyer site and end use that buys both materials, the dear
 premium is its price against its reference over the other's price against its reference. Above
 the stated premium, demand moves from the first to the second: at most ``rate_pct_per_year`` of
 the pair's demand a year, and at most ``reach`` of what the end use bought of the first material
-at the start. Redesigns stick: nothing moves back when the premium falls.
+at the start. Redesigns stick: nothing moves back when the premium falls. Without a second
+material (thrifting) the premium is the price against its reference, and the demand that moves
+is gone.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class Pair:
 
     region: str
     dear: DemandSink
-    other: DemandSink
+    other: DemandSink | None  # None: thrifting
     limit: float  # t/day of base demand that may move at most
     moved: float = 0.0  # t/day of base demand moved so far
 
@@ -54,8 +56,13 @@ class Substitution:
 
     def premium(self, region: str) -> float | None:
         """How much dearer ``from`` is than ``to`` in a region, each against its reference (0.5 = 50%)."""
-        a, b = self.price(self.spec.from_, region), self.price(self.spec.to, region)
-        if a is None or b is None:
+        a = self.price(self.spec.from_, region)
+        if a is None:
+            return None
+        if self.spec.to is None:
+            return a[0] / a[1] - 1.0
+        b = self.price(self.spec.to, region)
+        if b is None:
             return None
         return (a[0] / a[1]) / (b[0] / b[1]) - 1.0
 
@@ -68,11 +75,13 @@ class Substitution:
                 premium = self.premium(pair.region)
                 if premium is None or premium * 100 <= spec.premium_pct:
                     continue
-                step = min(step_share * (pair.dear.base + pair.other.base), pair.limit - pair.moved)
+                both = pair.dear.base + pair.moved + (pair.other.base - pair.moved if pair.other is not None else 0.0)
+                step = min(step_share * both, pair.limit - pair.moved)
                 if step <= 1e-12:
                     continue
                 pair.dear.base -= step
-                pair.other.base += step
+                if pair.other is not None:
+                    pair.other.base += step
                 pair.moved += step
                 self.recorder.level(self._sid[id(pair)], env.now, pair.moved)
 
@@ -83,13 +92,14 @@ class Substitution:
 
 def pair_buyers(spec: SubstitutionSpec, sinks: dict[str, DemandSink], site_of: dict[str, str],
                 region_of: dict[str, str]) -> list[Pair]:
-    """Pair each buyer of ``from`` with the buyer of ``to`` at the same site for the same end use."""
+    """Pair each buyer of ``from`` with the buyer of ``to`` at the same site for the same end use
+    (without ``to``, every buyer of ``from`` thrifts on its own)."""
     others = {(site_of[did], s.end_use): s for did, s in sinks.items() if s.stock.material == spec.to}
     pairs = []
     for did, sink in sinks.items():
         if sink.stock.material != spec.from_:
             continue
         other = others.get((site_of[did], sink.end_use))
-        if other is not None:
+        if other is not None or spec.to is None:
             pairs.append(Pair(region_of[site_of[did]], sink, other, limit=sink.base * spec.reach_for(sink.end_use)))
     return pairs

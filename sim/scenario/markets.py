@@ -135,12 +135,16 @@ class Substitution(_Model):
     while the first is dear: once its price, against its reference, stands more than
     ``premium_pct`` above the other's, a buyer moves up to ``rate_pct_per_year`` of its end use's
     demand a year, up to the ``reach`` of that end use. Redesigns stick: demand does not move back
-    when the premium falls. Per buyer site and end use, the two materials' demands are paired."""
+    when the premium falls. Per buyer site and end use, the two materials' demands are paired.
+
+    Without ``to`` it is thrifting: buyers need less of the material (less Dy a magnet, alumina
+    for ceria in polishing) once its price stands ``premium_pct`` above its reference, and the
+    demand that moves is gone."""
 
     from_: str = Field(alias="from", description="the material buyers move away from")
-    to: str = Field(description="the material they move to")
+    to: str | None = Field(None, description="the material they move to (none: thrifting, the demand is gone)")
     premium_pct: PositiveFloat = Field(50.0, description="relative price premium (against the references) above which buyers move")
-    rate_pct_per_year: PositiveFloat = Field(10.0, description="share of the end use's demand that can move in a year (Sprecher et al. 2017, data/10)")
+    rate_pct_per_year: PositiveFloat = Field(10.0, description="share of the end use's demand (of both materials) that can move in a year (Sprecher et al. 2017, data/10)")
     reach: dict[str, Share] = Field(
         default_factory=lambda: dict(SUBSTITUTION_REACH), description="share of each end use's demand for `from` that can move (ASSUMPTION substitution_reach)"
     )

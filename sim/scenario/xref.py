@@ -132,7 +132,8 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
     for sid, subst in _d(data.get("substitutions")).items():
         subst = _d(subst)
         need(("substitutions", sid, "from"), subst.get("from"), materials, "material")
-        need(("substitutions", sid, "to"), subst.get("to"), materials, "material")
+        if subst.get("to") is not None:
+            need(("substitutions", sid, "to"), subst.get("to"), materials, "material")
 
     check_policies(data, need, bad)
 
