@@ -162,20 +162,23 @@ def table(rows: list[list[str]], head: list[str]) -> str:
 NOT_REPRODUCED = """\
 - **Exports under the quota.** The model's importers order more than the quota every year of
   2010-2014, so China exports its whole quota; in 2011 and 2012 buyers outside China took about
-  half of it, at crisis prices (destocking and thrifting). The model's buyers cut their wants
-  only by substitution (up to 10% of demand a year) and not by the price level itself, and
-  `export_quota_2010` does not yet switch on substitution or precautionary buying.
-- **Prices outside China stay at the cap.** With the world of 2009 short of heavy rare earths
-  outside China and demand growing 5% a year, the heavy price outside China sits at its cap
-  (20x) from 2011 on and never falls back; in history it fell by about 85% from the 2011 peak by
-  the end of 2014, as buyers thrifted and destocked and supply outside China grew.
-- **Recovery outside China** takes longer than the two years Sprecher et al. found: the 90-day
-  share of demand met outside China does not stay above 95% before the run ends.
+  half of it, at crisis prices. The model's buyers thrift and run their cover down when prices
+  fall, but the orders they have already placed never lapse: destocking needs orders to be
+  cancelled.
+- **The heavy price sits at its cap** (20 times the 2009-10 level) from late 2010 to 2012, where
+  the public Dy price climbed to about 19 times by September 2011 and fell from there; the model's
+  fall comes later (2013) and the price climbs again through 2014 and 2015, back to the cap once the
+  quotas end, where the public Dy price was about 2 times its 2008 level at the end of 2015: with
+  demand growing 5% a year and thrifting at its reach, heavy supply outside China does not keep
+  up. The light price, meanwhile, falls below its 2009-10 level (0.4 times by the end of 2015,
+  against about 2 times in the public record).
 - **Light prices spike at each half-year quota release** (the model releases each half's quota at
   once, and importers' orders wait for it) instead of one rise to a September 2011 peak.
-- The calibration of these responses (substitution, precautionary buying and destocking, supply
-  that answers a price) on this episode is the next step of issue 10; the mechanisms are built
-  and tested on small chains (`tests/test_buyers.py`, `tests/test_policies.py`).
+- **After the quotas (2015)** exports do not rise: `world_2009` is still short overall, so lifting
+  the quota only reshares the shortage between home and export buyers.
+- The responses (thrifting and precaution in `world_2009.yaml`) are set on this episode; their
+  thresholds and sensitivities are assumptions (`seeds/assumptions.csv`), their rates and reaches
+  from data/10.
 """
 
 

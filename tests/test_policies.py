@@ -24,6 +24,20 @@ def test_quota_caps_exports_at_exactly_the_quota():
     assert shipped == pytest.approx(1000)  # 2 x 500 t batches (1 Jan, 1 Jul), far below the lane's 3,650 t
 
 
+
+def test_one_quota_caps_every_material_a_lane_carries_together():
+    """Dy and Tb share one pool: the lane must not plan each against the whole of it."""
+    w = export_world()
+    w["materials"]["tb"] = {"elements": ["Tb"]}
+    w["stocks"]["plant"]["tb"] = {"initial_t": 1e6}
+    w["links"]["cn_us"]["materials"] = ["dy", "tb"]
+    w["links"]["cn_us"].pop("capacity_t_per_day")
+    w["demand"]["us_tb"] = {"site": "market", "material": "tb", "end_use": "magnets", "t_per_day": 20}
+    w["policies"] = {"q": {"kind": "export_control", "from": "china", "elements": ["Dy", "Tb"], "mode": "quota",
+                           "quota_t_per_year": 1000, "start": "2025-01-01"}}
+    shipped = series(run_dict(w), "cn_us", "shipped_t").sum()
+    assert shipped == pytest.approx(1000)
+
 def test_quota_batches_are_released_on_their_dates():
     w = export_world()
     w["policies"] = {"q": {"kind": "export_control", "from": "china", "materials": ["dy"], "mode": "quota",

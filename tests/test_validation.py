@@ -33,14 +33,15 @@ def test_six_measures(checks):
 
 @pytest.mark.parametrize("what", ["heavy RE price outside China, 2011 peak / 2009-10 level",
                                   "light RE price outside China, 2011 peak / 2009-10 level",
-                                  "light RE price outside China, fall from its peak by end-2014"])
+                                  "heavy RE price outside China, fall from its peak by end-2014",
+                                  "light RE price outside China, fall from its peak by end-2014",
+                                  "buyers outside China back above 95% of demand for good (years from 2011)"])
 def test_met(checks, what):
     assert checks[what].ok, (checks[what].shown, checks[what].target)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the responses are built but not yet calibrated on the episode (docs/validation.md)")
-@pytest.mark.parametrize("what", ["heavy RE price outside China, fall from its peak by end-2014",
-                                  "China's 2011 exports / quota",
-                                  "buyers outside China back above 95% of demand for good (years from 2011)"])
+@pytest.mark.xfail(strict=True, reason="issue 10: importers' unfilled orders never lapse, so China exports its whole "
+                   "quota; destocking needs orders to be cancelled (docs/validation.md)")
+@pytest.mark.parametrize("what", ["China's 2011 exports / quota"])
 def test_not_yet_met(checks, what):
     assert checks[what].ok

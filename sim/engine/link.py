@@ -141,6 +141,12 @@ class Link:
             yield env.timeout(self.every)
 
     def _ship(self, material: str, amount: float) -> None:
+        # asked again at shipping: materials planned together may share one rule's pool (a quota)
+        for rule in self.rules:
+            amount = rule.allow(material, amount)
+        amount = self._whole_lots(amount)
+        if amount <= 1e-12:
+            return
         amount = self.dispatch.take(self, material, self.origins[material], amount)
         if amount <= 0:
             return
