@@ -203,3 +203,26 @@ def test_thrifting_takes_demand_away_within_rate_and_reach():
     assert moved.iloc[-1] == pytest.approx(3.0)  # the reach: 30% of the EV demand
     assert series(r, "ev_hre", "requested_t").iloc[-1] == pytest.approx(7.0)
     assert series(r, "ev_free", "requested_t").iloc[-1] == pytest.approx(10.0)  # nothing moves to the other grade
+
+
+def test_destocking_buyers_withdraw_orders_not_yet_shipped():
+    """An importer orders 300 t (30 days of 10 t/day) from a supplier with nothing to ship. When its
+    buyers stop buying, its forecast falls week by week and it withdraws what its position holds
+    above 30 days of the new forecast: by hand, 300 - 30 x the last forecast in all."""
+    def world(cancel: bool):
+        w = base_world(120)
+        w["stocks"] = {"plant": {"a": {"initial_t": 0}},
+                       "market": {"a": {"initial_t": 0, "target_cover_days": 30,
+                                        "replenishment": {"review_days": 7, "forecast_t_per_day": 10, "cancel_excess": cancel}}}}
+        w["links"] = {"lane": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5}}
+        w["facilities"] = {"late": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10},
+                                    "commissioning": {"date": "2026-01-01"}}}  # built after the run: nothing to ship
+        w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+        w["policies"] = {"stop": {"kind": "demand_shock", "multiplier": 0, "region": "usa", "start": "2025-02-01"}}
+        return run_dict(w)
+    keep, cancel = world(False), world(True)
+    forecast = series(cancel, "market", "forecast_t_per_day", "a")
+    assert forecast.iloc[-1] < 1.0  # the buyers stopped: the forecast fell towards nothing
+    assert series(cancel, "market", "cancelled_t", "a").sum() == pytest.approx(300 - 30 * forecast.iloc[-1], rel=1e-6)
+    assert series(cancel, "market", "ordered_t", "a").sum() == pytest.approx(300)
+    assert series(keep, "market", "cancelled_t", "a").empty  # without the option, orders stand

@@ -151,7 +151,7 @@ class Replenisher:
     """Reviews a stock every ``review_days``: updates the forecast, then orders by its rule."""
 
     def __init__(self, core: Core, stock: Stock, rule: OrderRule, forecast: Forecast, suppliers: SupplierChoice,
-                 review_days: float, precaution: Precaution | None = None):
+                 review_days: float, precaution: Precaution | None = None, cancel_excess: bool = False):
         self.env = core.env
         self.recorder = recorder = core.recorder
         self.stock = stock
@@ -160,6 +160,8 @@ class Replenisher:
         self.suppliers = suppliers
         self.review = review_days
         self.precaution = precaution
+        self.cancel_excess = cancel_excess
+        self._xsid = recorder.series(stock.site, stock.material, "cancelled_t") if cancel_excess else -1
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
         self._csid = recorder.series(stock.site, stock.material, "cover_multiple", level=True, initial=1.0) \
             if precaution is not None and precaution.active else -1
@@ -190,6 +192,9 @@ class Replenisher:
         # the position nets out the backorders owed to buyers here: after a shortage the stock
         # restocks for them as well as for its target cover
         qty = self.rule.quantity(stock.level + stock.on_order - stock.backordered, self.forecast.value)
+        if qty < -1e-9 and self.cancel_excess:
+            self._cancel(-qty)
+            return
         if qty <= 1e-9:
             return
         now = self.env.now
@@ -202,3 +207,19 @@ class Replenisher:
             stock.on_order += part
             self.recorder.flow(self._sid, now, now, part)
             link.order(stock.material, part)
+
+    def _cancel(self, excess: float) -> None:
+        """Withdraw up to ``excess`` tonnes of orders not yet shipped, from each supplier in
+        proportion to what it still owes."""
+        stock, m = self.stock, self.stock.material
+        owed = [(link, link.backlog[m]) for link, _ in self.suppliers.links if link.backlog.get(m, 0.0) > 0]
+        total = sum(b for _, b in owed)
+        if total <= 0:
+            return
+        share = min(excess / total, 1.0)
+        now = self.env.now
+        for link, backlog in owed:
+            part = backlog * share
+            link.add_backlog(m, -part)
+            stock.on_order -= part
+            self.recorder.flow(self._xsid, now, now, part)

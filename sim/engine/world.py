@@ -242,6 +242,7 @@ class World:
                     SUPPLIERS[pol.suppliers](inbound, self.landed_price, sc.economics.buyer_price_sensitivity),
                     pol.review_days,
                     Precaution(sc.buyers.precaution, lambda m=material, r=self.region_of[site]: self.price(m, r)),
+                    pol.cancel_excess,
                 ))
         self._create_markets()
         site_of = {did: d.site for did, d in sc.demand.items()}

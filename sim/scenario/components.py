@@ -202,6 +202,9 @@ class Replenishment(Model):
     forecast: Literal["smoothed", "fixed"] = Field(
         "smoothed", description="smoothed: learn from outflow; fixed: keep the initial forecast (a plant's feed ordered for its planned rate)"
     )
+    cancel_excess: bool = Field(
+        False, description="when the position stands above the order-up-to level (buyers destocking), withdraw orders not yet shipped"
+    )
     suppliers: Literal["price_weighted", "fixed_shares"] = Field(
         "price_weighted", description="how an order is split among pull links: their shares tilted towards the cheaper landed price, or the shares as written"
     )
