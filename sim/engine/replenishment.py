@@ -100,7 +100,7 @@ class Precaution:
 
     def update(self, now: float, elapsed: float) -> float:
         price = self.price()
-        if price is None or not self.active:
+        if price is None:
             return self.multiple
         seen, window = self._seen, self.spec.window_days
         seen.append((now, price))
@@ -180,8 +180,9 @@ class Replenisher:
                 self.forecast.observe(stock.wanted_window / self.review)
                 self.recorder.level(self._fsid, env.now, self.forecast.value)
                 if self._csid >= 0:
-                    self.rule.cover = self.rule.base_cover * self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
-                    self.recorder.level(self._csid, env.now, self.rule.cover / self.rule.base_cover if self.rule.base_cover else 1.0)
+                    multiple = self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
+                    self.rule.cover = self.rule.base_cover * multiple
+                    self.recorder.level(self._csid, env.now, multiple)
             first = False
             self._order()
             stock.wanted_window = 0.0  # the window for the next forecast starts after this review

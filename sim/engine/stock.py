@@ -29,7 +29,8 @@ class Listener(Protocol):
 
 class Pace:
     """A running total and its exponentially smoothed rate (t/day), brought up to date when read
-    (at most once a day): the pace at which a stock is wanted, without a process of its own."""
+    (at most once a day), without a process of its own: how fast a stock is wanted, how fast a
+    plant draws."""
 
     __slots__ = ("total", "rate", "_seen", "_t", "_tau")
 
@@ -74,7 +75,7 @@ class Stock:
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
                  target_cover_days: float | None = None, max_cover_days: float | None = None,
-                 surplus_cover_days: float | None = None):
+                 surplus_cover_days: float | None = None, home_first: bool = False):
         self.env = core.env
         ledger, recorder = core.ledger, core.recorder
         self.site = site
@@ -97,14 +98,14 @@ class Stock:
         self.on_order = 0.0  # ordered on pull links, not yet arrived
         self.wanted = Pace()  # everything wanted of this stock (markets and producers read its pace)
         self.wanted_window = 0.0  # wanted since the last forecast update
-        self.buyers_pace = Pace()  # what the buyers here want (new demand and backorders)
+        self.buyers_pace = Pace()  # what the buyers here want (new demand, as it arises)
         self._export_needs: list[Callable[[], float]] = []  # pull lanes from here: their destinations' needs, t/day
         self.max_cover_days = max_cover_days
         self.surplus_cover_days = surplus_cover_days
         self.set_aside = 0.0  # surplus moved to a stockpile that sets no price
         self._aside_sid = recorder.series(site, material, "set_aside_t", level=True, initial=0.0) if surplus_cover_days else -1
         self.backordered = 0.0  # buyers' backorders waiting here
-        self.home_first = False
+        self.home_first = home_first  # a short stock serves home users before export orders
         self._plant_needs: list[Callable[[], float]] = []  # plants drawing here: their current need, t/day
         ledger.initial[material] += initial
 
@@ -128,7 +129,7 @@ class Stock:
 
     def want(self, amount: float) -> None:
         """Count ``amount`` as wanted of this stock (once: when demand arises or an order comes in)."""
-        self.wanted.total += amount
+        self.wanted.add(amount)
         self.wanted_window += amount
 
     def ship_for(self, need: Callable[[], float]) -> None:

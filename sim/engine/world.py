@@ -102,6 +102,7 @@ class World:
         self.market_of: dict[tuple[str, str], Market] = {}  # (material, region) -> market
         self.replenishers: list[Replenisher] = []
         self.substitutions: dict[str, Substitution] = {}
+        self._home_first = scenario.buyers.home_and_export == "home_first"
         self.region_of: dict[str, str] = {sid: s.region for sid, s in scenario.sites.items()}
         self.facility_specs: dict[str, FacilitySpec] = dict(scenario.facilities)
         self.policies: dict[str, Policy] = {}
@@ -162,21 +163,20 @@ class World:
         key = (site, material)
         if key not in self.stocks:
             spec = self.scenario.stocks.get(site, {}).get(material)
-            self.stocks[key] = stock = Stock(
+            self.stocks[key] = Stock(
                 self.core, site, material,
                 initial=spec.initial_t if spec else 0.0,
                 max_t=spec.max_t if spec else None,
                 target_cover_days=spec.target_cover_days if spec else None,
                 max_cover_days=spec.max_cover_days if spec else None,
                 surplus_cover_days=spec.surplus_above_cover_days if spec else None,
+                home_first=self._home_first,
             )
-            stock.home_first = self.scenario.buyers.home_and_export == "home_first"
         return self.stocks[key]
 
     def add_stock(self, site: str, material: str, region: str, initial_t: float, max_t: float | None) -> Stock:
         """A stock at a place no scenario site names (a policy's reserve), in a region."""
-        stock = Stock(self.core, site, material, initial=initial_t, max_t=max_t)
-        stock.home_first = self.scenario.buyers.home_and_export == "home_first"
+        stock = Stock(self.core, site, material, initial=initial_t, max_t=max_t, home_first=self._home_first)
         self.stocks[(site, material)] = stock
         self.region_of[site] = region
         return stock

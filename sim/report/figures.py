@@ -78,7 +78,7 @@ def tight_layout(fig: Figure) -> None:
     TightLayoutEngine().execute(fig)
 
 
-def margin_layout(fig: Figure, left: float = 0.9, right: float = 0.2, top: float = 0.6, bottom: float = 0.5,
+def margin_layout(fig: Figure, left: float = 0.9, right: float = 0.2, top: float = 0.75, bottom: float = 0.5,
                   between: tuple[float, float] = (0.45, 0.9)) -> None:
     """Lay a grid of axes out with fixed margins in inches (``between``: the gaps between rows and
     between columns). For figures whose labels have a known size this stands in for tight layout,

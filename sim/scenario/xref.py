@@ -108,7 +108,9 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         need(("demand", did, "material"), dem.get("material"), materials, "material")
 
     claimed: dict[tuple[str, str], str] = {}
-    for mid, market in _d(data.get("markets")).items():
+    markets = _d(data.get("markets"))
+    priced = {mat for m in markets.values() if isinstance(mat := _d(m).get("material"), str)}
+    for mid, market in markets.items():
         market = _d(market)
         need(("markets", mid, "material"), market.get("material"), materials, "material")
         for i, region in enumerate(market.get("regions") or []):
@@ -119,12 +121,7 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
                 claimed[key] = mid
         inputs = market.get("made_from")
         for m in (inputs if isinstance(inputs, dict) else {}):
-            need(("markets", mid, "made_from", m), m, materials, "material")
-    for mid, market in _d(data.get("markets")).items():
-        market = _d(market)
-        inputs = market.get("made_from")
-        for m in (inputs if isinstance(inputs, dict) else {}):
-            if m in materials and not any(_d(other).get("material") == m for other in _d(data.get("markets")).values()):
+            if need(("markets", mid, "made_from", m), m, materials, "material") and m not in priced:
                 bad(("markets", mid, "made_from", m), f"no market prices '{m}': add one, or leave it out of made_from")
         if market.get("pricing") == "cost_plus" and not inputs:
             bad(("markets", mid, "pricing"), "cost_plus pricing needs made_from (the inputs whose cost it passes on)")
