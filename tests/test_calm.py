@@ -1,6 +1,5 @@
 """The calm world stays calm (issue 10): the baseline with no demand growth and no policy, three
-years. Markets that do not yet hold are strict expected failures (docs/markets.md says why), so
-that one coming right turns the suite red until its mark is removed."""
+years."""
 
 from functools import cache
 
@@ -14,11 +13,6 @@ from sim.results import Result
 from sim.scenario import load_scenario
 
 BASELINE = SCENARIOS / "baseline.yaml"
-NOT_YET_CALM = {
-    "ce_oxide": "Baotou's Ce overhang waits for the trade desk's lane, and the price falls with it",
-    "dy_oxide_world": "Lynas' Dy reaches Japan faster than its alloy makers use it",
-    "tb_oxide_world": "Lynas' Tb reaches Japan faster than its alloy makers use it",
-}
 
 
 @cache
@@ -45,10 +39,7 @@ def test_the_calm_world_meets_demand():
 MARKETS = list(load_scenario(BASELINE).scenario.markets)
 
 
-@pytest.mark.parametrize("market", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=NOT_YET_CALM[m])) if m in NOT_YET_CALM else m
-    for m in MARKETS
-])
+@pytest.mark.parametrize("market", MARKETS)
 def test_every_price_stays_within_15_percent_of_its_reference(market):
     reference = load_scenario(BASELINE).scenario.markets[market].price_usd_per_kg
     series = prices(calm(), market)

@@ -94,6 +94,41 @@ def test_a_co_product_surplus_goes_to_a_stockpile_that_sets_no_price():
     assert price.iloc[-1] > 0.5 * 10  # held near its normal cover, not sinking with the pile
 
 
+def test_what_a_push_lane_cannot_carry_away_is_set_aside_too():
+    """20 t/day made, 60% pushed down a lane that carries 6 t/day, buyers at the gate want 6 of the
+    other 8: without the rule 6 + 2 t/day would pile up. Each keeps 20 days of its own pace: the
+    lane 20 x 6 = 120 t, the gate 20 x 6 = 120 t; the other 8 t/day go to the stockpile, and
+    both still get all they want."""
+    w = producer_and_buyers({"surplus_above_cover_days": 20}, horizon=300)
+    w["demand"]["buyers"]["t_per_day"] = 6
+    w["links"] = {"out": {"from": "market", "to": "plant", "materials": ["a"], "mode": "push", "share": 0.6,
+                          "capacity_t_per_day": 6, "dispatch_every_days": 1}}
+    r = run_dict(w)
+    level, aside = series(r, "market", "level_t", "a"), series(r, "market", "set_aside_t", "a")
+    assert level[200:].mean() == pytest.approx(240, rel=0.05)
+    assert series(r, "out", "shipped_t")[100:].mean() == pytest.approx(6, rel=0.02)  # the lane still runs full
+    assert aside.diff()[200:].mean() == pytest.approx(20 - 6 - 6, rel=0.05)
+    assert r.kpis["fill_rate"] > 0.995  # all but the first day, before the first campaign ends
+
+
+def test_an_element_held_as_metal_counts_towards_its_oxides_cover():
+    """100 t of oxide that nobody draws, beside 300 t of metal (1.1 t of oxide each) that buyers
+    take at 10 t/day. Day 7: a week's demand taken, so 100 + 1.1 x 230 = 353 t of oxide over
+    1.1 x 70 / 7 t/day wanted = 32.1 days of cover against a 30-day target. Not counted, the
+    oxide alone is never wanted: the floor."""
+    def price(counts: bool):
+        w = base_world(14)
+        w["stocks"] = {"market": {"a": {"initial_t": 100}, "b": {"initial_t": 300}}}
+        w["demand"] = {"oxide": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 1e-9, "period_days": 1},
+                       "metal": {"site": "market", "material": "b", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+        w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 100, "target_cover_days": 30, "smoothing": 1.0,
+                              **({"also_counts": {"b": 1.1}} if counts else {})}}
+        return series(run_dict(w), "a", "price_usd_per_kg")
+    cover = (100 + 1.1 * 230) / (1.1 * 70 / 7)
+    assert price(True)[7] == pytest.approx(100 * 30 / cover, rel=1e-3)
+    assert price(False)[7] == pytest.approx(100 * 0.25, rel=1e-3)
+
+
 def test_a_stock_nobody_can_reach_sets_no_price():
     def price_with(stranded: bool):
         w = draining_market()

@@ -7,7 +7,7 @@ price = reference x (cover / target) ^ (-1 / elasticity), clipped to [min, max] 
 So a shortage shows in the price even when nothing is taken because there is nothing to take.
 
 Only stocks in reach of a buyer count: one with buyers, a plant drawing on it or a lane out of
-it. A co-product nobody takes or ships (Dy oxide at a separator with no Dy offtake) sets no
+it; with ``also_counts``, stocks of the same element in another form count too. A co-product nobody takes or ships (Dy oxide at a separator with no Dy offtake) sets no
 price. A market with nothing in reach keeps its price.
 """
 
@@ -24,7 +24,8 @@ class Market:
     """A material's price in some regions. Without a stated target cover, the reference price
     stands for the median cover of the second half of the warm-up."""
 
-    def __init__(self, core: Core, mid: str, spec: MarketSpec, regions: set[str], stocks: list[Stock]):
+    def __init__(self, core: Core, mid: str, spec: MarketSpec, regions: set[str], stocks: list[Stock],
+                 weights: list[float] | None = None):
         env, recorder = core.env, core.recorder
         settle_at = float(core.warmup)
         self.env = env
@@ -33,6 +34,7 @@ class Market:
         self.material = spec.material
         self.regions = regions
         self.stocks = stocks
+        self.weights = weights or [1.0] * len(stocks)  # t of this material per t held (also_counts)
         self.reference = spec.price_usd_per_kg
         self.price = spec.price_usd_per_kg
         self.target = spec.target_cover_days  # None: taken from the market itself at ``settle_at``
@@ -42,7 +44,7 @@ class Market:
         self.rate: float | None = None
         self._held: float | None = None
         self.peak = self.price
-        self._wanted = sum(st.wanted.total for st in stocks)
+        self._wanted = self._wanted_total()
         self._last = env.now
         self.inputs: list[tuple[Market, float]] = []  # input markets and t per t, for the cost floor
         self.conversion = 0.0
@@ -71,7 +73,10 @@ class Market:
 
     def held(self) -> float:
         """Tonnes on hand for buyers: stock less the backorders waiting for it."""
-        return sum(st.level - st.backordered for st in self.stocks)
+        return sum(w * (st.level - st.backordered) for st, w in zip(self.stocks, self.weights, strict=True))
+
+    def _wanted_total(self) -> float:
+        return sum(w * st.wanted.total for st, w in zip(self.stocks, self.weights, strict=True))
 
     def _run(self):
         env, spec = self.env, self.spec
@@ -90,7 +95,7 @@ class Market:
         if not self.stocks:
             self._record(now)
             return  # nothing in reach: no signal, the price holds
-        wanted = sum(st.wanted.total for st in self.stocks)
+        wanted = self._wanted_total()
         observed = (wanted - self._wanted) / max(now - self._last, 1e-9)
         self._wanted, self._last = wanted, now
         a = spec.smoothing

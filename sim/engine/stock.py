@@ -70,7 +70,7 @@ class Stock:
         "_first", "_listeners", "_put_waiters", "_take_waiters", "on_order", "target_cover_days",
         "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
         "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
-        "_aside_sid",
+        "_aside_sid", "_lane_pace",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
@@ -91,6 +91,7 @@ class Stock:
         self.sid = recorder.series(site, material, "level_t", level=True, initial=initial)
         self._shares: list[tuple[Hashable, float]] = []  # (push lane, share of each arrival)
         self._reserved_for: dict[Hashable, float] = {}
+        self._lane_pace: dict[Hashable, Pace] = {}  # what each push lane ships, t/day
         self._first: list[Listener] = []  # push lanes: woken first, they hold their shares already
         self._listeners: list[Listener] = []
         self._put_waiters: list[simpy.Event] = []
@@ -114,7 +115,14 @@ class Stock:
         """A push lane takes ``share`` of every arrival; it is woken when material arrives."""
         self._shares.append((lane, share))
         self._reserved_for[lane] = 0.0
+        self._lane_pace[lane] = Pace(t=self.env.now)
         self._first.append(lane)
+
+    def expect_arrivals(self, rate: float) -> None:
+        """Producers here plan to add ``rate`` t/day: each push lane is expected to carry its share
+        of it until what it ships says otherwise."""
+        for lane, share in self._shares:
+            self._lane_pace[lane].rate = share * rate
 
     def listen(self, listener: Listener) -> None:
         """Wake ``listener`` whenever material arrives."""
@@ -222,14 +230,25 @@ class Stock:
                 ev.succeed()
 
     def _set_aside_surplus(self) -> None:
-        """Move the free material that exceeds the surplus cover to the stockpile (what push lanes
-        hold reserved stays: it is on its way)."""
-        keep = self.surplus_cover_days * self.wanted.read(self.env.now) + self.promised  # type: ignore[operator]
-        excess = self.free - keep
-        if excess > 1e-9:
-            self.free -= excess
-            self.set_aside += excess
-            self.recorder.level(self._aside_sid, self.env.now, self.set_aside)
+        """Move what this stock holds beyond its surplus cover to the stockpile. Each holder keeps
+        ``surplus_cover_days`` of its own pace: a push lane what it ships, the free material what
+        home users and ordering lanes need (plus what is promised). What a lane cannot carry away within the
+        cover is on its way nowhere (Baotou's Ce behind the trade desk's alloy contracts)."""
+        now, days = self.env.now, self.surplus_cover_days
+        assert days is not None
+        lanes = {lane: pace.read(now) for lane, pace in self._lane_pace.items()}
+        home = self.home_pace() + sum(need() for need in self._export_needs)
+        moved = max(self.free - days * home - self.promised, 0.0)
+        self.free -= moved
+        for lane, rate in lanes.items():
+            over = self._reserved_for[lane] - days * rate
+            if over > 0:
+                self._reserved_for[lane] -= over
+                self.reserved -= over
+                moved += over
+        if moved > 1e-9:
+            self.set_aside += moved
+            self.recorder.level(self._aside_sid, now, self.set_aside)
 
     def _wake(self) -> None:
         for lane in self._first:
@@ -279,6 +298,7 @@ class Stock:
         """A push lane ships (part of) what it reserved here."""
         self._reserved_for[lane] -= amount
         self.reserved -= amount
+        self._lane_pace[lane].add(amount)
         self.want(amount)
         self._taken()
 

@@ -224,6 +224,13 @@ class World:
             st.wanted.rate = needs.get(key, 0.0)
         for d in sc.demand.values():
             self.stock(d.site, d.material).buyers_pace.rate += d.t_per_day
+        made: dict[tuple[str, str], float] = {}
+        for fac in self.facilities.values():
+            for f in fac.outputs:
+                key = (f.stock.site, f.stock.material)
+                made[key] = made.get(key, 0.0) + fac.rate * f.t_per_activity
+        for key, rate in made.items():
+            self.stocks[key].expect_arrivals(rate)
         for site, per_site in sc.stocks.items():
             for material, spec in per_site.items():
                 if spec.replenishment is None:
@@ -267,9 +274,10 @@ class World:
         reach = self._in_reach()
         for mid, spec in sc.markets.items():
             regions = set(spec.regions) or (set(sc.regions) - claimed.get(spec.material, set()))
-            stocks = [st for key, st in self.stocks.items()
-                      if key[1] == spec.material and region_of.get(key[0]) in regions and key in reach]
-            market = Market(self.core, mid, spec, regions, stocks)
+            counts = {spec.material: 1.0, **spec.also_counts}
+            held = [(st, counts[key[1]]) for key, st in self.stocks.items()
+                    if key[1] in counts and region_of.get(key[0]) in regions and key in reach]
+            market = Market(self.core, mid, spec, regions, [st for st, _ in held], [w for _, w in held])
             self.markets[mid] = market
             for region in regions:
                 self.market_of[(spec.material, region)] = market

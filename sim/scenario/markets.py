@@ -23,6 +23,10 @@ class Market(_Model):
     over its oxide, alloy over its metals, magnet over its alloy), the inputs priced in this
     market's first region; ``pricing: cost_plus`` prices it at that cost always (an intermediate
     held in lean pipelines, whose own cover says little).
+
+    ``also_counts`` measures the cover of an element rather than of one form of it: where the
+    oxide only passes through (Dy oxide outside China goes straight into metal), the metal
+    stocks downstream, in oxide equivalent, hold what the buyers can count on.
     """
 
     material: str
@@ -37,6 +41,9 @@ class Market(_Model):
     update_days: PositiveFloat = 7.0
     smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
     made_from: dict[str, PositiveFloat] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
+    also_counts: dict[str, PositiveFloat] = Field(
+        {}, description="other materials whose stocks and pace count towards this one's cover, t of this per t of theirs (an element held downstream as metal)"
+    )
     conversion_usd_per_kg: NonNegativeFloat | None = Field(
         None, description="conversion cost over the inputs (default: the reference price less the inputs at their reference prices)"
     )

@@ -123,6 +123,9 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         for m in (inputs if isinstance(inputs, dict) else {}):
             if need(("markets", mid, "made_from", m), m, materials, "material") and m not in priced:
                 bad(("markets", mid, "made_from", m), f"no market prices '{m}': add one, or leave it out of made_from")
+        counted = market.get("also_counts")
+        for m in (counted if isinstance(counted, dict) else {}):
+            need(("markets", mid, "also_counts", m), m, materials, "material")
         if market.get("pricing") == "cost_plus" and not inputs:
             bad(("markets", mid, "pricing"), "cost_plus pricing needs made_from (the inputs whose cost it passes on)")
 
