@@ -38,6 +38,32 @@ def test_one_quota_caps_every_material_a_lane_carries_together():
     shipped = series(run_dict(w), "cn_us", "shipped_t").sum()
     assert shipped == pytest.approx(1000)
 
+def test_a_leaking_quota_lets_smuggled_tonnes_past_at_their_rate():
+    """A 1,000 t quota leaking 730 t a year (2 t/day, banked at most 30 days) on a lane carrying
+    70 t a weekly sailing. Each half's 500 t fill the sailings until day 49 (231 in July), which
+    also takes the 60 t banked; then 14 t a sailing leak until the next batch: 18 sailings from
+    day 56 to 175 and 19 from day 238 to 364. Smuggled: 2 x 60 + 37 x 14 = 638 t."""
+    w = export_world()
+    w["policies"] = {"q": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "quota",
+                           "quota_t_per_year": 1000, "leakage_t_per_year": 730, "start": "2025-01-01"}}
+    r = run_dict(w)
+    shipped, smuggled = series(r, "cn_us", "shipped_t"), series(r, "cn_us", "smuggled_t")
+    assert shipped.sum() - smuggled.sum() == pytest.approx(1000)  # the quota, to the tonne
+    assert smuggled.sum() == pytest.approx(638)
+    assert r.kpis["policies"]["q"]["smuggled_t"] == pytest.approx(smuggled.sum())
+
+
+def test_a_leaking_ban_lets_only_the_leak_past():
+    w = export_world(every=7)
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban",
+                             "leakage_t_per_year": 365, "start": "2025-01-01"}}
+    r = run_dict(w)
+    shipped, smuggled = series(r, "cn_us", "shipped_t"), series(r, "cn_us", "smuggled_t")
+    assert shipped.sum() == pytest.approx(smuggled.sum())
+    assert shipped[7:].groupby(shipped[7:].index // 7).sum().max() <= 7 + 1e-6  # a week's leak a sailing
+    assert smuggled.sum() == pytest.approx(364, abs=7.5)
+
+
 def test_quota_batches_are_released_on_their_dates():
     w = export_world()
     w["policies"] = {"q": {"kind": "export_control", "from": "china", "materials": ["dy"], "mode": "quota",

@@ -45,6 +45,7 @@ class Link:
         self.tariff_pct = 0.0
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
         self._denied_sid: dict[str, int] = {}
+        self._smuggled_sid: dict[str, int] = {}
         self._wake: simpy.Event | None = None
         for stock in origins.values():
             self.dispatch.attach(self, stock)
@@ -133,7 +134,10 @@ class Link:
             plan = self._plan()
             if not plan:
                 self._wake = env.event()
-                yield self._wake
+                if any(rule.active and rule.leak_per_day > 0 for rule in self.rules):
+                    yield self._wake | env.timeout(self.every)  # a leak grows with time: look again
+                else:
+                    yield self._wake
                 self._wake = None
                 continue
             for m, amount in plan.items():
@@ -154,12 +158,16 @@ class Link:
         self.ledger.in_transit[material] += amount
         now = self.env.now
         self.recorder.flow(self._sid[material], now, now, amount)
-        licence, wait = None, 0.0
+        licence, wait, leaked = None, 0.0, 0.0
         for rule in self.rules:
-            rule.shipped(material, amount)
+            leaked = max(leaked, rule.shipped(material, amount))
             delay = rule.licence_delay(material)
             if delay is not None:
                 licence, wait = rule, delay
+        if leaked > 0:  # past a control, off the customs books
+            if material not in self._smuggled_sid:
+                self._smuggled_sid[material] = self.recorder.series(self.id, material, "smuggled_t")
+            self.recorder.flow(self._smuggled_sid[material], now, now, leaked)
         if licence is not None:  # waits at the border for a decision
             ev = self.env.timeout(wait)
             ev.callbacks.append(partial(self._decided, licence, material, amount))

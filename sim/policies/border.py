@@ -17,8 +17,15 @@ WORKING_DAY = 7 / 5
 """Calendar days per working day (licence offices work five days a week)."""
 
 
+LEAK_CAP_DAYS = 30.0
+"""A leak unused for a while does not bank more than this many days of its rate: smugglers move
+what there is to move, they do not save up."""
+
+
 class BorderRule:
-    """A rule on some materials (None: every material) of the links it is attached to."""
+    """A rule on some materials (None: every material) of the links it is attached to. It may
+    leak: up to a rate of covered tonnes leave outside it (smuggled or transshipped), recorded
+    apart from what left under the rule."""
 
     def __init__(self, materials: set[str] | None):
         self.materials = materials
@@ -26,21 +33,57 @@ class BorderRule:
         self.links: list[Any] = []
         self.denied_t = 0.0
         self.approved_t = 0.0
+        self.leaked_t = 0.0
+        self.leak_per_day = 0.0
+        self._leak = 0.0
+        self._leak_at = 0.0
+        self._clock: Callable[[], float] = lambda: 0.0
 
     def attach(self, links: Iterable[Any]) -> None:
         for link in links:
             self.links.append(link)
             link.add_rule(self)
 
+    def leaks(self, per_year: float, clock: Callable[[], float]) -> None:
+        """Let up to ``per_year`` covered tonnes a year leave outside the rule."""
+        self.leak_per_day = per_year / 365.0
+        self._clock = clock
+
     def covers(self, material: str) -> bool:
         return self.active and (self.materials is None or material in self.materials)
 
+    def _leak_now(self) -> float:
+        now = self._clock()
+        cap = self.leak_per_day * LEAK_CAP_DAYS
+        self._leak = min(self._leak + self.leak_per_day * (now - self._leak_at), cap)
+        self._leak_at = now
+        return self._leak
+
     def allow(self, material: str, amount: float) -> float:
-        """How much of ``amount`` may leave now."""
+        """How much of ``amount`` may leave now, under the rule or leaking past it."""
+        legal = self.legal(material, amount)
+        if legal >= amount or self.leak_per_day <= 0 or not self.covers(material):
+            return legal
+        return min(amount, legal + self._leak_now())
+
+    def shipped(self, material: str, amount: float) -> float:
+        """Tonnes of ``material`` left; returns those that leaked past the rule."""
+        legal = min(amount, self.legal(material, amount))
+        self.used(material, legal)
+        leaked = amount - legal
+        if leaked <= 1e-12:
+            return 0.0
+        self._leak_now()
+        self._leak = max(self._leak - leaked, 0.0)
+        self.leaked_t += leaked
+        return leaked
+
+    def legal(self, material: str, amount: float) -> float:
+        """How much of ``amount`` the rule lets leave now."""
         return amount
 
-    def shipped(self, material: str, amount: float) -> None:
-        """Tonnes of ``material`` left under this rule."""
+    def used(self, material: str, amount: float) -> None:
+        """Tonnes of ``material`` left under the rule."""
 
     def licence_delay(self, material: str) -> float | None:
         """Calendar days a shipment waits at the border for a licence (None: no licence needed)."""
@@ -52,6 +95,8 @@ class BorderRule:
 
     def switch(self, active: bool) -> None:
         self.active = active
+        if active:
+            self._leak, self._leak_at = 0.0, self._clock()
         for link in self.links:
             link.poke()
 
@@ -59,7 +104,7 @@ class BorderRule:
 class Ban(BorderRule):
     """Nothing covered leaves."""
 
-    def allow(self, material: str, amount: float) -> float:
+    def legal(self, material: str, amount: float) -> float:
         return 0.0 if self.covers(material) else amount
 
 
@@ -70,10 +115,10 @@ class Quota(BorderRule):
         super().__init__(materials)
         self.pool = 0.0
 
-    def allow(self, material: str, amount: float) -> float:
+    def legal(self, material: str, amount: float) -> float:
         return min(amount, self.pool) if self.covers(material) else amount
 
-    def shipped(self, material: str, amount: float) -> None:
+    def used(self, material: str, amount: float) -> None:
         if self.covers(material):
             self.pool = max(self.pool - amount, 0.0)
 

@@ -41,6 +41,9 @@ class ExportControl(TimedPolicy):
     quota_t_per_year: NonNegativeFloat | None = None
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
     licence: LicenceTerms | None = None
+    leakage_t_per_year: NonNegativeFloat = Field(
+        0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
+    )
 
     disruption = True
 
@@ -52,6 +55,8 @@ class ExportControl(TimedPolicy):
             raise ValueError("a quota needs quota_t_per_year or quota_batches")
         if self.mode == "licence" and self.licence is None:
             raise ValueError("licence mode needs licence: {processing_working_days, approval}")
+        if self.mode == "licence" and self.leakage_t_per_year > 0:
+            raise ValueError("leakage_t_per_year applies to a ban or a quota, not to licences")
         return self
 
 
@@ -75,6 +80,8 @@ class ExportControlPolicy(Policy):
             )
         else:
             self.rule = BORDER_RULES[spec.mode](materials)
+        if spec.leakage_t_per_year > 0:
+            self.rule.leaks(spec.leakage_t_per_year, lambda: ctx.now)
         dest = set(spec.to_regions) or (set(ctx.scenario.regions) - {spec.from_region})
         self.rule.attach(ctx.links(spec.from_region, dest - set(spec.exempt_regions), materials))
         if isinstance(self.rule, Quota):
@@ -93,4 +100,4 @@ class ExportControlPolicy(Policy):
     def kpis(self) -> dict[str, float]:
         if isinstance(self.rule, Licence):
             return {"licence_approved_t": self.rule.approved_t, "licence_denied_t": self.rule.denied_t}
-        return {}
+        return {"smuggled_t": self.rule.leaked_t} if self.rule.leak_per_day > 0 else {}
