@@ -17,6 +17,7 @@ from . import __version__
 from .atomic import atomic_path, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
+from .scenario.yamlio import read_text
 
 REPO_DIR = SEEDS_DIR.parent
 
@@ -199,9 +200,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _is_sweep(path: Path) -> bool:
     """A sweep file has one top-level key, 'sweep' (comments may come first)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+        text = read_text(path)
+    except InputError:
+        return False  # loading it as a scenario says what is wrong with the file
     return text.startswith("sweep:") or "\nsweep:" in text
 
 

@@ -21,7 +21,7 @@ from .errors import InputError, Issue, Mark, did_you_mean, format_path, pydantic
 from .policy_kinds import ensure_loaded
 from .schema import Scenario
 from .xref import check_references
-from .yamlio import Positions, parse_yaml, read_yaml
+from .yamlio import Positions, parse_yaml, read_text, read_yaml
 
 
 def _deep_merge(base: Any, over: Any) -> Any:
@@ -33,8 +33,21 @@ def _deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
+MAX_EXTENDS = 32
+"""The longest chain of ``extends:`` (the library uses at most 3)."""
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the system, say: reading it says so
+        return False
+
+
 def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Positions]:
-    path = path.resolve() if path.exists() else path
+    path = path.resolve() if _exists(path) else path
+    if len(seen) > MAX_EXTENDS:
+        raise InputError([Issue(Mark(str(seen[-1])), "extends", f"extends a chain of more than {MAX_EXTENDS} files")])
     if path in seen:
         chain = " -> ".join(p.name for p in seen + (path,))
         raise InputError([Issue(Mark(str(seen[-1])), "extends", f"extends itself in a loop: {chain}")])
@@ -47,7 +60,7 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, P
     if not isinstance(parent, str):
         raise InputError([Issue(positions[("extends",)], "extends", "expected the path of a parent scenario file")])
     parent_path = path.parent / parent
-    if not parent_path.exists():
+    if not _exists(parent_path):
         raise InputError([Issue(positions[("extends",)], "extends", f"parent file '{parent}' not found")])
     base, base_positions = _read_with_parents(parent_path, seen + (path,))
     merged = _deep_merge(base, data)
@@ -161,9 +174,12 @@ def scenario_notes(path: str | Path) -> str:
     """The header comments of a scenario file and of the files it extends, child first."""
     out, seen = [], set()
     path = Path(path)
-    while path.exists() and path.resolve() not in seen:
+    while _exists(path) and path.resolve() not in seen:
         seen.add(path.resolve())
-        lines = path.read_text(encoding="utf-8").splitlines()
+        try:
+            lines = read_text(path).splitlines()
+        except InputError:
+            break  # loading the file says what is wrong with it
         header = []
         for line in lines:
             if line.startswith("#"):

@@ -3,16 +3,32 @@
 Only plain YAML types are accepted (maps, lists, strings, numbers, booleans,
 null, dates); a tag that would build a Python object is refused. Duplicate
 keys are errors, since YAML would silently keep the last one.
+
+Reading is bounded, so that no file can hang, exhaust memory or crash the
+reader: only regular files up to ``MAX_BYTES``, UTF-8 text without NUL bytes,
+nesting up to ``MAX_DEPTH`` levels, and at most ``MAX_ALIASES`` aliases
+expanding to at most ``MAX_NODES`` values.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import InputError, Issue, Mark, Positions
+
+MAX_BYTES = 4 * 1024 * 1024
+"""The largest scenario or sweep file read (the baseline is about 60 kB)."""
+MAX_DEPTH = 64
+"""The deepest nesting of maps and lists (a scenario needs about 8)."""
+MAX_ALIASES = 1000
+"""The most aliases (``*name``) a file may use."""
+MAX_NODES = 1_000_000
+"""The most values a file may expand to, aliases included (an alias bomb expands to billions)."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:map",
@@ -31,8 +47,42 @@ def _mark(file: str, node: yaml.Node) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _bad(file: str, line: int, column: int, message: str) -> InputError:
+    return InputError([Issue(Mark(file, line, column), "", message)])
+
+
+def _check_text(text: str, file: str) -> None:
+    """NUL bytes, then nesting and aliases, checked on the event stream (which, unlike the
+    composer, does not recurse), before anything is built."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise _bad(file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1, "NUL byte: this is not a text file")
+    depth = aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    raise _bad(file, m.line + 1, m.column + 1, f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    m = event.start_mark
+                    raise _bad(file, m.line + 1, m.column + 1, f"more than {MAX_ALIASES} aliases (*name)")
+    except yaml.MarkedYAMLError as exc:
+        m = exc.problem_mark
+        raise _bad(file, m.line + 1 if m else 0, m.column + 1 if m else 0, f"YAML syntax error: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise _bad(file, 0, 0, f"YAML syntax error: {exc}") from None
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     """Parse YAML text into plain Python data and a map of key path -> Mark."""
+    _check_text(text, file)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -49,8 +99,18 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     positions: Positions = {(): _mark(file, node)}
     issues: list[Issue] = []
     constructor = yaml.SafeLoader("")
+    built = 0
+    on_path: set[int] = set()  # nodes being built: an alias back to one of them is a loop
 
     def build(n: yaml.Node, path: tuple) -> Any:
+        nonlocal built
+        built += 1
+        if built > MAX_NODES:
+            m = n.start_mark
+            raise _bad(file, m.line + 1, m.column + 1, f"expands to more than {MAX_NODES:,} values (aliases repeated?)")
+        if id(n) in on_path:
+            m = n.start_mark
+            raise _bad(file, m.line + 1, m.column + 1, "an alias refers to a map or list that contains it")
         if n.tag not in _PLAIN_TAGS:
             issues.append(
                 Issue(
@@ -60,6 +120,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
                 )
             )
             return None
+        if isinstance(n, yaml.CollectionNode):
+            on_path.add(id(n))
+            try:
+                return build_collection(n, path)
+            finally:
+                on_path.discard(id(n))
+        return constructor.construct_object(n)
+
+    def build_collection(n: yaml.Node, path: tuple) -> Any:
         if isinstance(n, yaml.MappingNode):
             constructor.flatten_mapping(n)
             out: dict[str, Any] = {}
@@ -82,7 +151,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
                 positions[path + (i,)] = _mark(file, item)
                 items.append(build(item, path + (i,)))
             return items
-        return constructor.construct_object(n)
+        return None
 
     data = build(node, ())
     if issues:
@@ -90,14 +159,35 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     return data, positions
 
 
-def read_yaml(path: Path) -> tuple[Any, Positions]:
-    """Read a YAML file; a missing or unreadable file is an InputError."""
+def read_text(path: Path) -> str:
+    """A scenario or sweep file's text; a missing, unreadable, oversized or non-text file (a
+    device, a pipe, binary bytes) is an InputError, found without reading more than
+    ``MAX_BYTES``."""
+    where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise _bad(where, 0, 0, "is a folder, expected a YAML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise _bad(where, 0, 0, "not a regular file (a device, pipe or socket): expected a YAML file")
+        if info.st_size > MAX_BYTES:
+            raise _bad(where, 0, 0, f"file is {info.st_size:,} bytes, more than the {MAX_BYTES:,} a scenario or sweep file may have")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise InputError([Issue(Mark(str(path)), "", "file not found")]) from None
-    except IsADirectoryError:
-        raise InputError([Issue(Mark(str(path)), "", "is a folder, expected a YAML file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Issue(Mark(str(path)), "", f"cannot read file: {exc}")]) from None
-    return parse_yaml(text, str(path))
+        raise _bad(where, 0, 0, "file not found") from None
+    except OSError as exc:
+        raise _bad(where, 0, 0, f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:  # grew while being read
+        raise _bad(where, 0, 0, f"file is more than the {MAX_BYTES:,} bytes a scenario or sweep file may have")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _bad(where, line, column, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8") from None
+
+
+def read_yaml(path: Path) -> tuple[Any, Positions]:
+    """Read a YAML file (see ``read_text`` for what is refused)."""
+    return parse_yaml(read_text(path), str(path))
