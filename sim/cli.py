@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -18,8 +19,28 @@ from .atomic import atomic_path, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
 from .scenario.yamlio import read_text
+from .sweep.spec import DEFAULT_MAX_RUNS
 
 REPO_DIR = SEEDS_DIR.parent
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
+    return value
+
+
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ucx)://)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$")
+
+
+def _scheduler_address(text: str) -> str:
+    if not _SCHEDULER.match(text):
+        raise argparse.ArgumentTypeError(f"expected a scheduler address such as tcp://10.0.0.5:8786, got '{text}'")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--debug", action="store_true", help="show tracebacks")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
+    val.add_argument("--max-runs", type=_positive_int, default=DEFAULT_MAX_RUNS, help="a sweep file: the most runs allowed")
     cmp_ = sub.add_parser("compare", help="run two scenarios and print their KPI differences (B - A)")
     cmp_.add_argument("a", help="scenario A")
     cmp_.add_argument("b", help="scenario B")
@@ -54,8 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs")
     sw.add_argument("spec", help="sweep YAML file")
     sw.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
-    sw.add_argument("--workers", type=int, help="parallel workers (default: the machine's cores)")
-    sw.add_argument("--scheduler", help="address of a running Dask scheduler (with --executor dask)")
+    sw.add_argument("--workers", type=_positive_int, help="parallel workers (default: the machine's cores)")
+    sw.add_argument("--scheduler", type=_scheduler_address, help="address of a running Dask scheduler, tcp://host:port (with --executor dask)")
+    sw.add_argument("--max-runs", type=_positive_int, default=DEFAULT_MAX_RUNS, help=f"the most runs allowed (default {DEFAULT_MAX_RUNS:,})")
     sw.add_argument("--out", type=Path, help="sweep folder (default: results/<name>-sweep); rerun to resume")
     sw.add_argument("--no-progress", action="store_true", help="no progress bar")
     sw.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -186,7 +209,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if _is_sweep(Path(args.scenario)):
         from .sweep.runner import check_sweep
 
-        sweep = check_sweep(args.scenario)
+        sweep = check_sweep(args.scenario, args.max_runs)
         print(f"{args.scenario}: ok - sweep of {sweep.runs} runs ({sweep.points} design points x "
               f"{sweep.spec.replications} replications) over {sweep.base_path.name}")
         return 0
@@ -239,7 +262,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or results_dir() / f"{loaded.spec.name}-sweep"
     if args.scheduler and args.executor != "dask":
         raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
-    store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress)
+    store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress,
+                      max_runs=args.max_runs)
     _print_sweep(out, loaded.spec, store.load())
     print(f"\nsweep folder: {out}")
     return 0

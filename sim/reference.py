@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .scenario.policy_kinds import ensure_loaded
+from .scenario.ranges import FIRST_DATE, LAST_DATE
 from .scenario.schema import Scenario
 from .sweep.spec import SweepSpec
 
@@ -61,12 +62,30 @@ def _type(node: dict, defs: dict) -> str:
     return {"number": "number", "integer": "integer", "string": "text", "boolean": "true/false", "null": "none"}.get(kind, kind)
 
 
-def _rows(model: dict, defs: dict) -> list[tuple[str, str, str, str, str]]:
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 10_000 else f"{x:g}"
+
+
+def _range(node: dict) -> str:
+    """The values a number or date may take, as the schema states them ('' when unbounded)."""
+    for alt in node.get("anyOf", []):
+        if alt.get("type") != "null" and (found := _range(alt)):
+            return found
+    if node.get("format") == "date":
+        return f"{FIRST_DATE} to {LAST_DATE}"
+    lows = [("> ", node["exclusiveMinimum"])] if "exclusiveMinimum" in node else [("≥ ", node["minimum"])] if "minimum" in node else []
+    highs = [("< ", node["exclusiveMaximum"])] if "exclusiveMaximum" in node else [("≤ ", node["maximum"])] if "maximum" in node else []
+    if lows and highs and lows[0][0] == "≥ " and highs[0][0] == "≤ ":
+        return f"{_num(lows[0][1])} to {_num(highs[0][1])}"
+    return " and ".join(f"{sign}{_num(x)}" for sign, x in lows + highs)
+
+
+def _rows(model: dict, defs: dict) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     required = set(model.get("required", []))
     for name, node in model.get("properties", {}).items():
         default = node.get("default", "(required)" if name in required else "")
-        rows.append((name, _type(node, defs), unit_of(name), json.dumps(default) if default not in ("", "(required)") else default,
+        rows.append((name, _type(node, defs), unit_of(name), _range(node), json.dumps(default) if default not in ("", "(required)") else default,
                      (node.get("description") or "").replace("|", "/").replace("\n", " ")))
     return rows
 
@@ -75,6 +94,7 @@ def reference_markdown() -> str:
     """docs/reference.md: every key of scenario and sweep files, generated from the schema."""
     out = ["# Reference: scenario and sweep files", "",
            "Generated from the schema by `reesim schema --reference docs/reference.md`; a test fails when it is stale.",
+           "Every number must be finite and within its range (a blank range: any finite number the type allows).",
            "Editors can check and complete files with the JSON Schemas that `reesim schema` writes.", ""]
     for file, schema in json_schemas().items():
         defs = schema.get("$defs", {})
@@ -86,7 +106,7 @@ def reference_markdown() -> str:
             out += [f"### {title}", ""]
             if model.get("description"):
                 out += [" ".join(model["description"].split()), ""]
-            out += ["| key | type | unit | default | meaning |", "|---|---|---|---|---|"]
-            out += [f"| `{n}` | {t} | {u} | {d} | {m} |" for n, t, u, d, m in _rows(model, defs)]
+            out += ["| key | type | unit | range | default | meaning |", "|---|---|---|---|---|---|"]
+            out += [f"| `{n}` | {t} | {u} | {r} | {d} | {m} |" for n, t, u, r, d, m in _rows(model, defs)]
             out.append("")
     return "\n".join(out)

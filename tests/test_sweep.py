@@ -20,7 +20,7 @@ from sim.cli import main
 from sim.scenario import InputError
 from sim.sweep import RunStore, load_sweep, point_stats, run_sweep
 from sim.sweep import runner as sweep_runner
-from sim.sweep.design import build_design
+from sim.sweep.design import build_design, count_points
 from sim.sweep.spec import SweepSpec
 
 HERE = Path(__file__).parent
@@ -153,6 +153,12 @@ BAD = {
     "misspelt path": ("demand.usa_ev.t_per_day", "demand.usa_ev.t_per_dy", r":7:\d+: sweep\.parameters\.demand\.path: in chain\.yaml: demand\.usa_ev\.t_per_dy: unknown key 't_per_dy', did you mean 't_per_day'\?"),
     "missing base": ("base: BASE", "base: nowhere.yaml", r":3:3: sweep\.base: scenario file 'nowhere.yaml' not found"),
     "grid with a dist": ("values: [30, 40]", "dist: {dist: uniform, low: 30, high: 40}", r":7:5: sweep\.parameters\.demand: a grid cannot use dist"),
+    "no values": ("values: [30, 40]", "values: []", r":7:\d+: sweep\.parameters\.demand\.values: .*at least 1 item"),
+    "mixed values": ("values: [30, 40]", "values: [10, abc]", r":7:\d+: sweep\.parameters\.demand: values mix numbers and text"),
+    "infinite bound": ("values: [30, 40]", "low: 0, high: .inf, steps: 3", r"sweep\.parameters\.demand\.high: Input should be a finite number"),
+    "a billion replications": ("replications: 2\n", "replications: 1000000000\n", r":5:\d+: sweep\.replications: Input should be less than or equal to 100000"),
+    "a trillion-point grid": ("values: [30, 40]", "low: 1, high: 2, steps: 10000}\n    b: {path: meta.seed, low: 1, high: 2, steps: 10000}\n    c: {path: demand.usa_ev.noise_cv, low: 0, high: 1, steps: 10000",
+                              r"sweep\.design: the sweep has 2,000,000,000,000 runs \(1,000,000,000,000 design points x 2 replications\), more than --max-runs 100,000"),
 }
 
 
@@ -168,6 +174,46 @@ def test_bad_sweep_file_gets_one_line(tmp_path, capsys, case):
     import re
     assert re.search(pattern, err[0]), err[0]
     assert err[0].startswith(f"error: {spec}")
+
+
+@pytest.mark.parametrize("design, message", [
+    ("{kind: morris, samples: 10, levels: 1}", "sweep.design.levels: Input should be greater than or equal to 2"),
+    ("{kind: lhs, samples: 1000000000}", "sweep.design.samples: Input should be less than or equal to 1000000"),
+])
+def test_impossible_designs_are_refused(tmp_path, capsys, design, message):
+    body = SLOW.replace("replications: 40\n", f"replications: 2\n  design: {design}\n").replace("values: [30, 40]", "low: 30, high: 40")
+    spec = write_spec(tmp_path, body)
+    assert main(["validate", str(spec)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_max_runs_bounds_a_sweep_and_can_be_raised(tmp_path, capsys):
+    spec = write_spec(tmp_path, SLOW)  # 2 values x 40 replications
+    assert main(["validate", str(spec), "--max-runs", "79"]) == 2
+    assert "the sweep has 80 runs (2 design points x 40 replications), more than --max-runs 79" in capsys.readouterr().err
+    assert main(["validate", str(spec), "--max-runs", "80"]) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--workers", "-1"], "argument --workers: expected a whole number of 1 or more, got -1"),
+    (["--executor", "dask", "--scheduler", "garbage"], "argument --scheduler: expected a scheduler address such as tcp://10.0.0.5:8786"),
+])
+def test_bad_sweep_options_exit_2(tmp_path, capsys, argv, message):
+    spec = write_spec(tmp_path, SLOW)
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", str(spec), "--out", str(tmp_path / "out"), *argv])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_design_is_counted_before_it_is_made():
+    assert count_points(spec_with({"kind": "sobol", "samples": 16})) == 16 * (2 + 2)
+    assert count_points(spec_with({"kind": "morris", "samples": 5})) == 5 * 3
+    assert count_points(spec_with({"kind": "lhs", "samples": 7})) == 7
+    grid = spec_with({"kind": "grid"}, a={"path": "x", "values": [1, 2, 3]}, b={"path": "y", "low": 0, "high": 1, "steps": 4})
+    assert count_points(grid) == len(build_design(grid).points) == 12
 
 
 def test_override_blocks_that_set_the_same_key_are_refused(tmp_path):

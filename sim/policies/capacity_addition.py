@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, model_validator
 
 from ..scenario.components import Capacity, Commissioning, Facility
 from ..scenario.distributions import Distribution
 from ..scenario.policy import Condition, PolicySpec
+from ..scenario.ranges import MAX_DAYS, Date, Days, Step
 from .base import Policy, PolicyContext, register_policy
 
 
@@ -26,15 +27,15 @@ class CapacityAddition(PolicySpec):
     facility: Facility | None = Field(None, description="a new plant, as in facilities: (its commissioning is set by the build)")
     expands: str | None = Field(None, description="an existing facility to add capacity to")
     capacity: Capacity | None = Field(None, description="the added capacity (with expands)")
-    announced: dt.date
+    announced: Date
     build_time_days: Distribution  # type: ignore[assignment]
     slip_probability: float = Field(0.0, ge=0, le=1)
     slip_days: Distribution = Field(0.0, validate_default=True)  # type: ignore[assignment]
-    ramp_up_days: NonNegativeFloat = 365.0
+    ramp_up_days: Days = 365.0
     start_fraction: float = Field(0.1, ge=0, le=1)
-    capex_musd: NonNegativeFloat = 0.0
+    capex_musd: float = Field(0.0, ge=0, le=1e7)
     when: Condition | None = Field(None, description="go ahead only once this holds (on or after announced); the build runs from then")
-    review_days: PositiveFloat = Field(7.0, description="with when: how often the condition is checked")
+    review_days: Step = Field(7.0, description="with when: how often the condition is checked")
 
     @model_validator(mode="after")
     def _one_target(self) -> CapacityAddition:
@@ -61,13 +62,14 @@ class CapacityAdditionPolicy(Policy):
         build = ctx.sampler(spec.build_time_days, "build")()
         slipped = ctx.uniform("slip")() < spec.slip_probability
         slip = ctx.sampler(spec.slip_days, "slip_days")() if slipped else 0.0
-        return round(build + slip)
+        return round(min(build + slip, MAX_DAYS))  # a draw in a long tail still ends within a century
 
     @classmethod
     def facilities(cls, pid: str, spec: Any, ctx: PolicyContext) -> dict[str, Facility]:
         # a market response waits for its condition: built as if never, rescheduled when it holds
         online = NEVER if spec.when is not None else spec.announced + dt.timedelta(days=cls.build_days(spec, ctx))
-        commissioning = Commissioning(date=online, ramp_up_days=spec.ramp_up_days, start_fraction=spec.start_fraction)
+        # built from checked values; "never" lies beyond the dates a scenario may state
+        commissioning = Commissioning.model_construct(date=online, ramp_up_days=spec.ramp_up_days, start_fraction=spec.start_fraction)
         if spec.facility is not None:
             return {pid: spec.facility.model_copy(update={"commissioning": commissioning})}
         old = ctx.facility_spec(spec.expands)  # a plant, or one added before

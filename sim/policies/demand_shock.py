@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import NonNegativeFloat
+from pydantic import Field
 
 from ..scenario.policy import TimedPolicy
 from .base import Policy, PolicyContext, register_policy
@@ -15,7 +15,7 @@ class DemandShock(TimedPolicy):
     """Demand multiplied by a factor for a while, by region, end use and material."""
 
     kind: Literal["demand_shock"]
-    multiplier: NonNegativeFloat
+    multiplier: float = Field(ge=0, le=1000)
     region: str | None = None
     end_use: str | None = None
     material: str | None = None

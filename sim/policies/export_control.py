@@ -3,14 +3,14 @@ or licences with a processing delay and an approval probability that changes ove
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, model_validator
+from pydantic import Field, model_validator
 
 from ..scenario.components import Element
 from ..scenario.distributions import Distribution
 from ..scenario.policy import QuotaBatch, TimedPolicy, _Model
+from ..scenario.ranges import Date, Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import BORDER_RULES, Licence, Quota, quota_schedule
 
@@ -18,7 +18,7 @@ from .border import BORDER_RULES, Licence, Quota, quota_schedule
 class ApprovalStep(_Model):
     """From this date on, a licence is approved with this probability."""
 
-    date: dt.date = Field(alias="from")
+    date: Date = Field(alias="from")
     probability: float = Field(ge=0, le=1)
 
 
@@ -38,10 +38,10 @@ class ExportControl(TimedPolicy):
     materials: tuple[str, ...] = Field((), description="controlled materials, besides those with the elements")
     exempt_materials: tuple[str, ...] = ()
     mode: Literal["ban", "quota", "licence"]
-    quota_t_per_year: NonNegativeFloat | None = None
+    quota_t_per_year: Tonnes | None = None
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
     licence: LicenceTerms | None = None
-    leakage_t_per_year: NonNegativeFloat = Field(
+    leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )
 

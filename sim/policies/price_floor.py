@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
 from ..scenario.policy import TimedPolicy
+from ..scenario.ranges import Price
 from .base import Policy, PolicyContext, register_policy
 
 
@@ -16,7 +17,7 @@ class PriceFloor(TimedPolicy):
     kind: Literal["price_floor"]
     facilities: tuple[str, ...] = Field(min_length=1)
     material: str
-    floor_usd_per_kg: PositiveFloat
+    floor_usd_per_kg: Price
 
 
 @register_policy(PriceFloor)

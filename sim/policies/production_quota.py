@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import NonNegativeFloat, model_validator
+from pydantic import model_validator
 
 from ..scenario.policy import QuotaBatch, TimedPolicy
+from ..scenario.ranges import Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import quota_schedule
 
@@ -19,7 +20,7 @@ class ProductionQuota(TimedPolicy):
     region: str | None = None
     stage: str | None = None
     facilities: tuple[str, ...] = ()
-    t_per_year: NonNegativeFloat | None = None
+    t_per_year: Tonnes | None = None
     batches: tuple[QuotaBatch, ...] = ()
 
     @model_validator(mode="after")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat
+from pydantic import Field
 
 from ..scenario.policy import Condition, PolicySpec
+from ..scenario.ranges import PositiveRate, PositiveTonnes, Price, Rate, Step, Tonnes
 from .base import Policy, PolicyContext, register_policy
 
 
@@ -18,14 +19,14 @@ class Stockpile(PolicySpec):
     kind: Literal["stockpile"]
     site: str
     material: str
-    size_t: PositiveFloat
-    initial_t: NonNegativeFloat = 0.0
-    buy_below_usd_per_kg: NonNegativeFloat | None = None
-    buy_t_per_day: NonNegativeFloat = 0.0
+    size_t: PositiveTonnes
+    initial_t: Tonnes = 0.0
+    buy_below_usd_per_kg: Price | None = None
+    buy_t_per_day: Rate = 0.0
     release_when: Condition | None = None
-    release_t_per_day: PositiveFloat = 1.0
+    release_t_per_day: PositiveRate = 1.0
     market: str | None = Field(None, description="market whose price drives buying")
-    review_days: PositiveFloat = Field(1.0, description="how often the reserve looks at its condition and the price")
+    review_days: Step = Field(1.0, description="how often the reserve looks at its condition and the price")
 
 
 @register_policy(Stockpile)

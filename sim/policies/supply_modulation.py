@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field
 
 from ..scenario.policy import TimedPolicy
+from ..scenario.ranges import Price, Step
 from .base import Policy, PolicyContext, register_policy
 
 
@@ -17,12 +18,12 @@ class SupplyModulation(TimedPolicy):
     kind: Literal["supply_modulation"]
     facilities: tuple[str, ...] = Field(min_length=1)
     market: str
-    band_low_usd_per_kg: PositiveFloat
-    band_high_usd_per_kg: PositiveFloat
+    band_low_usd_per_kg: Price
+    band_high_usd_per_kg: Price
     step: float = Field(0.1, gt=0, le=1, description="change of the output multiple per review")
     min_multiple: float = Field(0.3, ge=0, le=1)
-    max_multiple: float = Field(1.0, ge=1, description="above 1: spare capacity the producer can bring on")
-    review_days: PositiveFloat = 14.0
+    max_multiple: float = Field(1.0, ge=1, le=100, description="above 1: spare capacity the producer can bring on")
+    review_days: Step = 14.0
 
 
 @register_policy(SupplyModulation)

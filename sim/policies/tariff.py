@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, model_validator
+from pydantic import Field, model_validator
 
 from ..scenario.policy import TimedPolicy
 from .base import Policy, PolicyContext, register_policy
@@ -15,7 +15,7 @@ class Tariff(TimedPolicy):
     """An import duty on a link or on everything a region imports from another."""
 
     kind: Literal["tariff"]
-    rate_pct: NonNegativeFloat
+    rate_pct: float = Field(ge=0, le=10_000)
     link: str | None = None
     from_region: str | None = Field(None, alias="from")
     to_region: str | None = Field(None, alias="to")

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import typing
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from .distributions import Distribution
+from .ranges import (
+    MAX_DAYS,
+    Cost,
+    Date,
+    Days,
+    PositiveDays,
+    PositiveRate,
+    PositiveTonnes,
+    Rate,
+    Step,
+    Tonnes,
+)
 
 Stage = Literal[
     "mining", "processing", "separation", "metal", "alloy", "magnet", "recycling", "collection", "utility",
@@ -29,17 +40,17 @@ FLOW_STAGES = KPI_STAGES[:5]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Meta(Model):
     name: str
     description: str = ""
     question: str = ""
-    start_date: dt.date
-    horizon_days: int = Field(gt=0, description="simulated days reported, from start_date")
-    warmup_days: int = Field(0, ge=0, description="days simulated before start_date to fill pipelines; not reported")
-    seed: int = Field(0, ge=0)
+    start_date: Date
+    horizon_days: int = Field(gt=0, le=MAX_DAYS, description="simulated days reported, from start_date")
+    warmup_days: int = Field(0, ge=0, le=MAX_DAYS, description="days simulated before start_date to fill pipelines; not reported")
+    seed: int = Field(0, ge=0, lt=2**63)
     focus_region: str = Field("china", description="the region whose share of each stage the KPIs and reports single out")
 
 
@@ -100,10 +111,10 @@ class Recipe(Model):
 class Capacity(Model):
     """Throughput limit: t/day, t/year, or units x t per unit per day, of the input or output basis."""
 
-    t_per_day: PositiveFloat | None = None
-    t_per_year: PositiveFloat | None = None
-    units: int | None = Field(None, gt=0)
-    t_per_unit_per_day: PositiveFloat | None = None
+    t_per_day: PositiveRate | None = None
+    t_per_year: PositiveTonnes | None = None
+    units: int | None = Field(None, gt=0, le=1_000_000)
+    t_per_unit_per_day: PositiveRate | None = None
     basis: Literal["input", "output"] = "output"
 
     @model_validator(mode="after")
@@ -131,8 +142,8 @@ class Capacity(Model):
 class Outages(Model):
     """Random breakdowns: mean time between failures and mean time to repair, in days."""
 
-    mtbf_days: PositiveFloat
-    mttr_days: PositiveFloat
+    mtbf_days: Annotated[float, Field(ge=0.1, le=MAX_DAYS)]
+    mttr_days: PositiveDays
     failure_dist: Literal["exponential", "constant"] = "exponential"
     repair_dist: Literal["exponential", "constant"] = "exponential"
 
@@ -140,8 +151,8 @@ class Outages(Model):
 class Commissioning(Model):
     """When a plant starts and how its capacity ramps up (linearly) afterwards."""
 
-    date: dt.date
-    ramp_up_days: NonNegativeFloat = 0.0
+    date: Date
+    ramp_up_days: Days = 0.0
     start_fraction: float = Field(0.2, ge=0, le=1)
 
 
@@ -152,10 +163,10 @@ class Facility(Model):
     recipe: Recipe
     capacity: Capacity
     yield_: float = Field(1.0, alias="yield", gt=0, le=1)
-    cycle_days: PositiveFloat = Field(7.0, description="processing time of one campaign")
+    cycle_days: Step = Field(7.0, description="processing time of one campaign")
     outages: Outages | None = None
     commissioning: Commissioning | None = None
-    unit_cost_usd_per_t: NonNegativeFloat | None = Field(
+    unit_cost_usd_per_t: Cost | None = Field(
         None, description="processing cost per t of capacity basis, feed bought on a market excluded; plants with one idle when prices do not cover it"
     )
     name: str = ""
@@ -172,7 +183,7 @@ class Link(Model):
     mode: Literal["push", "pull", "surplus"] = Field(
         "pull", description="push: a share of every arrival; pull: what the destination orders; surplus: what the origin holds above keep_t"
     )
-    keep_t: NonNegativeFloat = Field(0.0, description="surplus: tonnes of each material the origin keeps")
+    keep_t: Tonnes = Field(0.0, description="surplus: tonnes of each material the origin keeps")
     share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
     )
@@ -180,8 +191,8 @@ class Link(Model):
         "pro_rata", description="when over capacity: share it pro rata, or serve materials in the listed order"
     )
     shipment_t: PositiveFloat | None = Field(None, description="lot size; shipments are whole lots")
-    capacity_t_per_day: PositiveFloat | None = None
-    dispatch_every_days: PositiveFloat = 7.0
+    capacity_t_per_day: PositiveRate | None = None
+    dispatch_every_days: Step = 7.0
     order_delay_days: NonNegativeFloat = 0.0
     source: str = ""
 
@@ -195,10 +206,10 @@ class Replenishment(Model):
     """Periodic-review ordering on a stock's pull links (order-up-to or (s, S))."""
 
     kind: Literal["order_up_to", "s_S"] = "order_up_to"
-    review_days: PositiveFloat = 7.0
-    reorder_point_days: NonNegativeFloat | None = Field(None, description="s, in days of forecast (s_S only)")
+    review_days: Step = 7.0
+    reorder_point_days: Days | None = Field(None, description="s, in days of forecast (s_S only)")
     smoothing: float = Field(0.3, gt=0, le=1, description="exponential smoothing of the forecast")
-    forecast_t_per_day: NonNegativeFloat | None = Field(None, description="initial forecast (default: demand and plants' full needs here)")
+    forecast_t_per_day: Rate | None = Field(None, description="initial forecast (default: demand and plants' full needs here)")
     forecast: Literal["smoothed", "fixed"] = Field(
         "smoothed", description="smoothed: learn from outflow; fixed: keep the initial forecast (a plant's feed ordered for its planned rate)"
     )
@@ -217,13 +228,13 @@ class Replenishment(Model):
 
 
 class Stock(Model):
-    initial_t: NonNegativeFloat = 0.0
-    target_cover_days: NonNegativeFloat | None = Field(None, description="order-up-to level, in days of forecast")
-    max_t: PositiveFloat | None = Field(None, description="storage limit; producers stop when full")
-    max_cover_days: PositiveFloat | None = Field(
+    initial_t: Tonnes = 0.0
+    target_cover_days: Days | None = Field(None, description="order-up-to level, in days of forecast")
+    max_t: PositiveTonnes | None = Field(None, description="storage limit; producers stop when full")
+    max_cover_days: PositiveDays | None = Field(
         None, description="make to stock: producers here stop while the stock holds this many days of what is wanted of it"
     )
-    surplus_above_cover_days: PositiveFloat | None = Field(
+    surplus_above_cover_days: PositiveDays | None = Field(
         None, description="a co-product's surplus: what exceeds this many days of what is wanted goes to a stockpile that sets no price"
     )
     replenishment: Replenishment | None = None
@@ -242,9 +253,9 @@ class Demand(Model):
     site: str
     material: str
     end_use: str
-    t_per_day: NonNegativeFloat
-    growth_pct_per_year: float = 0.0
-    noise_cv: NonNegativeFloat = 0.0
-    period_days: PositiveFloat = 7.0
+    t_per_day: Rate
+    growth_pct_per_year: float = Field(0.0, ge=-99, le=1000, description="% a year, compounded")
+    noise_cv: float = Field(0.0, ge=0, le=10, description="coefficient of variation of each period's demand")
+    period_days: Annotated[float, Field(ge=0.1, le=MAX_DAYS)] = 7.0
     backorder_share: float | None = Field(None, ge=0, le=1, description="share of unmet demand that waits (default: buyers.backorder_share for the end use)")
     source: str = ""

@@ -12,13 +12,16 @@ import typing
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_VALUE = 1e9
+"""The largest value a distribution may state or draw near (days, tonnes)."""
 
 
 class Dist(BaseModel):
     """The base of every distribution."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -38,7 +41,7 @@ class Dist(BaseModel):
 
 class Constant(Dist):
     dist: Literal["constant"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.value
@@ -55,8 +58,8 @@ class Constant(Dist):
 
 class Uniform(Dist):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -79,9 +82,9 @@ class Uniform(Dist):
 
 class Triangular(Dist):
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    mode: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -111,8 +114,8 @@ class Normal(Dist):
     """Normal, truncated at zero (durations and quantities are never negative)."""
 
     dist: Literal["normal"]
-    mean_: float = Field(alias="mean", ge=0)
-    sd: float = Field(ge=0)
+    mean_: float = Field(alias="mean", ge=0, le=MAX_VALUE)
+    sd: float = Field(ge=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.mean_
@@ -133,8 +136,8 @@ class Lognormal(Dist):
     """Lognormal given by the mean and standard deviation of the variable itself."""
 
     dist: Literal["lognormal"]
-    mean_: PositiveFloat = Field(alias="mean")
-    sd: float = Field(ge=0)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE)
+    sd: float = Field(ge=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.mean_
@@ -160,7 +163,7 @@ class Lognormal(Dist):
 
 class Exponential(Dist):
     dist: Literal["exponential"]
-    mean_: PositiveFloat = Field(alias="mean")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.mean_

@@ -127,8 +127,8 @@ def _kind_issues(data: dict, positions: Positions, unknown: set[tuple]) -> list[
         if not isinstance(fac, dict):
             continue
         kind = fac.get("kind")
-        if kind is None:
-            continue
+        if not isinstance(kind, str):
+            continue  # missing or not a word: the schema says so
         if kind not in kinds:
             loc = where + ("kind",)
             unknown.add(where)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field
+
+from .ranges import MAX_USD_PER_KG, PositiveDays, Price, Step
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Market(_Model):
@@ -31,20 +33,20 @@ class Market(_Model):
 
     material: str
     regions: tuple[str, ...] = Field((), description="regions of this market; empty = every region no other market of this material names")
-    price_usd_per_kg: PositiveFloat = Field(description="reference price at target cover")
-    target_cover_days: PositiveFloat | None = Field(
+    price_usd_per_kg: Price = Field(description="reference price at target cover")
+    target_cover_days: PositiveDays | None = Field(
         None, description="cover at which the price is the reference; default: the median cover over the second half of the warm-up"
     )
-    elasticity: PositiveFloat = Field(1.0, description="of cover with respect to price (see class doc)")
-    min_multiple: PositiveFloat = 0.25
-    max_multiple: PositiveFloat = 20.0
-    update_days: PositiveFloat = 7.0
+    elasticity: float = Field(1.0, ge=0.05, le=100, description="of cover with respect to price (see class doc)")
+    min_multiple: float = Field(0.25, gt=0, le=1)
+    max_multiple: float = Field(20.0, ge=1, le=1e4)
+    update_days: Step = 7.0
     smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
-    made_from: dict[str, PositiveFloat] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
-    also_counts: dict[str, PositiveFloat] = Field(
+    made_from: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
+    also_counts: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
         {}, description="other materials whose stocks and pace count towards this one's cover, t of this per t of theirs (an element held downstream as metal)"
     )
-    conversion_usd_per_kg: NonNegativeFloat | None = Field(
+    conversion_usd_per_kg: Annotated[float, Field(ge=0, le=MAX_USD_PER_KG)] | None = Field(
         None, description="conversion cost over the inputs (default: the reference price less the inputs at their reference prices)"
     )
     pricing: Literal["scarcity", "cost_plus"] = Field("scarcity", description="scarcity: from cover (never below the inputs' cost); cost_plus: the inputs' cost plus conversion")
@@ -62,10 +64,10 @@ class Economics(_Model):
     """When plants with a unit cost idle or close because the price does not cover it, and how
     buyers with several suppliers weigh their landed prices (tariffs included)."""
 
-    idle_after_days: PositiveFloat = 90.0
-    close_after_days: PositiveFloat = 365.0
-    review_days: PositiveFloat = 7.0
-    buyer_price_sensitivity: float = Field(4.0, ge=0, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")
+    idle_after_days: PositiveDays = 90.0
+    close_after_days: PositiveDays = 365.0
+    review_days: Step = 7.0
+    buyer_price_sensitivity: float = Field(4.0, ge=0, le=100, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")
 
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -89,12 +91,12 @@ class Precaution(_Model):
     (x < 0), within [``min_multiple``, ``max_multiple``]; the buyers' multiple moves towards it
     with a time constant of ``adjust_days``. Zero per rise and per fall: no precaution."""
 
-    window_days: PositiveFloat = Field(90.0, description="how far back buyers compare the price")
-    cover_per_price_rise: NonNegativeFloat = Field(0.0, description="extra cover multiple per 100% price rise (ASSUMPTION precaution)")
-    cover_per_price_fall: NonNegativeFloat = Field(0.0, description="cover multiple given up per 100% price fall")
-    min_multiple: PositiveFloat = 0.5
-    max_multiple: PositiveFloat = 2.0
-    adjust_days: PositiveFloat = Field(60.0, description="time constant of the change in cover")
+    window_days: PositiveDays = Field(90.0, description="how far back buyers compare the price")
+    cover_per_price_rise: float = Field(ge=0, le=100, default=0.0, description="extra cover multiple per 100% price rise (ASSUMPTION precaution)")
+    cover_per_price_fall: float = Field(ge=0, le=100, default=0.0, description="cover multiple given up per 100% price fall")
+    min_multiple: float = Field(0.5, gt=0, le=1)
+    max_multiple: float = Field(2.0, ge=1, le=100)
+    adjust_days: PositiveDays = Field(60.0, description="time constant of the change in cover")
 
     def target(self, change: float) -> float:
         """The cover multiple buyers aim for after a relative price change ``change``."""
@@ -116,7 +118,7 @@ class Buyers(_Model):
         description="share of unmet demand that waits as a backorder, by end use (ASSUMPTION backorder_share)",
     )
     other_backorder_share: Share = Field(0.5, description="for end uses not in backorder_share (ASSUMPTION backorder_share)")
-    patience_days: PositiveFloat = Field(120.0, description="mean wait before a backorder is cancelled (ASSUMPTION backorder_patience)")
+    patience_days: PositiveDays = Field(120.0, description="mean wait before a backorder is cancelled (ASSUMPTION backorder_patience)")
     precaution: Precaution = Field(Precaution(), description="precautionary buying and destocking by buyers who order to a cover")
     home_and_export: Literal["pro_rata", "home_first"] = Field(
         "pro_rata", description="when a stock is short: home users and export orders share it pro rata to what they want, or home users first"
@@ -150,13 +152,13 @@ class Substitution(_Model):
 
     from_: str = Field(alias="from", description="the material buyers move away from")
     to: str | None = Field(None, description="the material they move to (none: thrifting, the demand is gone)")
-    premium_pct: PositiveFloat = Field(50.0, description="relative price premium (against the references) above which buyers move")
-    rate_pct_per_year: PositiveFloat = Field(10.0, description="share of the end use's demand (of both materials) that can move in a year (Sprecher et al. 2017, data/10)")
+    premium_pct: float = Field(50.0, gt=0, le=1e4, description="relative price premium (against the references) above which buyers move")
+    rate_pct_per_year: float = Field(10.0, gt=0, le=100, description="share of the end use's demand (of both materials) that can move in a year (Sprecher et al. 2017, data/10)")
     reach: dict[str, Share] = Field(
         default_factory=lambda: dict(SUBSTITUTION_REACH), description="share of each end use's demand for `from` that can move (ASSUMPTION substitution_reach)"
     )
     other_reach: Share = Field(0.3, description="for end uses not in reach")
-    review_days: PositiveFloat = 30.0
+    review_days: Step = 30.0
     source: str = ""
 
     def reach_for(self, end_use: str) -> float:

@@ -7,22 +7,20 @@ itself with ``sim.scenario.policy_kinds``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
-    PositiveInt,
     model_validator,
 )
 
+from .ranges import MAX_DAYS, Date, PositiveDays, Tonnes
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 Quantity = Literal["price_usd_per_kg", "cover_days", "stock_t", "fill_rate"]
@@ -42,7 +40,7 @@ class Condition(_Model):
     region: str | None = None
     above: float | None = None
     below: float | None = None
-    window_days: PositiveInt = Field(30, description="fill_rate: the days over which the share of demand met is taken")
+    window_days: int = Field(30, ge=1, le=MAX_DAYS, description="fill_rate: the days over which the share of demand met is taken")
 
     @model_validator(mode="after")
     def _check(self) -> Condition:
@@ -71,9 +69,9 @@ class TimedPolicy(PolicySpec):
     warm-up; with ``when``, the first day the condition holds from then on) until ``end``,
     ``duration_days`` later, or until ``release_when`` holds."""
 
-    start: dt.date | None = None
-    end: dt.date | None = None
-    duration_days: PositiveFloat | None = None
+    start: Date | None = None
+    end: Date | None = None
+    duration_days: PositiveDays | None = None
     when: Condition | None = None
     release_when: Condition | None = None
 
@@ -90,5 +88,5 @@ class TimedPolicy(PolicySpec):
 class QuotaBatch(_Model):
     """Tonnes released on a date (export and production quotas)."""
 
-    date: dt.date
-    t: NonNegativeFloat
+    date: Date
+    t: Tonnes

@@ -15,6 +15,11 @@ def _d(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _l(value: Any) -> list:
+    """A list to walk; anything else (wrongly typed) is the schema's to report."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def check_references(data: dict, positions: Positions) -> list[Issue]:
     issues: list[Issue] = []
 
@@ -49,18 +54,22 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         if ob is not None:
             need(("materials", mid, "ore_body"), ob, ore_bodies, "ore body")
 
-    for fid, fac in _d(data.get("facilities")).items():
+    # plants in facilities, and those a capacity-addition policy adds: checked alike
+    plants = [(("facilities", fid), fac) for fid, fac in _d(data.get("facilities")).items()]
+    plants += [(("policies", pid, "facility"), _d(pol).get("facility"))
+               for pid, pol in _d(data.get("policies")).items() if isinstance(_d(pol).get("facility"), dict)]
+    for at, fac in plants:
         fac = _d(fac)
-        need(("facilities", fid, "site"), fac.get("site"), sites, "site")
+        need(at + ("site",), fac.get("site"), sites, "site")
         recipe = _d(fac.get("recipe"))
         for part in ("inputs", "outputs"):
             for mid in _d(recipe.get(part)):
-                need(("facilities", fid, "recipe", part, mid), mid, materials, "material")
-        products = recipe.get("products") or []
+                need(at + ("recipe", part, mid), mid, materials, "material")
+        products = _l(recipe.get("products"))
         if isinstance(products, list) and products:
             for i, mid in enumerate(products):
-                need(("facilities", fid, "recipe", "products", i), mid, materials, "material")
-            _check_separation(fid, recipe, materials, ore_bodies, bad)
+                need(at + ("recipe", "products", i), mid, materials, "material")
+            _check_separation(at, recipe, materials, ore_bodies, bad)
 
     for lid, link in _d(data.get("links")).items():
         link = _d(link)
@@ -68,7 +77,7 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         ok_to = need(("links", lid, "to"), link.get("to"), sites, "site")
         if ok_from and ok_to and link.get("from") == link.get("to"):
             bad(("links", lid, "to"), "a link joins two different sites")
-        for i, mid in enumerate(link.get("materials") or []):
+        for i, mid in enumerate(_l(link.get("materials"))):
             need(("links", lid, "materials", i), mid, materials, "material")
 
     push_total: dict[tuple[str, str], float] = {}
@@ -77,23 +86,24 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         if link.get("mode") != "push":
             continue
         share = link.get("share", 1.0)
-        for mid in link.get("materials") or []:
-            part = share.get(mid, 1.0) if isinstance(share, dict) else share
-            if isinstance(part, int | float):
+        for mid in _l(link.get("materials")):
+            part = share.get(mid, 1.0) if isinstance(share, dict) and isinstance(mid, str) else share
+            if isinstance(part, int | float) and _words(link.get("from"), mid):
                 key = (link.get("from"), mid)
                 push_total[key] = push_total.get(key, 0.0) + part
                 if push_total[key] > 1 + 1e-9:
                     bad(("links", lid, "share"), f"push shares of '{mid}' leaving site '{key[0]}' add up to {push_total[key]:.3g}, more than 1")
         if isinstance(share, dict):
             for mid in share:
-                if mid not in (link.get("materials") or []):
+                if mid not in _l(link.get("materials")):
                     bad(("links", lid, "share", mid), f"'{mid}' is not among this link's materials")
 
     pulled = {
         (_d(lk).get("to"), m)
         for lk in _d(data.get("links")).values()
         if _d(lk).get("mode", "pull") == "pull"
-        for m in _d(lk).get("materials") or []
+        for m in _l(_d(lk).get("materials"))
+        if _words(_d(lk).get("to"), m)
     }
     for sid, per_site in _d(data.get("stocks")).items():
         if need(("stocks", sid), sid, sites, "site"):
@@ -113,8 +123,8 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
     for mid, market in markets.items():
         market = _d(market)
         need(("markets", mid, "material"), market.get("material"), materials, "material")
-        for i, region in enumerate(market.get("regions") or []):
-            if need(("markets", mid, "regions", i), region, regions, "region"):
+        for i, region in enumerate(_l(market.get("regions"))):
+            if need(("markets", mid, "regions", i), region, regions, "region") and _words(market.get("material")):
                 key = (market.get("material"), region)
                 if key in claimed:
                     bad(("markets", mid, "regions", i), f"region '{region}' is already in market '{claimed[key]}' for '{key[0]}'")
@@ -140,8 +150,8 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
     if not issues:
         reachable = _reachable(data)
         for did, dem in demand.items():
-            key = (dem.get("site"), dem.get("material"))
-            if key not in reachable:
+            key = (_d(dem).get("site"), _d(dem).get("material"))
+            if _words(*key) and key not in reachable:
                 bad(
                     ("demand", did),
                     f"unreachable demand: nothing makes or stocks '{key[1]}' at site '{key[0]}' "
@@ -150,27 +160,38 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
     return issues
 
 
-def _check_separation(fid: str, recipe: dict, materials: dict, ore_bodies: dict, bad) -> None:
+def _words(*values: Any) -> bool:
+    """Whether every value is an id (a string): anything else is the schema's to report."""
+    return all(isinstance(v, str) for v in values)
+
+
+def _check_separation(at: tuple, recipe: dict, materials: dict, ore_bodies: dict, bad) -> None:
     inputs = list(_d(recipe.get("inputs")))
-    products = [p for p in recipe.get("products") or [] if p in materials]
+    products = _l(recipe.get("products"))
+    if not all(isinstance(p, str) and p in materials for p in products):
+        return  # an unknown product is reported already; it may be the one meant to take the rest
     if len(inputs) != 1 or inputs[0] not in materials:
         return
     feed = inputs[0]
     ob = _d(materials[feed]).get("ore_body")
     if ob is None:
-        bad(("facilities", fid, "recipe", "inputs", feed), f"separation feed '{feed}' has no ore_body, so its split is unknown")
+        bad(at + ("recipe", "inputs", feed), f"separation feed '{feed}' has no ore_body, so its split is unknown")
         return
+    if not isinstance(ob, str):
+        return  # the schema says what is wrong with it
     shares = _d(_d(ore_bodies.get(ob)).get("shares_pct"))
     covered: dict[str, str] = {}
     for pid in products:
-        for el in _d(materials[pid]).get("elements") or []:
+        for el in _l(_d(materials[pid]).get("elements")):
+            if not isinstance(el, str):
+                continue
             if el in covered:
-                bad(("facilities", fid, "recipe", "products"), f"element {el} is in both '{covered[el]}' and '{pid}'")
+                bad(at + ("recipe", "products"), f"element {el} is in both '{covered[el]}' and '{pid}'")
             covered[el] = pid
     missing = sorted(el for el, pct in shares.items() if isinstance(pct, int | float) and pct > 0 and el not in covered)
     if missing:
         bad(
-            ("facilities", fid, "recipe", "products"),
+            at + ("recipe", "products"),
             f"products do not take elements {', '.join(missing)} of ore body '{ob}': "
             "add a product material with those elements, so that no tonne vanishes",
         )
@@ -181,7 +202,8 @@ def _reachable(data: dict) -> set[tuple[str, str]]:
     have: set[tuple[str, str]] = set()
     for sid, per_site in _d(data.get("stocks")).items():
         for mid, stock in _d(per_site).items():
-            if (_d(stock).get("initial_t") or 0) > 0:
+            initial = _d(stock).get("initial_t")
+            if isinstance(initial, int | float) and initial > 0:
                 have.add((sid, mid))
     facilities = [_d(f) for f in _d(data.get("facilities")).values()]
     links = [_d(lk) for lk in _d(data.get("links")).values()]
@@ -191,13 +213,17 @@ def _reachable(data: dict) -> set[tuple[str, str]]:
         for fac in facilities:
             recipe = _d(fac.get("recipe"))
             site = fac.get("site")
+            if not isinstance(site, str):
+                continue
             if all((site, m) in have for m in _d(recipe.get("inputs"))):
-                for m in list(_d(recipe.get("outputs"))) + list(recipe.get("products") or []):
+                for m in list(_d(recipe.get("outputs"))) + [p for p in _l(recipe.get("products")) if isinstance(p, str)]:
                     if (site, m) not in have:
                         have.add((site, m))
                         changed = True
         for link in links:
-            for m in link.get("materials") or []:
+            for m in _l(link.get("materials")):
+                if not _words(link.get("from"), link.get("to"), m):
+                    continue
                 if (link.get("from"), m) in have and (link.get("to"), m) not in have:
                     have.add((link.get("to"), m))
                     changed = True

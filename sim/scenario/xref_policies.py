@@ -36,7 +36,7 @@ def check_policies(data: dict, need: Need, bad: Bad) -> None:
                 need(at + (key,), pol[key], known[what], what)
 
         def many(key: str, what: str, pol: dict = pol, at: tuple = at) -> None:
-            for i, value in enumerate(pol.get(key) or []):
+            for i, value in enumerate(pol.get(key) if isinstance(pol.get(key), list) else []):
                 need(at + (key, i), value, known[what], what)
 
         for key in ("from", "to"):
@@ -63,6 +63,6 @@ def check_policies(data: dict, need: Need, bad: Bad) -> None:
                 if cond.get(ref) is not None:
                     need(at + (key, ref), cond[ref], known[what], what)
         if pol.get("kind") == "export_control" and pol.get("elements"):
-            controlled = set(pol["elements"]) & set(ELEMENTS)
-            if controlled and not any(controlled & set(_d(m).get("elements") or []) for m in known["material"].values()):
+            controlled = {e for e in pol["elements"] if isinstance(e, str)} & set(ELEMENTS) if isinstance(pol["elements"], list) else set()
+            if controlled and not any(controlled & set(e for e in (_d(m).get("elements") if isinstance(_d(m).get("elements"), list) else []) if isinstance(e, str)) for m in known["material"].values()):
                 bad(at + ("elements",), "no material contains these elements: give materials their elements, or list materials")

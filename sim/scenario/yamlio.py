@@ -13,6 +13,7 @@ expanding to at most ``MAX_NODES`` values.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,16 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
     "tag:yaml.org,2002:merge",
 }
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, reading ``1e9`` and ``1.0e9`` as numbers as YAML 1.2 does (YAML 1.1
+    wants ``1.0e+9`` and would hand the engine a string)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"), list("-+.0123456789")
+)
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
@@ -83,7 +94,7 @@ def _check_text(text: str, file: str) -> None:
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     """Parse YAML text into plain Python data and a map of key path -> Mark."""
     _check_text(text, file)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -126,7 +137,12 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
                 return build_collection(n, path)
             finally:
                 on_path.discard(id(n))
-        return constructor.construct_object(n)
+        try:
+            return constructor.construct_object(n)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            what = "not a real date" if n.tag.endswith(":timestamp") else "cannot read this value"
+            issues.append(Issue(_mark(file, n), ".".join(map(str, path)), f"{what}: {n.value} ({exc})"))
+            return None
 
     def build_collection(n: yaml.Node, path: tuple) -> Any:
         if isinstance(n, yaml.MappingNode):

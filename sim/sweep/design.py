@@ -45,6 +45,23 @@ def _quantile(p: Parameter, u: float) -> Any:
     return int(round(x)) if p.integer else float(x)
 
 
+def count_points(spec: SweepSpec) -> int:
+    """How many design points ``spec`` makes, without making them."""
+    params = list(spec.parameters.values())
+    design, d = spec.design, len(params)
+    if design.kind == "grid":
+        n = 1
+        for p in params:
+            n *= len(p.values or p.overrides or ()) or (p.steps or 1)
+        return n
+    samples = design.samples or 0
+    if design.kind == "lhs":
+        return samples
+    if design.kind == "sobol":
+        return samples * (2 * d + 2 if design.second_order else d + 2)
+    return samples * (d + 1)  # morris: trajectories of d + 1 points
+
+
 def build_design(spec: SweepSpec) -> DesignPoints:
     names = list(spec.parameters)
     params = [spec.parameters[n] for n in names]

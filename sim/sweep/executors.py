@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
+from ..scenario.errors import InputError, Issue, Mark
 from .tasks import Job, Results, RunTask, init_worker, run_chunk, run_tasks
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -38,6 +39,10 @@ def run_processes(job: Job, chunks: list[list[RunTask]], workers: int, scheduler
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+SCHEDULER_TIMEOUT_S = 10
+"""How long to wait for a Dask scheduler to answer before saying it does not."""
+
+
 def run_dask(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str | None) -> Iterator[Results]:
     import dask
     from dask.distributed import Client, LocalCluster
@@ -46,7 +51,11 @@ def run_dask(job: Job, chunks: list[list[RunTask]], workers: int, scheduler: str
     # the worker profiler costs ~25% on short tasks (DESIGN.md, performance notes)
     with dask.config.set({"distributed.worker.profile.enabled": False, "distributed.worker.profile.interval": "10s"}):
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:
+                raise InputError([Issue(Mark("--scheduler"), "", f"no Dask scheduler answered at {scheduler} within "
+                                        f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}): is it running, and reachable from here?")]) from None
             cluster = None
         else:
             cluster = LocalCluster(n_workers=max(1, min(workers, len(chunks))), threads_per_worker=1, processes=True,

@@ -13,9 +13,9 @@ from tqdm import tqdm
 
 from ..scenario.errors import InputError, Issue, Mark
 from ..scenario.loader import read_scenario_data, validate_scenario
-from .design import DesignPoints, build_design
+from .design import DesignPoints, build_design, count_points
 from .executors import RUNNERS
-from .spec import LoadedSweep
+from .spec import DEFAULT_MAX_RUNS, LoadedSweep, check_size
 from .store import RunStore
 from .tasks import Job, RunTask, run_seed
 
@@ -82,11 +82,12 @@ class CheckedSweep:
         self.runs = self.points * loaded.spec.replications
 
 
-def check_sweep(path: str | Path) -> CheckedSweep:
-    """Validate a sweep file and its paths into the base scenario, without running it."""
+def check_sweep(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> CheckedSweep:
+    """Validate a sweep file, its size and its paths into the base scenario, without running it."""
     from .spec import load_sweep
 
     loaded = load_sweep(path)
+    check_size(loaded, count_points(loaded.spec), max_runs)
     design = build_design(loaded.spec)
     _check_paths(loaded, make_job(loaded), design)
     return CheckedSweep(loaded, design)
@@ -100,7 +101,7 @@ def make_job(loaded: LoadedSweep) -> Job:
 
 
 def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> RunStore:
+              scheduler: str | None = None, progress: bool = True, max_runs: int = DEFAULT_MAX_RUNS) -> RunStore:
     """Run (or resume) a sweep into ``out``; returns its store.
 
     ``processes`` with one worker, or with a single run left to do, runs in this process: a pool
@@ -108,6 +109,7 @@ def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", worke
     workers as chunks (see ``make_chunks``).
     """
     workers = workers or os.cpu_count() or 1
+    check_size(loaded, count_points(loaded.spec), max_runs)
     design = build_design(loaded.spec)
     job = make_job(loaded)
     tasks = plan(loaded, design)

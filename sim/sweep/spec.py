@@ -16,9 +16,28 @@ from ..scenario.distributions import Distribution
 from ..scenario.errors import InputError, Issue, Mark, did_you_mean, pydantic_issues
 from ..scenario.yamlio import Positions, read_yaml
 
+MAX_STEPS = 10_000
+"""The most values one grid parameter may take."""
+MAX_SAMPLES = 1_000_000
+"""The most samples (lhs points, sobol base samples, morris trajectories) a design may ask for."""
+MAX_REPLICATIONS = 100_000
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+def _kind(value: Any) -> str:
+    """What kind of value a sweep value is, for the one-kind rule."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "numbers"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "nulls"
+    return "lists or mappings"
 
 
 class Parameter(_Model):
@@ -30,10 +49,10 @@ class Parameter(_Model):
     """
 
     path: str | None = None
-    values: tuple[Any, ...] | None = None
+    values: tuple[Any, ...] | None = Field(None, min_length=1)
     low: float | None = None
     high: float | None = None
-    steps: PositiveInt | None = None
+    steps: int | None = Field(None, ge=1, le=MAX_STEPS)
     dist: Distribution | None = None  # type: ignore[assignment]
     overrides: tuple[str | tuple[str, ...], ...] | None = None
     integer: bool = False
@@ -51,6 +70,10 @@ class Parameter(_Model):
             raise ValueError("a parameter needs a path (or overrides)")
         if self.overrides is not None and self.path is not None:
             raise ValueError("an overrides parameter has no path")
+        if self.values is not None:
+            kinds = {_kind(v) for v in self.values}
+            if len(kinds) > 1:
+                raise ValueError(f"values mix {' and '.join(sorted(kinds))}: give values of one kind")
         return self
 
     @property
@@ -62,8 +85,8 @@ class Design(_Model):
     """How design points are chosen: a full grid, or samples (Latin hypercube, Sobol, Morris)."""
 
     kind: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: PositiveInt | None = Field(None, description="lhs: points; sobol: base samples N (N x (2D+2) points); morris: trajectories")
-    levels: PositiveInt = Field(4, description="morris: grid levels")
+    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES, description="lhs: points; sobol: base samples N (N x (2D+2) points); morris: trajectories")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
     second_order: bool = False
     scramble: bool = True
 
@@ -105,9 +128,9 @@ class SweepSpec(_Model):
     name: str
     description: str = ""
     base: str = Field(description="scenario file, relative to the sweep file")
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**32)
     design: Design = Design()
-    replications: PositiveInt = 1
+    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS)
     parameters: dict[str, Parameter] = Field(min_length=1)
     overrides: dict[str, dict[str, Any]] = Field({}, description="named blocks: dotted.path -> value")
     set: dict[str, Any] = Field({}, description="dotted.path -> value for every run")
@@ -160,6 +183,20 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     if issues:
         raise InputError(issues)
     return LoadedSweep(spec, path, inner)
+
+
+DEFAULT_MAX_RUNS = 100_000
+"""How many runs a sweep may have unless ``--max-runs`` says more."""
+
+
+def check_size(loaded: LoadedSweep, points: int, max_runs: int = DEFAULT_MAX_RUNS) -> None:
+    """Refuse a sweep of more runs than ``max_runs`` before any design point is made."""
+    runs = points * loaded.spec.replications
+    if runs > max_runs:
+        mark = loaded.positions.get(("design",), loaded.positions.get((), Mark(str(loaded.path))))
+        raise InputError([Issue(mark, "sweep.design", f"the sweep has {runs:,} runs ({points:,} design points x "
+                                f"{loaded.spec.replications:,} replications), more than --max-runs {max_runs:,}: "
+                                "shrink the design, or raise --max-runs")])
 
 
 def _check_design(spec: SweepSpec, positions: Positions, file: str) -> list[Issue]:
