@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .atomic import atomic_path, write_text
+from .atomic import atomic_path, clean_stale, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
 from .scenario.yamlio import read_text
@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("a", help="scenario A")
     cmp_.add_argument("b", help="scenario B")
     cmp_.add_argument("--seed", type=int, help="the same seed for both runs")
-    cmp_.add_argument("--out", type=Path, help="CSV to write (default: results/compare-<A>-vs-<B>-<time>.csv)")
+    cmp_.add_argument("--out", type=Path, help="where to write the table (.csv) and its page (.html) "
+                      "(default: results/compare-<A>-vs-<B>-<time>.csv)")
     cmp_.add_argument("--debug", action="store_true", help="show tracebacks")
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs")
     sw.add_argument("spec", help="sweep YAML file")
@@ -87,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     sws.add_argument("--debug", action="store_true", help="show tracebacks")
     exp = sub.add_parser("explain", help="print a scenario's network and draw it (PNG) from mine to end use")
     common(exp)
-    exp.add_argument("--out", type=Path, help="diagram file (default: results/<name>-network.png)")
+    exp.add_argument("--out", type=Path, help="diagram file, .png unless another format's suffix is given "
+                     "(default: results/<name>-network.png)")
     sch = sub.add_parser("schema", help="write the JSON Schemas of scenario and sweep files (and the reference)")
     sch.add_argument("--out", type=Path, default=Path("."), help="folder for the .schema.json files")
     sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
@@ -102,9 +104,16 @@ def results_dir() -> Path:
     return Path(os.environ.get("REESIM_RESULTS_DIR", "results"))
 
 
+def slug(name: str) -> str:
+    """A folder name made from a scenario or sweep name that stays inside the results folder:
+    letters, digits, '-', '_' and '.', never leading with '.'."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return safe[:100] or "run"
+
+
 def _default_out(name: str, seed: int) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = results_dir() / f"{name}-seed{seed}-{stamp}"
+    base = results_dir() / f"{slug(name)}-seed{seed}-{stamp}"
     out, k = base, 2
     while out.exists():
         out = base.with_name(f"{base.name}-{k}")
@@ -116,17 +125,41 @@ def _check_out(out: Path) -> None:
     """Fail before running if the run folder cannot be created."""
     if out.exists():
         raise InputError([Issue(Mark(str(out)), "--out", "folder already exists; runs never write over an earlier run, choose another --out")])
-    ancestor = out.parent
+    _check_writable(out, "a run folder")
+
+
+def _check_writable(out: Path, what: str, inside: bool = False) -> None:
+    """Fail unless files can be written beside ``out`` (or, with ``inside``, in it)."""
+    folder = out if inside else out.parent
+    ancestor = folder
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write a run folder here: '{ancestor}' is a file, not a folder")])
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write {what} here: '{ancestor}' is a file, not a folder")])
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write a run folder here: {exc.strerror or exc}")]) from None
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot write {what} here: {exc.strerror or exc}")]) from None
+
+
+def _check_file_out(out: Path, what: str, replace: bool = False, option: str = "--out") -> None:
+    """Fail before any work if ``out`` cannot be written as a file (a folder there, a file where a
+    folder should be, no permission); an existing file is refused unless ``replace``."""
+    if out.is_dir():
+        raise InputError([Issue(Mark(str(out)), option, f"is a folder; expected the name of {what}")])
+    if out.exists() and not replace:
+        raise InputError([Issue(Mark(str(out)), option, "file already exists; choose another name")])
+    _check_writable(out, what)
+
+
+def _clean_stale(folder: Path) -> None:
+    """Remove what runs that were stopped left half-written here, and say so."""
+    removed = clean_stale(folder)
+    if removed:
+        shown = ", ".join(p.name for p in removed[:3]) + (f" and {len(removed) - 3} more" if len(removed) > 3 else "")
+        print(f"note: removed {len(removed)} unfinished output(s) left in {folder} by stopped runs: {shown}", file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,10 +175,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     meta = loaded.scenario.meta
     out = args.out or _default_out(meta.name, meta.seed)
     _check_out(out)
+    _clean_stale(out.parent)
     output = simulate(loaded.scenario)
     result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario), scenario_notes(args.scenario))
     try:
-        write_run_folder(result, out, None if args.no_figures else write_report)
+        # without --out the name is ours to choose: a run finishing first under the same name is not an error
+        out = write_run_folder(result, out, None if args.no_figures else write_report, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
     print(format_kpis(result.kpis, meta.name, meta.seed, output.events, output.wall_seconds))
@@ -191,16 +226,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .results import read_run_folder
 
     folder = args.folder
-    if not (folder / "kpis.json").exists() or not (folder / "timeseries.parquet").exists():
-        raise InputError([Issue(Mark(str(folder)), "", "not a run folder (expected kpis.json and timeseries.parquet)")])
     result = read_run_folder(folder)
+    _clean_stale(folder)
     start = dt.date.fromisoformat(result.run["start_date"])
     last = result.run["horizon_days"] - 1
     first_day = (args.flow_from - start).days if args.flow_from else 0
     last_day = (args.flow_to - start).days if args.flow_to else last
     if not 0 <= first_day <= last_day <= last:
         raise InputError([Issue(Mark("--flow-from/--flow-to"), "", f"expected a period inside the run: {start} to {start + dt.timedelta(days=last)}")])
-    path = write_report(result, folder, flow_days=(first_day, last_day))
+    try:
+        path = write_report(result, folder, flow_days=(first_day, last_day))
+    except OSError as exc:  # the disk, not reesim: full or read-only
+        raise InputError([Issue(Mark(str(folder)), "", f"cannot write the report here: {exc.strerror or exc}")]) from None
     print(f"report: {path}")
     return 0
 
@@ -237,17 +274,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides = [f"meta.seed={args.seed}"] if args.seed is not None else []
     loaded = [load_scenario(path, overrides) for path in (args.a, args.b)]  # both checked before either runs
     names = [ld.scenario.meta.name for ld in loaded]
-    out = args.out or results_dir() / f"compare-{names[0]}-vs-{names[1]}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
-    if out.exists():
-        raise InputError([Issue(Mark(str(out)), "--out", "file already exists; choose another --out")])
-    _check_out(out)
+    out = args.out or results_dir() / f"compare-{slug(names[0])}-vs-{slug(names[1])}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+    if out.is_dir():
+        raise InputError([Issue(Mark(str(out)), "--out", "is a folder; expected the name of the comparison table")])
+    out, page_out = out.with_suffix(".csv"), out.with_suffix(".html")  # a table and its page, never one file
+    for path, what in ((out, "the comparison table"), (page_out, "the comparison page")):
+        _check_file_out(path, what)
     results = [Result.from_output(simulate(ld.scenario), ld.resolved_yaml(), ld.digest()) for ld in loaded]
     table = compare_kpis(results[0].kpis, results[1].kpis)
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)
     from .report.compare_report import write_comparison
 
-    page = write_comparison(results[0], results[1], table, (names[0], names[1]), out.with_suffix(".html"))
+    page = write_comparison(results[0], results[1], table, (names[0], names[1]), page_out)
     print(f"A: {args.a} ({names[0]}, seed {loaded[0].scenario.meta.seed})")
     print(f"B: {args.b} ({names[1]}, seed {loaded[1].scenario.meta.seed})\n")
     print(format_comparison(table, "A", "B"))
@@ -259,9 +298,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
 
     loaded = load_sweep(args.spec)
-    out = args.out or results_dir() / f"{loaded.spec.name}-sweep"
+    out = args.out or results_dir() / f"{slug(loaded.spec.name)}-sweep"
     if args.scheduler and args.executor != "dask":
         raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
+    _check_writable(out, "a sweep folder", inside=True)
+    for folder in (out.parent, out, out / "runs", out / "series"):
+        _clean_stale(folder)
     store = run_sweep(loaded, out, args.executor, args.workers, args.scheduler, progress=not args.no_progress,
                       max_runs=args.max_runs)
     _print_sweep(out, loaded.spec, store.load())
@@ -288,12 +330,16 @@ def _print_sweep(folder: Path, spec, runs) -> None:
 
 
 def cmd_sweep_summary(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from .sweep import RunStore, SweepSpec
 
     store = RunStore(args.folder)
-    if not (args.folder / "spec.yaml").exists():
-        raise InputError([Issue(Mark(str(args.folder)), "", "not a sweep folder (no spec.yaml)")])
-    spec = SweepSpec.model_validate(store.spec())
+    try:
+        spec = SweepSpec.model_validate(store.spec())
+    except ValidationError:
+        raise InputError([Issue(Mark(str(args.folder / "spec.yaml")), "", "damaged: not the spec a sweep wrote; "
+                                "run the sweep again with a new --out")]) from None
     _print_sweep(args.folder, spec, store.load())
     return 0
 
@@ -303,11 +349,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     loaded = load_scenario(args.scenario, args.overrides)
     print(describe(loaded.scenario))
-    out = args.out or results_dir() / f"{loaded.scenario.meta.name}-network.png"
-    _check_out(out)
+    out = args.out or results_dir() / f"{slug(loaded.scenario.meta.name)}-network.png"
+    out = _diagram_path(out)
+    _check_file_out(out, "a diagram", replace=True)
     draw(loaded.scenario, out)
     print(f"\ndiagram: {out}")
     return 0
+
+
+def _diagram_path(out: Path) -> Path:
+    """The diagram's file: PNG unless the name ends in another format matplotlib writes."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if out.is_dir():
+        raise InputError([Issue(Mark(str(out)), "--out", "is a folder; expected the name of a diagram file")])
+    if not out.suffix:
+        return out.with_suffix(".png")
+    if out.suffix.lstrip(".").lower() not in formats:
+        raise InputError([Issue(Mark(str(out)), "--out", f"cannot draw a '{out.suffix}' file; expected one of "
+                                f"{', '.join('.' + f for f in sorted(formats))}")])
+    return out
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -315,12 +377,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from .reference import json_schemas, reference_markdown
 
-    args.out.mkdir(parents=True, exist_ok=True)
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError([Issue(Mark(str(args.out)), "--out", "is a file; expected a folder for the .schema.json files")])
+    _check_writable(args.out, "the schema files", inside=True)
+    if args.reference:
+        _check_file_out(args.reference, "the reference page", replace=True, option="--reference")
     for name, schema in json_schemas().items():
-        (args.out / name).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        write_text(args.out / name, json.dumps(schema, indent=2) + "\n")
         print(f"wrote {args.out / name}")
     if args.reference:
-        args.reference.write_text(reference_markdown(), encoding="utf-8")
+        write_text(args.reference, reference_markdown())
         print(f"wrote {args.reference}")
     return 0
 
@@ -368,8 +434,12 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a defect in reesim, not in the input
+        ledger = sys.modules.get("sim.engine.ledger")  # imported only once a run has started
         if args.debug:
             traceback.print_exc()
+        elif ledger is not None and isinstance(exc, ledger.MassBalanceError):  # material lost or made
+            print(f"error: {exc}; a defect in reesim, no results were written (please report it with the scenario)",
+                  file=sys.stderr)
         else:
             print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
         return 1

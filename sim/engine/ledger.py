@@ -50,7 +50,7 @@ class Ledger:
         for m, row in table.items():
             lhs = math.fsum((row["initial"], row["produced"]))
             rhs = math.fsum((row["consumed"], row["delivered"], row["lost"], row["in_stock"], row["in_transit"]))
-            if abs(lhs - rhs) > rel_tol * max(abs(lhs), abs(rhs), 1.0):
+            if not math.isfinite(lhs - rhs) or abs(lhs - rhs) > rel_tol * max(abs(lhs), abs(rhs), 1.0):
                 bad.append(f"{m}: in {lhs:.12g} t, out {rhs:.12g} t (gap {lhs - rhs:.3g} t)")
         if bad:
             raise MassBalanceError("mass balance does not close: " + "; ".join(bad))

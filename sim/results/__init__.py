@@ -12,9 +12,10 @@ from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .kpis import compute_kpis
-    from .result import Result, read_run_folder, write_run_folder
+    from .reading import read_run_folder
+    from .result import Result, write_run_folder
 
-_HOMES = {"Result": "result", "compute_kpis": "kpis", "read_run_folder": "result", "write_run_folder": "result"}
+_HOMES = {"Result": "result", "compute_kpis": "kpis", "read_run_folder": "reading", "write_run_folder": "result"}
 
 __all__ = ["Result", "compute_kpis", "read_run_folder", "write_run_folder"]
 

@@ -6,8 +6,11 @@ folder beside the target, which is renamed into place at the end.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import platform
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..atomic import atomic_folder
+from ..atomic import AtomicFolder
 from ..engine import RunOutput
 from .kpis import compute_kpis
 
@@ -79,34 +82,51 @@ class Result:
         return rows[[c for c in keep if c in rows]].reset_index(drop=True)
 
 
-def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Result, Path], dict[str, Path]] | None = None) -> Path:
-    """Write the run folder atomically; refuse to write over an existing folder."""
-    with atomic_folder(target) as tmp:
+def _finite(value: Any, path: str, bad: list[str]) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        bad.append(path)
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}.{k}" if path else str(k), bad) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v, f"{path}[{i}]", bad) for i, v in enumerate(value)]
+    return value
+
+
+def strict_json(data: Any, name: str) -> str:
+    """Strict JSON (no NaN or Infinity, which other tools refuse): a number that is not finite is
+    written as null, with one warning line naming it."""
+    bad: list[str] = []
+    clean = _finite(data, "", bad)
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        print(f"warning: {name}: not a finite number, written as null: {shown}", file=sys.stderr)
+    return json.dumps(clean, indent=2, allow_nan=False) + "\n"
+
+
+def file_stamp(path: Path) -> dict[str, Any]:
+    """Size and SHA-256 of a file as written, so that a reader can tell a truncated or replaced one."""
+    data = path.read_bytes()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Result, Path], dict[str, Path]] | None = None,
+                     unique: bool = False) -> Path:
+    """Write the run folder atomically and return where it landed: refuse to write over an existing
+    folder, or with ``unique`` take the first free name ``target-2``, ``target-3``..."""
+    folder = AtomicFolder(target, unique)
+    with folder as tmp:
         (tmp / "scenario.yaml").write_text(result.scenario_yaml, encoding="utf-8")
         table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
         pq.write_table(table, tmp / "timeseries.parquet", compression="zstd")
-        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2) + "\n", encoding="utf-8")  # in the order reports show
+        (tmp / "kpis.json").write_text(strict_json(result.kpis, "kpis.json"), encoding="utf-8")  # in the order reports show
         result.summary().to_csv(tmp / "summary.csv", index=False)
         result.entities.to_csv(tmp / "entities.csv", index=False)
         result.balance.to_csv(tmp / "balance.csv")
         result.policy_events.to_csv(tmp / "policy_events.csv", index=False)
         (tmp / "notes.txt").write_text(result.notes, encoding="utf-8")
-        (tmp / "run.json").write_text(json.dumps(result.run, indent=2) + "\n", encoding="utf-8")
+        run = {**result.run, "files": {name: file_stamp(tmp / name) for name in FILES if name != "run.json"}}
+        (tmp / "run.json").write_text(strict_json(run, "run.json"), encoding="utf-8")
         if figure_writer is not None:
             figure_writer(result, tmp)
-    return Path(target)
-
-
-def read_run_folder(folder: Path) -> Result:
-    """Load a run folder written by write_run_folder."""
-    folder = Path(folder)
-    ts = pq.read_table(folder / "timeseries.parquet").to_pandas()
-    entities = pd.read_csv(folder / "entities.csv", keep_default_na=False, na_values=[""])
-    kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
-    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    balance = pd.read_csv(folder / "balance.csv", index_col=0)
-    scenario_yaml = (folder / "scenario.yaml").read_text(encoding="utf-8")
-    events = pd.read_csv(folder / "policy_events.csv")
-    notes_file = folder / "notes.txt"
-    notes = notes_file.read_text(encoding="utf-8") if notes_file.exists() else ""
-    return Result(ts, entities, kpis, run, balance, scenario_yaml, events, notes)
+    return folder.path
