@@ -17,7 +17,7 @@ from sim.engine import simulate
 from sim.results import Result
 from sim.scenario import InputError
 from sim.scenario.loader import read_scenario_data, validate_scenario
-from sim.sweep.spec import load_sweep
+from sim.sweep.runner import check_sweep
 
 EXAMPLES = int(os.environ.get("REESIM_FUZZ_EXAMPLES", "40"))
 LESSONS = sorted((SCENARIOS / "teaching").glob("*.yaml"))
@@ -41,6 +41,18 @@ def paths(data, prefix=()):
         for i, value in enumerate(data):
             yield prefix + (i,)
             yield from paths(value, prefix + (i,))
+
+
+def numbers(data, prefix=""):
+    """Every number in nested KPIs, with its dotted name."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from numbers(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from numbers(value, f"{prefix}[{i}]")
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield prefix, data
 
 
 def mutate(data, path, how, value):
@@ -90,9 +102,12 @@ def test_a_mutated_lesson_runs_clean_or_is_refused(case):
         check_refusal(exc, str(path))
         return
     r = Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest())  # the balance is checked inside
-    for name in ("fill_rate", "unmet_demand_t"):
-        value = r.kpis[name]
+    for name, value in numbers(r.kpis):
         assert value is None or math.isfinite(value), (name, value)
+        if "fill_rate" in name and value is not None:
+            assert -1e-9 <= value <= 1 + 1e-9, (name, value)
+        if name.startswith(("unmet_demand_t", "production_t")) and value is not None:
+            assert value >= -1e-6, (name, value)
     assert r.timeseries["value"].notna().all()
 
 
@@ -122,7 +137,7 @@ def test_a_mutated_sweep_file_validates_or_is_refused(tmp_path_factory, spec, pi
         return
     out.write_text(text.replace("base: ", f"base: {spec.parent}/", 1) if "base: " in text and "/" not in str(bad.get("sweep", {}).get("base", "/")) else text)
     try:
-        load_sweep(out)
+        check_sweep(out, max_runs=100_000)  # what `reesim validate` does: the spec, its base and its size
     except InputError as exc:
         check_refusal(exc, str(out))
 

@@ -153,3 +153,20 @@ def test_a_run_killed_at_any_moment_leaves_a_whole_folder_or_nothing_visible(tmp
         assert set(FILES) <= {p.name for p in folder.iterdir()} and back.kpis["fill_rate"] > 0
     hidden = [p for p in results.iterdir() if p.name.startswith(".")] if results.exists() else []
     assert stale_temporaries(results) == hidden  # what is left is recognised, and the next run removes it
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import pyarrow.parquet as pq
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pq, "write_table", full)
+    out = tmp_path / "run"
+    assert main(["run", str(TEST_SCENARIOS / "chain.yaml"), "--no-figures", "--out", str(out),
+                 "--set", "meta.horizon_days=30"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {out}: --out: cannot write the run folder: No space left on device"]
+    assert list(tmp_path.iterdir()) == []

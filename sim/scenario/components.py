@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .distributions import Distribution
 from .ranges import (
@@ -13,10 +13,12 @@ from .ranges import (
     Cost,
     Date,
     Days,
+    Percent,
     PositiveDays,
     PositiveRate,
     PositiveTonnes,
     Rate,
+    Ratio,
     Step,
     Tonnes,
 )
@@ -66,7 +68,7 @@ class Site(Model):
 class OreBody(Model):
     """Share of each element in the total rare-earth oxide (TREO) of a deposit, in %."""
 
-    shares_pct: dict[Element, NonNegativeFloat]
+    shares_pct: dict[Element, Percent]
     source: str = ""
 
     @model_validator(mode="after")
@@ -93,8 +95,8 @@ class Recipe(Model):
     ratios of its ore body.
     """
 
-    inputs: dict[str, PositiveFloat] = {}
-    outputs: dict[str, PositiveFloat] = {}
+    inputs: dict[str, Ratio] = {}
+    outputs: dict[str, Ratio] = {}
     products: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -190,10 +192,10 @@ class Link(Model):
     capacity_rule: Literal["pro_rata", "in_order"] = Field(
         "pro_rata", description="when over capacity: share it pro rata, or serve materials in the listed order"
     )
-    shipment_t: PositiveFloat | None = Field(None, description="lot size; shipments are whole lots")
+    shipment_t: PositiveTonnes | None = Field(None, description="lot size; shipments are whole lots")
     capacity_t_per_day: PositiveRate | None = None
     dispatch_every_days: Step = 7.0
-    order_delay_days: NonNegativeFloat = 0.0
+    order_delay_days: Days = 0.0
     source: str = ""
 
     def share_of(self, material: str) -> float:

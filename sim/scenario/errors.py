@@ -4,6 +4,7 @@ sweep files alike)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import typing
@@ -167,9 +168,20 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, root:
         elif kind == "literal_error":
             options = _quoted(err.get("ctx", {}).get("expected", ""))
             msg = f"unknown value {err.get('input')!r}" + did_you_mean(err.get("input"), options) + f" (expected one of: {', '.join(options)})"
+        elif kind in ("too_short", "too_long"):
+            ctx = err.get("ctx", {})
+            bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
+            msg = f"expected {bound} item(s), got {ctx.get('actual_length')}"
+        elif kind in ("tuple_type", "list_type"):
+            msg = "expected a list"
+        elif kind == "dict_type":
+            got = err.get("input")
+            msg = "expected a mapping of key: value" + ("" if isinstance(got, list) else f" (got {got!r})")
+        elif kind == "int_parsing_size":
+            msg = f"expected a whole number; {err.get('input')!r} is far too large"
         else:
             got = err.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict | list) else f" (got {got})" if isinstance(got, dt.date) else f" (got {got!r})"
             msg = err["msg"].replace("Value error, ", "") + shown
         # pydantic puts the distribution's tag in the path; the user never wrote it
         clean = tuple(p for p in loc if p not in tags)

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from .ranges import MAX_DAYS, Date, PositiveDays, Tonnes
+from .ranges import MAX_DAYS, Date, PositiveDays, Threshold, Tonnes
 
 
 class _Model(BaseModel):
@@ -38,8 +38,8 @@ class Condition(_Model):
     site: str | None = None
     material: str | None = None
     region: str | None = None
-    above: float | None = None
-    below: float | None = None
+    above: Threshold | None = None
+    below: Threshold | None = None
     window_days: int = Field(30, ge=1, le=MAX_DAYS, description="fill_rate: the days over which the share of demand met is taken")
 
     @model_validator(mode="after")

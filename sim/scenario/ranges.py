@@ -34,13 +34,19 @@ PositiveRate = Annotated[float, Field(gt=0, le=MAX_T_PER_DAY)]
 Tonnes = Annotated[float, Field(ge=0, le=MAX_T)]
 PositiveTonnes = Annotated[float, Field(gt=0, le=MAX_T)]
 Price = Annotated[float, Field(gt=0, le=MAX_USD_PER_KG)]
+MAX_RATIO = 1e6
+Ratio = Annotated[float, Field(gt=0, le=MAX_RATIO)]
+"""Tonnes per unit of activity in a recipe: a million to one at most, so flows stay finite."""
+Percent = Annotated[float, Field(ge=0, le=100)]
+Threshold = Annotated[float, Field(ge=-MAX_T, le=MAX_T)]
+"""A condition's bound (a price, a cover, a stock, a share): finite."""
 Cost = Annotated[float, Field(ge=0, le=MAX_USD_PER_KG * 1000)]
 """USD per tonne."""
 
 
 def _in_span(d: dt.date) -> dt.date:
     if not FIRST_DATE <= d <= LAST_DATE:
-        raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE} (got {d})")
+        raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE}")
     return d
 
 

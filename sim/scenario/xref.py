@@ -4,9 +4,12 @@ and every problem is reported in one go."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable
 from typing import Any
 
 from .errors import Issue, Mark, did_you_mean, format_path
+from .markets import BACKORDER_SHARE_BY_END_USE, SUBSTITUTION_REACH
 from .xref_policies import check_policies
 from .yamlio import Positions
 
@@ -145,6 +148,7 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         if subst.get("to") is not None:
             need(("substitutions", sid, "to"), subst.get("to"), materials, "material")
 
+    _check_end_uses(data, bad)
     check_policies(data, need, bad)
 
     if not issues:
@@ -158,6 +162,39 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
                     "and no link brings it there",
                 )
     return issues
+
+
+def _check_end_uses(data: dict, bad: Callable[[tuple, str], None]) -> None:
+    """End uses are names the scenario makes up, so a misspelt one would quietly get the defaults
+    of an unknown end use: one named where demand is not, or a demand's one close to a known end
+    use but not it, is refused."""
+    demand = _d(data.get("demand"))
+    used = {u for d in demand.values() if isinstance(u := _d(d).get("end_use"), str)}
+    known = used | set(BACKORDER_SHARE_BY_END_USE) | set(SUBSTITUTION_REACH)
+    listed = sorted(used) or ["(none)"]
+
+    def named(loc: tuple, value: Any, allowed: set[str] = used) -> None:
+        if isinstance(value, str) and value not in allowed:
+            bad(loc, f"no demand has end use '{value}'" + did_you_mean(value, used) + f" (end uses: {', '.join(listed)})")
+
+    for key in _d(_d(data.get("buyers")).get("backorder_share")):
+        named(("buyers", "backorder_share", key), key, known)
+    for i, value in enumerate(_l(_d(data.get("allocation")).get("priority"))):
+        named(("allocation", "priority", i), value)
+    for sid, subst in _d(data.get("substitutions")).items():
+        for key in _d(_d(subst).get("reach")):
+            named(("substitutions", sid, "reach", key), key, known)
+    for pid, pol in _d(data.get("policies")).items():
+        if _d(pol).get("end_use") is not None:
+            named(("policies", pid, "end_use"), _d(pol).get("end_use"))
+    for did, dem in demand.items():
+        value = _d(dem).get("end_use")
+        if not isinstance(value, str):
+            continue  # the schema's to report
+        close = difflib.get_close_matches(value, sorted(known - {value}), n=1, cutoff=0.85)
+        if close and value not in BACKORDER_SHARE_BY_END_USE and sum(1 for d in demand.values() if _d(d).get("end_use") == value) == 1:
+            bad(("demand", did, "end_use"), f"unknown end use '{value}', did you mean '{close[0]}'? (a new end use "
+                "gets the defaults for end uses not listed, so a misspelt one is refused)")
 
 
 def _words(*values: Any) -> bool:
