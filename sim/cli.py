@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schema", help="write the JSON Schemas of scenario and sweep files (and the reference)")
     sch.add_argument("--out", type=Path, default=Path("."), help="folder for the .schema.json files")
     sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
+    sch.add_argument("--kpis", type=Path, help="also write the KPI definitions here (docs/kpis.md)")
     sch.add_argument("--debug", action="store_true", help="show tracebacks")
     lst = sub.add_parser("list", help="list scenarios and facility kinds")
     lst.add_argument("--debug", action="store_true")
@@ -190,17 +191,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
     lines = [f"reesim {__version__} - {name} (seed {seed}): {events:,} events in {wall:.2f} s", ""]
-    lines.append(f"  {'demand met':<28}{100 * k['fill_rate']:9.1f} %   unmet {k['unmet_demand_t']:,.0f} t")
-    for region, rate in k["fill_rate_by_region"].items():
-        unmet = k["unmet_demand_t_by_region"].get(region, 0.0)
-        days = k["days_short_by_region"].get(region, 0)
-        lines.append(f"    {region:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t, {days} days short")
-    by_material = k.get("fill_rate_by_material", {})
-    if len(by_material) > 1:
-        lines.append("  by material")
-        for material, rate in by_material.items():
-            unmet = k.get("unmet_demand_t_by_material", {}).get(material, 0.0)
-            lines.append(f"    {material:<26}{100 * rate:9.1f} %   unmet {unmet:,.0f} t")
+    lines.append(f"  {'demand met, by region and material':<40}{'met':>8}{'unmet t':>12}{'days short':>12}")
+    fill = k.get("fill_rate_by_region_material", {})
+    unmet = k.get("unmet_demand_t_by_region_material", {})
+    short = k.get("days_short_by_region_material", {})
+    for region in sorted(fill):
+        lines.append(f"    {region}")
+        for material, rate in sorted(fill[region].items()):
+            lines.append(f"      {material:<34}{100 * rate:7.1f}%{unmet.get(region, {}).get(material, 0.0):>12,.0f}"
+                         f"{short.get(region, {}).get(material, 0):>12}")
+    lines.append(f"  {'all demand (tonnes of every material)':<40}{100 * k['fill_rate']:7.1f}%{k['unmet_demand_t']:>12,.0f}")
     lines.append("")
     focus = k.get("focus_region", "china")
     share = k.get(f"share_{focus}", {})
@@ -375,19 +375,23 @@ def _diagram_path(out: Path) -> Path:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from .reference import json_schemas, reference_markdown
+    from .reference import json_schemas, kpis_markdown, reference_markdown
 
     if args.out.exists() and not args.out.is_dir():
         raise InputError([Issue(Mark(str(args.out)), "--out", "is a file; expected a folder for the .schema.json files")])
     _check_writable(args.out, "the schema files", inside=True)
-    if args.reference:
-        _check_file_out(args.reference, "the reference page", replace=True, option="--reference")
+    for path, option in ((args.reference, "--reference"), (args.kpis, "--kpis")):
+        if path:
+            _check_file_out(path, "a markdown page", replace=True, option=option)
     for name, schema in json_schemas().items():
         write_text(args.out / name, json.dumps(schema, indent=2) + "\n")
         print(f"wrote {args.out / name}")
     if args.reference:
         write_text(args.reference, reference_markdown())
         print(f"wrote {args.reference}")
+    if args.kpis:
+        write_text(args.kpis, kpis_markdown())
+        print(f"wrote {args.kpis}")
     return 0
 
 

@@ -110,3 +110,11 @@ def reference_markdown() -> str:
             out += [f"| `{n}` | {t} | {u} | {r} | {d} | {m} |" for n, t, u, r, d, m in _rows(model, defs)]
             out.append("")
     return "\n".join(out)
+
+
+def kpis_markdown() -> str:
+    """docs/kpis.md: the KPI registry, with each policy kind's own KPIs."""
+    from .results.kpi_registry import markdown
+    from .scenario.policy_kinds import kinds
+
+    return markdown({name: dict(kind.schema.KPIS) for name, kind in kinds().items() if kind.schema.KPIS})

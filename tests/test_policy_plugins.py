@@ -3,7 +3,7 @@ defines a kind of its own, registers it and runs it, without touching anything u
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pytest
 from pydantic import Field
@@ -20,6 +20,8 @@ class Rationing(TimedPolicy):
     kind: Literal["rationing"]
     region: str
     share: float = Field(ge=0, le=1)
+
+    KPIS: ClassVar[dict[str, tuple[str, str]]] = {"days_in_force": ("days", "days the rationing was in force")}
 
 
 class RationingPolicy(Policy):

@@ -392,6 +392,10 @@ class World:
         if self.books:
             counters["floor_payments_usd"] = sum(b.floor_payments_usd for b in self.books)
         policy_kpis = {pid: kpis for pid, p in self.policies.items() if (kpis := p.kpis())}
+        for pid, kpis in policy_kpis.items():
+            undeclared = set(kpis) - set(type(self.policies[pid].spec).KPIS)
+            if undeclared:  # the KPI registry and its docs list what each kind declares
+                raise TypeError(f"policy '{pid}' reports KPIs its kind does not declare in KPIS: {sorted(undeclared)}")
         return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall,
                          counters, sorted(self.policy_events, key=lambda e: e["day"]), policy_kpis)
 

@@ -3,7 +3,7 @@ or licences with a processing delay and an approval probability that changes ove
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -46,6 +46,11 @@ class ExportControl(TimedPolicy):
     )
 
     disruption = True
+    KPIS: ClassVar[dict[str, tuple[str, str]]] = {
+        "licence_approved_t": ("t", "licence mode: tonnes whose export licence was approved"),
+        "licence_denied_t": ("t", "licence mode: tonnes whose export licence was refused"),
+        "smuggled_t": ("t", "a leaking ban or quota: tonnes that left past the control, off the customs books"),
+    }
 
     @model_validator(mode="after")
     def _mode_fields(self) -> ExportControl:

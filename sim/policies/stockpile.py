@@ -4,7 +4,7 @@ the mass balance like any stock."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -27,6 +27,12 @@ class Stockpile(PolicySpec):
     release_t_per_day: PositiveRate = 1.0
     market: str | None = Field(None, description="market whose price drives buying")
     review_days: Step = Field(1.0, description="how often the reserve looks at its condition and the price")
+
+    KPIS: ClassVar[dict[str, tuple[str, str]]] = {
+        "released_t": ("t", "tonnes the reserve released to buyers over the run"),
+        "bought_t": ("t", "tonnes the reserve bought over the run"),
+        "held_t": ("t", "tonnes held in the reserve at the end"),
+    }
 
 
 @register_policy(Stockpile)

@@ -14,7 +14,9 @@ from pathlib import Path
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import PathPatch, Rectangle
@@ -150,27 +152,48 @@ def plot_production(result: Run, path: Path) -> Path:
     return _save(fig, f"Production by stage and region - {run.title}", path, {})
 
 
+MAX_MATERIAL_PANELS = 6
+
+
+def _short_materials(run: RunFrames) -> list[str]:
+    """Materials some region ran short of, most tonnes lost first."""
+    unmet = run.demand_by_material["unmet_t"]
+    lost = unmet.T.groupby(level="material").sum().sum(axis=1) if len(unmet.columns) else pd.Series(dtype=float)
+    return [str(m) for m in lost[lost > 1e-6].sort_values(ascending=False).index[:MAX_MATERIAL_PANELS]]
+
+
 def plot_unmet(result: Run, path: Path) -> Path:
-    """Cumulative unmet demand and 30-day fill rate, by region."""
+    """Cumulative unmet demand by region, then the 30-day fill rate of each material that ran short
+    (by region): a regional rate over all materials would hide a short one behind plentiful ones."""
     run = prepare(result)
-    fig = Figure(figsize=(9, 6))
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    unmet, requested, delivered = (run.demand[v] for v in ("unmet_t", "requested_t", "delivered_t"))
+    materials = _short_materials(run)
+    fig = Figure(figsize=(9, 3 + 2.4 * max(len(materials), 1)))
+    axes = fig.subplots(1 + max(len(materials), 1), 1, sharex=True, squeeze=False)[:, 0]
+    unmet = run.demand["unmet_t"]
+    dates = unmet.index.to_numpy()
+    for region in unmet.columns:
+        axes[0].plot(dates, unmet[region].cumsum().to_numpy() / 1000, color=run.colours[region], label=region, lw=1.6)
     if len(unmet.columns):
-        dates = unmet.index.to_numpy()
-        for region in unmet.columns:
-            ax1.plot(dates, unmet[region].cumsum().to_numpy() / 1000, color=run.colours[region], label=region, lw=1.6)
-            req = requested[region].rolling(30, min_periods=1).sum()
-            dlv = delivered[region].rolling(30, min_periods=1).sum()
-            ax2.plot(dates, (100 * dlv / req.where(req > 0)).to_numpy(), color=run.colours[region], label=region, lw=1.6)
-        ax1.legend(fontsize=8, ncol=4, loc="upper left")
-    ax1.set_title("Unmet demand, cumulative", fontsize=10, loc="left")
-    ax1.set_ylabel("kt")
-    ax2.set_title("Fill rate (30-day window)", fontsize=10, loc="left")
-    ax2.set_ylabel("% of demand met")
-    ax2.set_ylim(0, 105)
-    for ax in (ax1, ax2):
-        date_axis(ax, run.events, ax is ax1)
+        axes[0].legend(fontsize=8, ncol=4, loc="upper left")
+    axes[0].set_title("Unmet demand, cumulative (all materials)", fontsize=10, loc="left")
+    axes[0].set_ylabel("kt")
+    by = run.demand_by_material
+    for ax, material in zip(axes[1:], materials or [None], strict=False):
+        if material is None:
+            ax.set_title("Fill rate (30-day window): no material ran short", fontsize=10, loc="left")
+        else:
+            for region in by["requested_t"][material].columns:
+                req = by["requested_t"][(material, region)].rolling(30, min_periods=1).sum()
+                dlv = by["delivered_t"][(material, region)].rolling(30, min_periods=1).sum()
+                # backorders served late would lift a window above 100%: catching up shows as a return to 100
+                met = np.minimum(100 * dlv / req.where(req > 0), 100)
+                ax.plot(dates, met.to_numpy(), color=run.colours[region], label=region, lw=1.6)
+            ax.set_title(f"Fill rate of {material} (30-day window)", fontsize=10, loc="left")
+            ax.legend(fontsize=7, ncol=4, loc="lower left")
+        ax.set_ylabel("% of demand met")
+        ax.set_ylim(0, 105)
+    for ax in axes:
+        date_axis(ax, run.events, ax is axes[0])
     return _save(fig, f"Unmet demand - {run.title}", path, {})
 
 
@@ -196,28 +219,44 @@ def plot_prices(result: Run, path: Path) -> Path:
     return _save(fig, f"Prices by market - {run.title}", path, {})
 
 
-def plot_fill_rates(result: Run, path: Path) -> Path:
-    """Share of demand met over the run, by region and end use."""
-    run = prepare(result)
-    table = run.result.kpis.get("fill_rate_by_region_end_use", {})
-    regions = sorted(table)
-    uses = sorted({u for r in table.values() for u in r})
-    grid = np.full((len(regions), len(uses)), np.nan)
-    for i, r in enumerate(regions):
-        for j, u in enumerate(uses):
-            grid[i, j] = table[r].get(u, np.nan)
-    fig = Figure(figsize=(1.6 * max(len(uses), 2) + 2, 0.55 * max(len(regions), 2) + 1.6))
-    ax = fig.subplots()
-    im = ax.imshow(100 * grid, cmap="cividis", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(len(uses)), uses, rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(regions)), regions, fontsize=8)
-    for i in range(len(regions)):
-        for j in range(len(uses)):
+FILL_BANDS = (0, 50, 70, 80, 90, 95, 99, 100.01)
+"""Heat-map bands of % met: a band per step an analyst reads differently (69% and 83% apart)."""
+
+
+def _heat(ax: Axes, table: dict[str, dict[str, float]], title: str):
+    rows = sorted(table)
+    cols = sorted({c for r in table.values() for c in r})
+    grid = np.full((len(rows), len(cols)), np.nan)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            grid[i, j] = 100 * table[r].get(c, np.nan)
+    cmap = colormaps["RdYlGn"].resampled(len(FILL_BANDS) - 1)
+    im = ax.imshow(grid, cmap=cmap, norm=BoundaryNorm(FILL_BANDS, cmap.N), aspect="auto")
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_title(title, fontsize=10, loc="left")
+    for i in range(len(rows)):
+        for j in range(len(cols)):
             if not np.isnan(grid[i, j]):
-                ax.text(j, i, f"{100 * grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white" if grid[i, j] < 0.6 else "black")
-    fig.colorbar(im, ax=ax, label="% of demand met")
-    return _save(fig, f"Demand met by region and end use - {run.title}", path)
+                ax.text(j, i, f"{grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,
+                        color="white" if grid[i, j] < 50 else "black")
+    return im
+
+
+def plot_fill_rates(result: Run, path: Path) -> Path:
+    """Share of demand met over the run, by region and material (each magnet grade on its own),
+    and by region and end use; coloured in bands, so that 69% and 83% look apart."""
+    run = prepare(result)
+    k = run.result.kpis
+    tables = [(k.get("fill_rate_by_region_material", {}), "by material"), (k.get("fill_rate_by_region_end_use", {}), "by end use")]
+    width = max(max(len({c for r in t.values() for c in r}) for t, _ in tables), 2)
+    regions = max(len(tables[0][0]), 2)
+    fig = Figure(figsize=(1.1 * width + 3, 2 * (0.45 * regions + 1.2)))
+    grid = fig.add_gridspec(2, 2, width_ratios=(40, 1))
+    for row, (table, title) in enumerate(tables):
+        im = _heat(fig.add_subplot(grid[row, 0]), table, f"Demand met {title}")
+    fig.colorbar(im, cax=fig.add_subplot(grid[:, 1]), label="% of demand met", ticks=FILL_BANDS[:-1] + (100,))
+    return _save(fig, f"Demand met by region - {run.title}", path)
 
 
 def plot_utilisation(result: Run, path: Path) -> Path:

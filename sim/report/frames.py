@@ -146,6 +146,24 @@ class RunFrames:
         return {v: self._named(t.reindex(index=dates, columns=regions).fillna(0.0)) for v, t in tables.items()}
 
     @cached_property
+    def demand_by_material(self) -> dict[str, pd.DataFrame]:
+        """``requested_t``, ``delivered_t`` and ``unmet_t`` of the demands, t/day: date x
+        (material, region), all three on the same dates and columns."""
+        ents = self.result.entities
+        ents = ents[ents["type"] == "demand"]
+        tables = {}
+        for variable in DEMAND_VARIABLES:
+            rows = self.rows(variable)
+            region = _lookup(rows, ents, ("entity",), "region", self.regions)
+            keep = region >= 0
+            frame = pd.DataFrame({"date": rows["date"].to_numpy()[keep], "material": rows["material"].astype(str).to_numpy()[keep],
+                                  "region": np.asarray(self.regions, dtype=object)[region[keep]], "value": rows["value"].to_numpy()[keep]})
+            tables[variable] = frame.groupby(["date", "material", "region"])["value"].sum().unstack(["material", "region"])
+        dates = reduce(pd.Index.union, (t.index for t in tables.values()))
+        columns = reduce(lambda a, b: a.union(b), (t.columns for t in tables.values()))
+        return {v: t.reindex(index=dates, columns=columns).fillna(0.0) for v, t in tables.items()}
+
+    @cached_property
     def prices(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Each market's price rows (date, value in USD/kg), by material, then market."""
         rows = self.rows("price_usd_per_kg")

@@ -45,13 +45,22 @@ def _cards(k: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _regions(k: dict[str, Any]) -> pd.DataFrame:
+    """Demand met by region and material: a region's rate over all materials would let plentiful
+    La and Ce hide a short magnet grade. Time to survive and recover are the region's."""
     rows = []
-    for region, rate in k["fill_rate_by_region"].items():
-        rows.append({"region": region, "demand met %": 100 * rate, "unmet t": k["unmet_demand_t_by_region"].get(region, 0.0),
-                     "days short": k["days_short_by_region"].get(region, 0),
-                     "time to survive (days)": k.get("time_to_survive_days", {}).get(region, "-"),
-                     "time to recover (days)": k.get("time_to_recover_days", {}).get(region, "-")})
+    fill = k.get("fill_rate_by_region_material", {})
+    for region in sorted(fill):
+        for i, (material, rate) in enumerate(sorted(fill[region].items())):
+            rows.append({"region": region if i == 0 else "", "material": material, "demand met %": 100 * rate,
+                         "unmet t": k.get("unmet_demand_t_by_region_material", {}).get(region, {}).get(material, 0.0),
+                         "days short": k.get("days_short_by_region_material", {}).get(region, {}).get(material, 0),
+                         "time to survive (days)": _or_dash(k.get("time_to_survive_days", {}).get(region)) if i == 0 else "",
+                         "time to recover (days)": _or_dash(k.get("time_to_recover_days", {}).get(region)) if i == 0 else ""})
     return pd.DataFrame(rows)
+
+
+def _or_dash(value: Any) -> Any:
+    return "-" if value is None else value
 
 
 def _stages(k: dict[str, Any]) -> pd.DataFrame:

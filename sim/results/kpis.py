@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..scenario.policy_kinds import disruption_kinds
 from ..scenario.schema import KPI_STAGES
+from .kpi_registry import KPIS, TEXT_KPIS
 
 RECOVERED_FILL_RATE = 0.99
 WINDOW_DAYS = 30
@@ -25,7 +26,8 @@ def _ratio(num: float, den: float) -> float:
 def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None,
                  focus_region: str = "china", policy_kpis: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
     """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
-    margins, and how long each region held out and took to recover after a disruption.
+    margins, and how long each region held out and took to recover after a disruption; each is
+    defined in `kpi_registry` (and docs/kpis.md), and they come in its order.
 
     The focus region (the scenario's ``meta.focus_region``) names two KPIs: ``share_<focus>``
     (its share of each stage) and ``margin_usd_per_t_outside_<focus>``. Each policy's own KPIs
@@ -73,12 +75,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         for region, frame in daily.items():
             survive[region], recover[region] = _survive_recover(frame, disruption)
 
-    by_region_use: dict[str, dict[str, float]] = {}
-    for (region, use), idx in demand.groupby(["region", "end_use"]).groups.items():
-        by_region_use.setdefault(str(region), {})[str(use)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
-    by_region_material: dict[str, dict[str, float]] = {}  # each grade of magnet on its own
-    for (region, material), idx in demand.groupby(["region", "material"]).groups.items():
-        by_region_material.setdefault(str(region), {})[str(material)] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
+    pairs = {column: _by_pair(ts, demand, column, req, dlv, unmet) for column in ("material", "end_use")}  # each magnet grade on its own
 
     substituted: dict[str, float] = {}  # t/day of base demand moved to another material, at the end
     moved = ts[(ts["variable"] == "substituted_t_per_day") & (ts["day"] == ts["day"].max())]
@@ -118,7 +115,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
             if base > 0:
                 bullwhip[f"{site}.{material}"] = float(weekly.var() / base)
 
-    return {
+    kpis = {
         "bullwhip_ratio": bullwhip,
         "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
@@ -134,8 +131,12 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "days_short_by_region": days_short,
         "backorders_t_at_end_by_region": waiting,
         "substituted_t_per_day_by_region": substituted,
-        "fill_rate_by_region_end_use": by_region_use,
-        "fill_rate_by_region_material": by_region_material,
+        "fill_rate_by_region_material": pairs["material"][0],
+        "fill_rate_by_region_end_use": pairs["end_use"][0],
+        "unmet_demand_t_by_region_material": pairs["material"][1],
+        "unmet_demand_t_by_region_end_use": pairs["end_use"][1],
+        "days_short_by_region_material": pairs["material"][2],
+        "days_short_by_region_end_use": pairs["end_use"][2],
         "disruption_day": disruption,
         "time_to_survive_days": survive,
         "time_to_recover_days": recover,
@@ -150,6 +151,30 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "utilisation_by_facility": {str(k): float(v) for k, v in utilisation.items()},
         "policies": {pid: dict(values) for pid, values in (policy_kpis or {}).items()},
     }
+    order = [k.named(focus_region) for k in KPIS] + list(TEXT_KPIS)
+    return {name: kpis[name] for name in order}  # the registry's order, which reports follow
+
+
+Table = dict[str, dict[str, float]]
+
+
+def _by_pair(ts: pd.DataFrame, demand: pd.DataFrame, column: str, req: pd.Series, dlv: pd.Series,
+             unmet: pd.Series) -> tuple[Table, Table, dict[str, dict[str, int]]]:
+    """Fill rate, lost tonnes and days short by region and ``column`` (material or end use)."""
+    fill: Table = {}
+    lost: Table = {}
+    short: dict[str, dict[str, int]] = {}
+    groups = demand.groupby(["region", column]).groups
+    sel = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & ts["entity"].isin(demand.index)]
+    entity = sel["entity"].astype(str)
+    daily = sel.groupby([entity.map(demand["region"]), entity.map(demand[column]), sel["day"]])["value"].sum()
+    counts = (daily > 1e-9).groupby(level=[0, 1]).sum()
+    for (region, key), idx in sorted(groups.items()):
+        r, k = str(region), str(key)
+        fill.setdefault(r, {})[k] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
+        lost.setdefault(r, {})[k] = float(unmet[idx].sum())
+        short.setdefault(r, {})[k] = int(counts.get((region, key), 0))
+    return fill, lost, short
 
 
 def _regional_daily(ts: pd.DataFrame, demand: pd.DataFrame) -> dict[str, pd.DataFrame]:

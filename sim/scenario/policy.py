@@ -63,6 +63,9 @@ class PolicySpec(_Model):
     """True for kinds that disrupt supply or demand: the KPIs' time to survive and to recover
     count from the first of them to start."""
 
+    KPIS: ClassVar[dict[str, tuple[str, str]]] = {}
+    """The KPIs a policy of this kind reports under ``policies.<id>``: name -> (unit, meaning)."""
+
 
 class TimedPolicy(PolicySpec):
     """When a policy is in force: from ``start`` (default: the scenario's start date, after any

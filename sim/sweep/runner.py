@@ -11,6 +11,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ..results.kpi_registry import check_pattern
+from ..scenario.components import KPI_STAGES
 from ..scenario.errors import InputError, Issue, Mark
 from ..scenario.loader import read_scenario_data, validate_scenario
 from .design import DesignPoints, build_design, count_points
@@ -74,6 +76,55 @@ def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
         raise InputError(issues)
 
 
+def _scenario_ids(scenarios: list[Any]) -> tuple[dict[str, set[str]], dict[str, dict[str, tuple[str, str]]], str]:
+    """The ids a KPI name may use, over the base scenario and each variant the sweep makes of it."""
+    ids: dict[str, set[str]] = {k: set() for k in ("region", "material", "end_use", "stage", "market", "facility", "site")}
+    policies: dict[str, dict[str, tuple[str, str]]] = {}
+    for sc in scenarios:
+        ids["region"] |= set(sc.regions)
+        ids["material"] |= set(sc.materials)
+        ids["end_use"] |= {d.end_use for d in sc.demand.values()}
+        ids["stage"] |= set(KPI_STAGES) | {f.stage for f in sc.facilities.values()}
+        ids["market"] |= set(sc.markets)
+        ids["site"] |= set(sc.sites)
+        ids["facility"] |= set(sc.facilities) | {pid for pid, p in sc.policies.items() if getattr(p, "facility", None) is not None}
+        for pid, p in sc.policies.items():
+            policies.setdefault(pid, {}).update(type(p).KPIS)
+    return ids, policies, scenarios[0].meta.focus_region
+
+
+def _check_kpis(loaded: LoadedSweep, job: Job) -> None:
+    """A KPI pattern that matches nothing would leave a column out without a word: check each
+    against the registry and the scenario's ids."""
+    base = Path(job.base_path)
+    variants = [list(loaded.spec.set.items())] + [list(loaded.spec.set.items()) + list(block.items())
+                                                  for block in loaded.spec.overrides.values()]
+    scenarios = []
+    for settings in variants:
+        try:
+            scenarios.append(validate_scenario(job.base_data, {}, base, (), settings).scenario)
+        except InputError:
+            continue  # reported by _check_paths
+    if not scenarios:
+        return
+    ids, policies, focus = _scenario_ids(scenarios)
+    file = str(loaded.path)
+    issues = []
+    for i, pattern in enumerate(loaded.spec.kpis):
+        problem = check_pattern(pattern, focus, ids, policies)
+        if problem:
+            issues.append(Issue(loaded.positions.get(("kpis", i), Mark(file)), f"sweep.kpis[{i}]", problem))
+    discovery = loaded.spec.discovery
+    if discovery is not None:
+        problem = check_pattern(discovery.kpi, focus, ids, policies)
+        if problem is None and "*" in discovery.kpi:
+            problem = "discovery needs one KPI, not a pattern"
+        if problem:
+            issues.append(Issue(loaded.positions.get(("discovery", "kpi"), Mark(file)), "sweep.discovery.kpi", problem))
+    if issues:
+        raise InputError(issues)
+
+
 class CheckedSweep:
     def __init__(self, loaded: LoadedSweep, design: DesignPoints):
         self.spec = loaded.spec
@@ -89,7 +140,9 @@ def check_sweep(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> CheckedSw
     loaded = load_sweep(path)
     check_size(loaded, count_points(loaded.spec), max_runs)
     design = build_design(loaded.spec)
-    _check_paths(loaded, make_job(loaded), design)
+    job = make_job(loaded)
+    _check_paths(loaded, job, design)
+    _check_kpis(loaded, job)
     return CheckedSweep(loaded, design)
 
 
@@ -114,6 +167,7 @@ def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", worke
     job = make_job(loaded)
     tasks = plan(loaded, design)
     _check_paths(loaded, job, design)
+    _check_kpis(loaded, job)
     store = RunStore(out)
     store.open(loaded.resolved(), loaded.digest())
     done = store.done_ids()
