@@ -34,6 +34,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+MAX_REPLICATIONS = 1000
+
+
+def _replications(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_REPLICATIONS} replications, got {value}")
+    return value
+
+
 _SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ucx)://)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$")
 
 
@@ -67,10 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
     val.add_argument("--max-runs", type=_positive_int, default=DEFAULT_MAX_RUNS, help="a sweep file: the most runs allowed")
-    cmp_ = sub.add_parser("compare", help="run two scenarios and print their KPI differences (B - A)")
-    cmp_.add_argument("a", help="scenario A")
-    cmp_.add_argument("b", help="scenario B")
-    cmp_.add_argument("--seed", type=int, help="the same seed for both runs")
+    cmp_ = sub.add_parser("compare", help="compare two scenarios or run folders KPI by KPI (B - A)")
+    cmp_.add_argument("a", help="scenario A (a YAML file or a run folder)")
+    cmp_.add_argument("b", help="scenario B (a YAML file or a run folder)")
+    cmp_.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a value on both sides")
+    cmp_.add_argument("--set-a", action="append", default=[], metavar="KEY=VALUE", help="override a value of A only")
+    cmp_.add_argument("--set-b", action="append", default=[], metavar="KEY=VALUE", help="override a value of B only")
+    cmp_.add_argument("--seed", type=int, help="the seed of both sides (default: A's meta.seed)")
+    cmp_.add_argument("--replications", type=_replications, default=1,
+                      help="runs a side on common random numbers, for a 95%% interval of each difference (default 1)")
+    cmp_.add_argument("--align", action="store_true", help="runs over different periods: compare the days both cover")
     cmp_.add_argument("--out", type=Path, help="where to write the table (.csv) and its page (.html) "
                       "(default: results/compare-<A>-vs-<B>-<time>.csv)")
     cmp_.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -267,28 +283,30 @@ def _is_sweep(path: Path) -> bool:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .engine import simulate
-    from .results import Result
+    from .comparison import load_side, run_sides
     from .results.compare import compare_kpis, format_comparison
 
-    overrides = [f"meta.seed={args.seed}"] if args.seed is not None else []
-    loaded = [load_scenario(path, overrides) for path in (args.a, args.b)]  # both checked before either runs
-    names = [ld.scenario.meta.name for ld in loaded]
+    sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications),
+             load_side("B", args.b, [*args.overrides, *args.set_b], args.replications)]  # both checked before either runs
+    names = [side.name for side in sides]
     out = args.out or results_dir() / f"compare-{slug(names[0])}-vs-{slug(names[1])}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if out.is_dir():
         raise InputError([Issue(Mark(str(out)), "--out", "is a folder; expected the name of the comparison table")])
     out, page_out = out.with_suffix(".csv"), out.with_suffix(".html")  # a table and its page, never one file
     for path, what in ((out, "the comparison table"), (page_out, "the comparison page")):
         _check_file_out(path, what)
-    results = [Result.from_output(simulate(ld.scenario), ld.resolved_yaml(), ld.digest()) for ld in loaded]
-    table = compare_kpis(results[0].kpis, results[1].kpis)
+    compared = run_sides(sides, args.replications, args.seed, args.align)
+    table = compare_kpis(compared.kpis[0], compared.kpis[1])
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)
     from .report.compare_report import write_comparison
 
-    page = write_comparison(results[0], results[1], table, (names[0], names[1]), page_out)
-    print(f"A: {args.a} ({names[0]}, seed {loaded[0].scenario.meta.seed})")
-    print(f"B: {args.b} ({names[1]}, seed {loaded[1].scenario.meta.seed})\n")
+    page = write_comparison(compared.first[0], compared.first[1], table, (names[0], names[1]), page_out, compared.notes)
+    for side in sides:
+        print(f"{side.label}: {side.source} ({side.name})" + (f" with {', '.join(side.overrides)}" if side.overrides else ""))
+    for note in compared.notes:
+        print(note)
+    print()
     print(format_comparison(table, "A", "B"))
     print(f"\ncomparison: {out}\nreport: {page}")
     return 0
@@ -437,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a reader that stopped early (head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # a defect in reesim, not in the input
         ledger = sys.modules.get("sim.engine.ledger")  # imported only once a run has started
         if args.debug:

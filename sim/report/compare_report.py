@@ -83,39 +83,61 @@ def fig_production(a: Result | RunFrames, b: Result | RunFrames, names: tuple[st
 
 
 def fig_differences(table: pd.DataFrame) -> str:
-    rows = table[table["kpi"].str.startswith("fill_rate_by_region.") & table["b_minus_a"].notna()]
+    """Change in demand met by region and material, percentage points, with 95% intervals when
+    there are replications."""
+    rows = table[table["kpi"].str.startswith("fill_rate_by_region_material.") & table["b_minus_a"].notna()]
+    rows = rows[(rows["b_minus_a"] != 0) | rows["ci_low"].notna()]
     fig = Figure(figsize=(8, 0.35 * max(len(rows), 3) + 1))
     ax = fig.subplots()
-    values = 100 * rows["b_minus_a"].to_numpy()
-    ax.barh(rows["kpi"].str.replace("fill_rate_by_region.", "", regex=False), values,
-            color=[LOSS if v < 0 else GAIN for v in values])
+    values = 100 * rows["b_minus_a"].to_numpy(dtype=float)
+    labels = rows["kpi"].str.replace("fill_rate_by_region_material.", "", regex=False)
+    errors = None
+    if rows["ci_low"].notna().any():
+        errors = [100 * (rows["b_minus_a"] - rows["ci_low"]).to_numpy(dtype=float), 100 * (rows["ci_high"] - rows["b_minus_a"]).to_numpy(dtype=float)]
+    ax.barh(range(len(rows)), values, xerr=errors, color=[LOSS if v < 0 else GAIN for v in values], ecolor="black", capsize=3)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("change in demand met, percentage points (B - A)")
+    ax.set_xlabel("change in demand met, percentage points (B - A)" + (", with 95% intervals" if errors else ""))
+    if not len(rows):
+        ax.set_title("demand met did not change for any region and material", fontsize=9, loc="left")
     ax.invert_yaxis()
     ax.grid(alpha=0.3, axis="x")
     return png_base64(fig)
 
 
-def build_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str]) -> str:
-    """The comparison page of run B against run A, from their Results and KPI differences."""
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as a reader wants it: change in percent, the interval in one column."""
+    out = table[["kpi", "a", "b", "b_minus_a"]].rename(columns={"a": "A", "b": "B", "b_minus_a": "B - A"})
+    out["change"] = [("" if pd.isna(v) else f"{v:+.1f}%") for v in table["change_pct"]]
+    if table["ci_low"].notna().any():
+        out["95% interval of B - A"] = [
+            "" if pd.isna(lo) else f"[{lo:+,.4g}, {hi:+,.4g}]" + (" spans 0" if spans else "")
+            for lo, hi, spans in zip(table["ci_low"], table["ci_high"], table["spans_zero"], strict=True)]
+    return out
+
+
+def build_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str], notes: list[str] | None = None) -> str:
+    """The comparison page of B against A, from their (first) runs and the KPI differences."""
     meta = [read_scenario(r.scenario_yaml).get("meta", {}) for r in (a, b)]
     fa, fb = prepare(a), prepare(b)
     moved = table[table["b_minus_a"].fillna(1) != 0]
-    headline = moved[moved["kpi"].str.match(r"^(fill_rate|unmet_demand_t)(_by_region\.|$)|^price_usd_per_kg\.[^.]+\.(mean|peak)$|^time_to_")]
-    figures = [("Demand met, by region: change", fig_differences(table)), ("Unmet demand", fig_unmet(fa, fb, names)),
+    headline = moved[moved["kpi"].str.match(r"^(fill_rate|unmet_demand_t)(_by_region_material\.|$)|^days_short_by_region_material\."
+                                            r"|^price_usd_per_kg\.[^.]+\.(mean|peak)$|^time_to_")]
+    figures = [("Demand met, by region and material: change", fig_differences(table)), ("Unmet demand", fig_unmet(fa, fb, names)),
                ("Prices", fig_prices(fa, fb, names)), ("Production", fig_production(fa, fb, names))]
-    columns = {"a": "A", "b": "B", "b_minus_a": "B - A"}
     return render(
         "compare.html",
         names=names,
         runs=[{"label": label, "name": name, "question": m.get("question", ""), "seed": str(r.run.get("seed"))}
               for label, name, m, r in (("A", names[0], meta[0], a), ("B", names[1], meta[1], b))],
-        moved=page_table(headline.rename(columns=columns), "differences"),
+        notes=notes or [],
+        moved=page_table(_shown(headline), "differences"),
         figures=[Embedded(caption, data, caption) for caption, data in figures],
-        every=page_table(table.rename(columns=columns), "all-differences"),
+        every=page_table(_shown(table), "all-differences"),
     )
 
 
-def write_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str], path: Path) -> Path:
+def write_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str], path: Path,
+                     notes: list[str] | None = None) -> Path:
     """Write the comparison page to ``path`` (whole or not at all)."""
-    return write_text(path, build_comparison(a, b, table, names))
+    return write_text(path, build_comparison(a, b, table, names, notes))

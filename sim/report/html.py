@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..atomic import write_text
-from ..results.compare import flatten
+from ..results.kpis import flatten
 from ..results.result import Result
 from .figures import FIGURES, timeline
 from .pages import Embedded, number, read_scenario, render, table

@@ -1,57 +1,109 @@
-"""Compare two runs KPI by KPI: B minus A."""
+"""Compare two sides KPI by KPI, B minus A: each side one run or several replications on common
+random numbers (replication i of A and of B share a seed), so that each difference comes with a
+95% interval over the paired replications."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from scipy import stats
+
+from .kpis import compute_kpis, flatten
+from .result import Result
+
+__all__ = ["compare_kpis", "flatten", "format_comparison", "kpis_within", "period"]
+
+COLUMNS = ["kpi", "a", "b", "b_minus_a", "ci_low", "ci_high", "spans_zero", "change_pct", "replications"]
 
 
-def flatten(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Nested KPIs as dotted names -> numbers (non-numbers are left out)."""
-    out: dict[str, float] = {}
-    for key, value in kpis.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, name + "."))
-        elif isinstance(value, bool) or value is None:
-            continue
-        elif isinstance(value, int | float):
-            out[name] = float(value)
-    return out
+def _mean(values: list[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
 
 
-def compare_kpis(a: dict[str, Any], b: dict[str, Any]) -> pd.DataFrame:
-    """One row per KPI: A, B, B - A and the relative change (where A is not 0)."""
-    fa, fb = flatten(a), flatten(b)
-    names = sorted(set(fa) | set(fb))
+def compare_kpis(a: dict[str, Any] | Sequence[dict[str, Any]], b: dict[str, Any] | Sequence[dict[str, Any]],
+                 level: float = 0.95) -> pd.DataFrame:
+    """One row per KPI: the mean of A and of B, the mean paired difference B - A with its
+    ``level`` t-interval (replication i of A against replication i of B; none for one run), whether
+    the interval spans zero, and the change in percent of A (where A is not 0)."""
+    runs_a = [a] if isinstance(a, dict) else list(a)
+    runs_b = [b] if isinstance(b, dict) else list(b)
+    if len(runs_a) != len(runs_b):
+        raise ValueError("both sides need the same number of replications")
+    fa, fb = [flatten(k) for k in runs_a], [flatten(k) for k in runs_b]
+    names = sorted(set().union(*fa, *fb))
     rows = []
     for n in names:
-        va, vb = fa.get(n), fb.get(n)
-        diff = None if va is None or vb is None else vb - va
-        rel = None if diff is None or not va else diff / abs(va)
-        rows.append({"kpi": n, "a": va, "b": vb, "b_minus_a": diff, "relative": rel})
-    return pd.DataFrame(rows, columns=["kpi", "a", "b", "b_minus_a", "relative"])
+        va = [f[n] for f in fa if n in f]
+        vb = [f[n] for f in fb if n in f]
+        diffs = [y[n] - x[n] for x, y in zip(fa, fb, strict=True) if n in x and n in y]
+        ma, mb, d = _mean(va), _mean(vb), _mean(diffs)
+        low = high = None
+        if len(diffs) > 1:
+            sd = stats.tstd(diffs) if len(set(diffs)) > 1 else 0.0
+            half = stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * sd / math.sqrt(len(diffs))
+            low, high = d - half, d + half
+        spans = None if low is None else bool(low <= 0 <= high)
+        change = None if d is None or not ma else 100 * d / abs(ma)
+        rows.append({"kpi": n, "a": ma, "b": mb, "b_minus_a": d, "ci_low": low, "ci_high": high, "spans_zero": spans,
+                     "change_pct": change, "replications": len(diffs)})
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-HEADLINE = ("fill_rate", "unmet_demand_t", "fill_rate_by_region.", "unmet_demand_t_by_region.", "price_usd_per_kg.",
-            "production_t.", "share_china.", "time_to_survive_days.", "time_to_recover_days.", "margin_usd_per_t_outside_china.")
+def period(result: Result) -> tuple[dt.date, dt.date]:
+    """The first and last day a run reports."""
+    start = dt.date.fromisoformat(str(result.run["start_date"]))
+    return start, start + dt.timedelta(days=int(result.run["horizon_days"]) - 1)
+
+
+def kpis_within(result: Result, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The run's KPIs over the days from ``first`` to ``last`` only, from its series (a policy's own
+    KPIs are totals of the whole run, so they are left out)."""
+    start = dt.date.fromisoformat(str(result.run["start_date"]))
+    lo, hi = (first - start).days, (last - start).days
+    ts = result.timeseries[(result.timeseries["day"] >= lo) & (result.timeseries["day"] <= hi)]
+    events = result.policy_events
+    return compute_kpis(ts.reset_index(drop=True), result.entities, events, result.kpis.get("focus_region", "china"))
+
+
+HEADLINE = ("fill_rate", "unmet_demand_t", "fill_rate_by_region_material.", "unmet_demand_t_by_region_material.",
+            "days_short_by_region_material.", "price_usd_per_kg.", "production_t.", "share_china.",
+            "time_to_survive_days.", "time_to_recover_days.", "margin_usd_per_t_outside_china.")
+
+
+def _interval(r: pd.Series) -> str:
+    if pd.isna(r["ci_low"]):
+        return ""
+    text = f"[{r['ci_low']:+,.4g}, {r['ci_high']:+,.4g}]"
+    return text + (" ~0" if r["spans_zero"] else "")
 
 
 def format_comparison(table: pd.DataFrame, name_a: str, name_b: str, limit: int = 60) -> str:
-    """The KPIs that moved, headline ones first, as a fixed-width table."""
+    """The KPIs that moved, headline ones first, as a fixed-width table; with replications, each
+    difference's 95% interval, marked ~0 where it spans zero (no difference shown)."""
     moved = table[(table["b_minus_a"].fillna(1) != 0)]
     rank = moved["kpi"].map(lambda k: next((i for i, h in enumerate(HEADLINE) if k == h or (h.endswith(".") and k.startswith(h))), None))
     moved = moved.assign(rank=rank).dropna(subset=["rank"]).sort_values(["rank", "kpi"])
     shown = moved.head(limit)
-    lines = [f"{'KPI':<52}{name_a[:14]:>15}{name_b[:14]:>15}{'B - A':>14}{'change':>9}"]
+    intervals = table["ci_low"].notna().any()
+    width = min(max([len(k) for k in shown["kpi"]] + [20]) + 2, 72)
+    head = f"{'KPI':<{width}}{name_a[:14]:>15}{name_b[:14]:>15}{'B - A':>14}{'change':>10}"
+    lines = [head + ("   95% interval of B - A" if intervals else "")]
     for _, r in shown.iterrows():
         a = "-" if pd.isna(r["a"]) else f"{r['a']:,.4g}"
         b = "-" if pd.isna(r["b"]) else f"{r['b']:,.4g}"
         d = "-" if pd.isna(r["b_minus_a"]) else f"{r['b_minus_a']:+,.4g}"
-        rel = "" if pd.isna(r["relative"]) else f"{100 * r['relative']:+.1f}%"
-        lines.append(f"{r['kpi'][:51]:<52}{a:>15}{b:>15}{d:>14}{rel:>9}")
+        rel = "" if pd.isna(r["change_pct"]) else f"{r['change_pct']:+.1f}%"
+        lines.append(f"{r['kpi'][:width - 1]:<{width}}{a:>15}{b:>15}{d:>14}{rel:>10}" + (f"   {_interval(r)}" if intervals else ""))
     rest = int((table["b_minus_a"].fillna(1) != 0).sum()) - len(shown)
     if rest > 0:
         lines.append(f"... and {rest} more KPIs that moved, in the CSV")
+    if intervals:
+        n = int(table["replications"].max())
+        spans = int(table.loc[table["b_minus_a"].fillna(0) != 0, "spans_zero"].fillna(False).sum())
+        lines.append(f"\n{n} replications a side on common random numbers; ~0: the interval spans zero "
+                     f"({spans} of the KPIs that moved), so the difference may be chance")
     return "\n".join(lines)

@@ -14,6 +14,20 @@ RECOVERED_FILL_RATE = 0.99
 WINDOW_DAYS = 30
 
 
+def flatten(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Nested KPIs as dotted names -> numbers (non-numbers are left out)."""
+    out: dict[str, float] = {}
+    for key, value in kpis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int | float):
+            out[name] = float(value)
+    return out
+
+
 def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
     sel = ts[ts["variable"] == variable]
     return sel.groupby("entity", observed=True)["value"].sum()

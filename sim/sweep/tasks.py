@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import simulate
-from ..results.compare import flatten
-from ..results.kpis import compute_kpis
+from ..results.kpis import compute_kpis, flatten
 from ..results.result import POLICY_EVENT_COLUMNS
 from ..scenario.errors import InputError
 from ..scenario.loader import validate_scenario

@@ -1,0 +1,131 @@
+"""The two sides of `reesim compare`: scenario files (run here, with overrides, on common random
+numbers) or run folders (read back), checked to cover the same period before anything runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .scenario import InputError, Issue, Mark, load_scenario
+from .scenario.loader import LoadedScenario
+
+
+@dataclass
+class Side:
+    """One side: a scenario file with its overrides, or a finished run folder."""
+
+    label: str
+    source: str
+    overrides: list[str]
+    loaded: LoadedScenario | None = None
+    folder_result: Any = None  # a Result read from a run folder
+
+    @property
+    def name(self) -> str:
+        if self.loaded is not None:
+            return self.loaded.scenario.meta.name
+        return str(self.folder_result.run.get("scenario", Path(self.source).name))
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        if self.loaded is not None:
+            meta = self.loaded.scenario.meta
+            return meta.start_date, meta.start_date + dt.timedelta(days=meta.horizon_days - 1)
+        from .results.compare import period
+
+        return period(self.folder_result)
+
+
+@dataclass
+class Compared:
+    """Each side's KPIs by replication, each side's first run (for the figures), and notes on how
+    they were compared."""
+
+    kpis: tuple[list[dict[str, Any]], list[dict[str, Any]]]
+    first: tuple[Any, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def load_side(label: str, source: str, overrides: list[str], replications: int) -> Side:
+    """Load (and check) one side without running it."""
+    path = Path(source)
+    if path.is_dir():
+        from .results import read_run_folder
+
+        if overrides:
+            raise InputError([Issue(Mark(source), f"--set-{label.lower()}", "a run folder is a finished run; "
+                                    "--set applies to scenario files (give the scenario file instead)")])
+        if replications > 1:
+            raise InputError([Issue(Mark(source), "--replications", "a run folder is one run; give its scenario "
+                                    "file to run replications")])
+        return Side(label, source, overrides, folder_result=read_run_folder(path))
+    return Side(label, source, overrides, loaded=load_scenario(source, overrides))
+
+
+def _describe(side: Side) -> str:
+    first, last = side.period
+    return f"{side.label} covers {first} to {last} ({(last - first).days + 1:,} days)"
+
+
+def common_period(sides: list[Side], align: bool) -> tuple[dt.date, dt.date] | None:
+    """None when both cover the same days; the days both cover with ``align``; else an error."""
+    (a0, a1), (b0, b1) = sides[0].period, sides[1].period
+    if (a0, a1) == (b0, b1):
+        return None
+    if not align:
+        raise InputError([Issue(Mark("A/B"), "", f"{_describe(sides[0])}, {_describe(sides[1])}: KPIs over different "
+                                "periods do not compare; give both the same meta.start_date and meta.horizon_days "
+                                "(e.g. --set-b meta.horizon_days=...) or add --align to compare the days both cover")])
+    first, last = max(a0, b0), min(a1, b1)
+    if first > last:
+        raise InputError([Issue(Mark("A/B"), "--align", f"{_describe(sides[0])}, {_describe(sides[1])}: no day in common")])
+    return first, last
+
+
+def seeds(sides: list[Side], replications: int, seed: int | None) -> list[int]:
+    """One seed per replication, shared by both sides (common random numbers)."""
+    from .sweep.tasks import run_seed
+
+    folders = [s.folder_result for s in sides if s.folder_result is not None]
+    files = [s.loaded for s in sides if s.loaded is not None]
+    if seed is not None:
+        base = seed
+    elif folders:  # a file compared with a finished run runs on that run's seed
+        base = int(folders[0].run.get("seed", 0))
+    else:
+        base = files[0].scenario.meta.seed
+    return [base] if replications == 1 else [run_seed(base, i) for i in range(replications)]
+
+
+def run_sides(sides: list[Side], replications: int, seed: int | None, align: bool) -> Compared:
+    """Run the scenario sides (replication i of each on the same seed) and take each run's KPIs,
+    over the common period when aligning."""
+    from .engine import simulate
+    from .results import Result
+    from .results.compare import kpis_within
+
+    window = common_period(sides, align)
+    shared = seeds(sides, replications, seed)
+    notes = []
+    if any(s.loaded is not None for s in sides):
+        shown = ", ".join(str(s) for s in shared[:5]) + (f" ... ({len(shared)} in all)" if len(shared) > 5 else "")
+        notes.append(f"seeds: {shown}, the same for A and B (common random numbers)")
+    if window is not None:
+        notes.append(f"aligned: KPIs over {window[0]} to {window[1]}, the days both cover (policies' own KPIs left out)")
+    kpis: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    first: list[Any] = [None, None]
+    for i, side in enumerate(sides):
+        if side.folder_result is not None:
+            runs = [side.folder_result]
+        else:
+            runs = []
+            for s in shared:
+                loaded = load_scenario(side.source, [*side.overrides, f"meta.seed={s}"])
+                runs.append(Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), side.source))
+        first[i] = runs[0]
+        kpis[i].extend(kpis_within(r, *window) if window is not None else r.kpis for r in runs)
+    if len(kpis[0]) != len(kpis[1]):  # a run folder against replications of a file
+        raise InputError([Issue(Mark("--replications"), "", "a run folder is one run; compare it with one run")])
+    return Compared(kpis, (first[0], first[1]), notes)
