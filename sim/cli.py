@@ -37,6 +37,17 @@ def _positive_int(text: str) -> int:
 MAX_REPLICATIONS = 1000
 
 
+def _block_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected block names separated by commas, got '{text}'")
+    return names
+
+
+def _flat(groups: list[list[str]]) -> list[str]:
+    return [name for group in groups for name in group]
+
+
 def _replications(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -62,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("scenario", help="scenario YAML file")
         sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a value by dotted path, e.g. meta.horizon_days=730 (repeatable)")
+        sp.add_argument("--scenario", dest="blocks", action="append", default=[], type=_block_names, metavar="NAME[,NAME]",
+                        help="apply the file's named override blocks, in order (repeatable)")
         sp.add_argument("--debug", action="store_true", help="show tracebacks")
 
     run = sub.add_parser("run", help="run a scenario and write a run folder")
@@ -83,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a value on both sides")
     cmp_.add_argument("--set-a", action="append", default=[], metavar="KEY=VALUE", help="override a value of A only")
     cmp_.add_argument("--set-b", action="append", default=[], metavar="KEY=VALUE", help="override a value of B only")
+    for flag, whom in (("--scenario", "both sides"), ("--scenario-a", "A only"), ("--scenario-b", "B only")):
+        cmp_.add_argument(flag, action="append", default=[], type=_block_names, metavar="NAME[,NAME]",
+                          help=f"apply the file's named override blocks to {whom}")
     cmp_.add_argument("--seed", type=int, help="the seed of both sides (default: A's meta.seed)")
     cmp_.add_argument("--replications", type=_replications, default=1,
                       help="runs a side on common random numbers, for a 95%% interval of each difference (default 1)")
@@ -188,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.seed is not None:
         overrides.append(f"meta.seed={args.seed}")
-    loaded = load_scenario(args.scenario, overrides)
+    loaded = load_scenario(args.scenario, overrides, _flat(args.blocks))
     meta = loaded.scenario.meta
     out = args.out or _default_out(meta.name, meta.seed)
     _check_out(out)
@@ -266,11 +282,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.scenario}: ok - sweep of {sweep.runs} runs ({sweep.points} design points x "
               f"{sweep.spec.replications} replications) over {sweep.base_path.name}")
         return 0
-    loaded = load_scenario(args.scenario, args.overrides)
+    loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
     sc = loaded.scenario
+    blocks = _check_every_block(args.scenario, args.overrides)
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
-          f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days")
+          f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days"
+          + (f"; override blocks {', '.join(blocks)} apply cleanly" if blocks else ""))
     return 0
+
+
+def _check_every_block(path: str, overrides: list[str]) -> list[str]:
+    """Each of the file's override blocks, laid on it alone, must give a valid scenario."""
+    from .scenario.loader import override_blocks, read_scenario_data
+
+    data, positions = read_scenario_data(path)
+    names = list(override_blocks(data, positions, str(path)))
+    issues = []
+    for name in names:
+        try:
+            load_scenario(path, overrides, [name])
+        except InputError as exc:
+            issues += [Issue(i.mark, i.path, f"{i.message} (with --scenario {name})") for i in exc.issues]
+    if issues:
+        raise InputError(issues)
+    return names
 
 
 def _is_sweep(path: Path) -> bool:
@@ -286,8 +321,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .comparison import load_side, run_sides
     from .results.compare import compare_kpis, format_comparison
 
-    sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications),
-             load_side("B", args.b, [*args.overrides, *args.set_b], args.replications)]  # both checked before either runs
+    sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications, _flat(args.scenario + args.scenario_a)),
+             load_side("B", args.b, [*args.overrides, *args.set_b], args.replications, _flat(args.scenario + args.scenario_b))]
     names = [side.name for side in sides]
     out = args.out or results_dir() / f"compare-{slug(names[0])}-vs-{slug(names[1])}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if out.is_dir():
@@ -303,7 +338,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     page = write_comparison(compared.first[0], compared.first[1], table, (names[0], names[1]), page_out, compared.notes)
     for side in sides:
-        print(f"{side.label}: {side.source} ({side.name})" + (f" with {', '.join(side.overrides)}" if side.overrides else ""))
+        changes = [f"--scenario {','.join(side.blocks)}"] * bool(side.blocks) + side.overrides
+        print(f"{side.label}: {side.source} ({side.name})" + (f" with {', '.join(changes)}" if changes else ""))
     for note in compared.notes:
         print(note)
     print()
@@ -365,7 +401,7 @@ def cmd_sweep_summary(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from .report.network import describe, draw
 
-    loaded = load_scenario(args.scenario, args.overrides)
+    loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
     print(describe(loaded.scenario))
     out = args.out or results_dir() / f"{slug(loaded.scenario.meta.name)}-network.png"
     out = _diagram_path(out)

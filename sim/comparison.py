@@ -19,6 +19,7 @@ class Side:
     label: str
     source: str
     overrides: list[str]
+    blocks: list[str] = field(default_factory=list)
     loaded: LoadedScenario | None = None
     folder_result: Any = None  # a Result read from a run folder
 
@@ -48,20 +49,20 @@ class Compared:
     notes: list[str] = field(default_factory=list)
 
 
-def load_side(label: str, source: str, overrides: list[str], replications: int) -> Side:
+def load_side(label: str, source: str, overrides: list[str], replications: int, blocks: list[str] | None = None) -> Side:
     """Load (and check) one side without running it."""
     path = Path(source)
     if path.is_dir():
         from .results import read_run_folder
 
-        if overrides:
+        if overrides or blocks:
             raise InputError([Issue(Mark(source), f"--set-{label.lower()}", "a run folder is a finished run; "
-                                    "--set applies to scenario files (give the scenario file instead)")])
+                                    "--set and --scenario apply to scenario files (give the scenario file instead)")])
         if replications > 1:
             raise InputError([Issue(Mark(source), "--replications", "a run folder is one run; give its scenario "
                                     "file to run replications")])
         return Side(label, source, overrides, folder_result=read_run_folder(path))
-    return Side(label, source, overrides, loaded=load_scenario(source, overrides))
+    return Side(label, source, overrides, list(blocks or []), loaded=load_scenario(source, overrides, blocks or []))
 
 
 def _describe(side: Side) -> str:
@@ -122,7 +123,7 @@ def run_sides(sides: list[Side], replications: int, seed: int | None, align: boo
         else:
             runs = []
             for s in shared:
-                loaded = load_scenario(side.source, [*side.overrides, f"meta.seed={s}"])
+                loaded = load_scenario(side.source, [*side.overrides, f"meta.seed={s}"], side.blocks)
                 runs.append(Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), side.source))
         first[i] = runs[0]
         kpis[i].extend(kpis_within(r, *window) if window is not None else r.kpis for r in runs)

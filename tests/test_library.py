@@ -13,7 +13,9 @@ from sim.scenario import load_scenario
 
 @cache
 def run(name: str, *overrides: str) -> Result:
-    loaded = load_scenario(SCENARIOS / f"{name}.yaml", list(overrides))
+    """A library scenario, ``file+block+block`` naming its override blocks."""
+    file, *blocks = name.split("+")
+    loaded = load_scenario(SCENARIOS / f"{file}.yaml", list(overrides), blocks)
     return Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest())
 
 
@@ -84,7 +86,7 @@ def idle_days(r: Result, facility: str) -> list[str]:
 
 
 def test_squeeze_idles_an_unsupported_refiner_and_the_floor_keeps_mp_running():
-    squeeze, floor = run("price_squeeze"), run("price_squeeze_floor")
+    squeeze, floor = run("price_squeeze"), run("price_squeeze+floor")
     base = run("baseline", "meta.horizon_days=730")
     assert squeeze.kpis["price_usd_per_kg"]["ndpr_oxide"]["low"] < 30 < base.kpis["price_usd_per_kg"]["ndpr_oxide"]["low"]
     assert "idles" in idle_days(squeeze, "mp_separation")
@@ -116,7 +118,7 @@ def test_recycling_adds_magnets_outside_china(region):
 def test_the_build_out_narrows_the_gap_by_2030_and_slips_cost_some_of_it():
     horizon = "meta.horizon_days=2191"
     without = run("export_licensing_2025", horizon)
-    planned, slipped = run("western_buildout_2030"), run("western_buildout_2030_slips")
+    planned, slipped = run("western_buildout_2030"), run("western_buildout_2030+slips")
     assert planned.run["horizon_days"] == slipped.run["horizon_days"] == 2191
     assert outside_china_unmet(planned) < outside_china_unmet(without) - 10_000
     usa = lambda r: r.kpis["unmet_demand_t_by_region"]["usa"]  # noqa: E731

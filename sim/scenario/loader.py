@@ -24,13 +24,19 @@ from .xref import check_references
 from .yamlio import Positions, parse_yaml, read_text, read_yaml
 
 
-def _deep_merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _deep_merge(base[key], value) if key in base else value
-        return out
-    return over
+def merge(base: Any, over: Any) -> Any:
+    """``over`` laid on ``base``: mappings merge key by key, ``null`` removes a key (so an inherited
+    policy or setting can be taken out), anything else replaces. The one rule for ``extends:``,
+    override blocks, ``--set`` and a sweep's ``set:``."""
+    if not isinstance(over, dict):
+        return over
+    out = dict(base) if isinstance(base, dict) else {}
+    for key, value in over.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge(out.get(key), value)
+    return out
 
 
 MAX_EXTENDS = 32
@@ -63,7 +69,12 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, P
     if not _exists(parent_path):
         raise InputError([Issue(positions[("extends",)], "extends", f"parent file '{parent}' not found")])
     base, base_positions = _read_with_parents(parent_path, seen + (path,))
-    merged = _deep_merge(base, data)
+    inherited, own = base.pop(BLOCKS, None), data.pop(BLOCKS, None)
+    merged = merge(base, data)
+    if isinstance(inherited, dict) and isinstance(own, dict):
+        merged[BLOCKS] = {**inherited, **own}  # block by block: a block's nulls are its own, not removals
+    elif own is not None or inherited is not None:
+        merged[BLOCKS] = own if own is not None else inherited
     return merged, {**base_positions, **positions}
 
 
@@ -78,7 +89,8 @@ def _split_set(expr: str) -> tuple[list[str], str]:
 
 
 def set_path(data: dict, parts: Sequence[str], value: Any, mark: Mark) -> None:
-    """Set ``value`` at a dotted path, creating sections as needed; digits index lists."""
+    """Lay ``value`` at a dotted path as `merge` does (a mapping merges into the mapping there,
+    ``null`` removes the key), creating sections as needed; digits index lists."""
     node: Any = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -87,16 +99,23 @@ def set_path(data: dict, parts: Sequence[str], value: Any, mark: Mark) -> None:
             if not part.isdigit() or int(part) >= len(node):
                 raise InputError([Issue(mark, where, f"expected a list index below {len(node)}")])
             if last:
-                node[int(part)] = value
+                if value is None:
+                    raise InputError([Issue(mark, where, "cannot remove one item of a list: give the whole list")])
+                node[int(part)] = merge(node[int(part)], value)
                 return
             node = node[int(part)]
             continue
         if not isinstance(node, dict):
             raise InputError([Issue(mark, ".".join(parts[:i]), "is not a section, cannot set a key inside it")])
         if last:
-            node[part] = value
+            if value is None:
+                node.pop(part, None)
+            else:
+                node[part] = merge(node.get(part), value)
             return
         if node.get(part) is None:
+            if value is None:
+                return  # removing something that is not there
             node[part] = {}
         node = node[part]
 
@@ -112,6 +131,44 @@ def apply_overrides(data: dict, positions: Positions, overrides: Sequence[str]) 
             raise InputError([Issue(mark, ".".join(parts), i.message) for i in exc.issues]) from None
         set_path(data, parts, value, mark)
         positions[tuple(parts)] = mark
+
+
+BLOCKS = "overrides"
+"""The section of named override blocks in a scenario file."""
+
+
+def override_blocks(data: dict, positions: Positions, file: str) -> dict[str, dict[str, Any]]:
+    """The file's named override blocks (each a mapping of dotted path -> value), checked in shape."""
+    blocks = data.get(BLOCKS) or {}
+    if not isinstance(blocks, dict) or not all(isinstance(b, dict) and all(isinstance(k, str) for k in b) for b in blocks.values()):
+        raise InputError([Issue(positions.get((BLOCKS,), Mark(file)), BLOCKS,
+                                "expected named blocks, each a mapping of dotted.path: value")])
+    return blocks
+
+
+def apply_blocks(data: dict, positions: Positions, names: Sequence[str], file: str) -> None:
+    """Take the override blocks out of ``data`` and lay the named ones on it, in order (later
+    blocks win); errors in a block's values point at the block's lines."""
+    blocks = override_blocks(data, positions, file)
+    data.pop(BLOCKS, None)
+    unknown = [n for n in names if n not in blocks]
+    if unknown:
+        known = ", ".join(sorted(blocks)) or "none in this file"
+        raise InputError([Issue(Mark("--scenario"), "", f"unknown override block '{n}'" + did_you_mean(n, blocks) + f" (blocks: {known})")
+                          for n in unknown])
+    names_before = data.get("meta", {}).get("name") if isinstance(data.get("meta"), dict) else None
+    for name in names:
+        for key, value in blocks[name].items():
+            parts = key.split(".")
+            at = (BLOCKS, name, key)
+            mark = positions.get(at, positions.get((BLOCKS, name), Mark(file)))
+            set_path(data, parts, value, mark)
+            for where, where_mark in list(positions.items()):
+                if where[: len(at)] == at:
+                    positions[tuple(parts) + where[len(at):]] = where_mark
+    meta = data.get("meta")
+    if names and isinstance(meta, dict) and isinstance(names_before, str) and meta.get("name") == names_before:
+        meta["name"] = "+".join([names_before, *names])  # runs of a variant are told apart by name
 
 
 def _kind_issues(data: dict, positions: Positions, unknown: set[tuple]) -> list[Issue]:
@@ -158,11 +215,12 @@ class LoadedScenario:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> LoadedScenario:
-    """Read, merge, override, default and validate a scenario file."""
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), scenarios: Sequence[str] = ()) -> LoadedScenario:
+    """Read, merge, apply the named override blocks (``scenarios``) and ``--set`` overrides,
+    default and validate a scenario file."""
     path = Path(path)
     data, positions = _read_with_parents(path)
-    return _validate(data, positions, path, overrides)
+    return _validate(data, positions, path, overrides, scenarios=scenarios)
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: Iterable[str] = (), name: str = "<dict>") -> LoadedScenario:
@@ -201,16 +259,18 @@ def read_scenario_data(path: str | Path) -> tuple[dict, Positions]:
 
 
 def validate_scenario(data: dict, positions: Positions, path: Path, overrides: Iterable[str] = (),
-                      values: Iterable[tuple[str, Any]] = ()) -> LoadedScenario:
-    """Validate scenario data after ``--set`` overrides and (dotted path, value) settings."""
-    return _validate(data, positions, path, overrides, values)
+                      values: Iterable[tuple[str, Any]] = (), scenarios: Sequence[str] = ()) -> LoadedScenario:
+    """Validate scenario data after the named override blocks, ``--set`` overrides and (dotted
+    path, value) settings, in that order."""
+    return _validate(data, positions, path, overrides, values, scenarios)
 
 
 def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[str],
-              values: Iterable[tuple[str, Any]] = ()) -> LoadedScenario:
+              values: Iterable[tuple[str, Any]] = (), scenarios: Sequence[str] = ()) -> LoadedScenario:
     ensure_loaded()
     data = copy.deepcopy(data)
     positions = dict(positions)
+    apply_blocks(data, positions, list(scenarios), str(path))
     apply_overrides(data, positions, list(overrides))
     for dotted, value in values:
         set_path(data, dotted.split("."), value, Mark(f"set {dotted}"))
@@ -227,4 +287,6 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
         issues.sort(key=lambda i: (i.mark.file, i.mark.line, i.mark.column))
         raise InputError(issues)
     assert scenario is not None
+    if any(not p.enabled for p in scenario.policies.values()):  # checked above, but not part of the world
+        scenario = scenario.model_copy(update={"policies": {pid: p for pid, p in scenario.policies.items() if p.enabled}})
     return LoadedScenario(scenario, path)

@@ -58,6 +58,7 @@ class PolicySpec(_Model):
 
     kind: str
     note: str = ""
+    enabled: bool = Field(True, description="false: the policy is checked but not applied (switch an inherited one off)")
 
     disruption: ClassVar[bool] = False
     """True for kinds that disrupt supply or demand: the KPIs' time to survive and to recover

@@ -40,7 +40,7 @@ def plan(loaded: LoadedSweep, design: DesignPoints) -> list[RunTask]:
             if param.overrides is not None:
                 blocks = (value,) if isinstance(value, str) else tuple(value)
                 for block in blocks:
-                    settings += list(spec.overrides[block].items())
+                    settings += list(loaded.blocks[block].items())
                 labels.append((name, "+".join(blocks)))
             else:
                 settings.append((param.path, value))  # type: ignore[arg-type]
@@ -64,7 +64,7 @@ def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
             issues += [Issue(mark, f"sweep.parameters.{name}.path", f"in {Path(job.base_path).name}: {i.path}: {i.message}")
                        for i in exc.issues]
     for where, settings in [(("set",), list(loaded.spec.set.items()))] + [
-        (("overrides", block), list(values.items())) for block, values in loaded.spec.overrides.items()
+        (("overrides", block), list(values.items())) for block, values in loaded.used_blocks.items()
     ]:
         try:
             validate_scenario(job.base_data, {}, Path(job.base_path), (), settings)
@@ -98,7 +98,7 @@ def _check_kpis(loaded: LoadedSweep, job: Job) -> None:
     against the registry and the scenario's ids."""
     base = Path(job.base_path)
     variants = [list(loaded.spec.set.items())] + [list(loaded.spec.set.items()) + list(block.items())
-                                                  for block in loaded.spec.overrides.values()]
+                                                  for block in loaded.used_blocks.values()]
     scenarios = []
     for settings in variants:
         try:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError,
 
 from ..scenario.distributions import Distribution
 from ..scenario.errors import InputError, Issue, Mark, did_you_mean, pydantic_issues
+from ..scenario.loader import override_blocks, read_scenario_data
 from ..scenario.yamlio import Positions, read_yaml
 
 MAX_STEPS = 10_000
@@ -143,10 +144,24 @@ class SweepSpec(_Model):
 class LoadedSweep:
     """A validated sweep spec with where it came from."""
 
-    def __init__(self, spec: SweepSpec, path: Path, positions: Positions):
+    def __init__(self, spec: SweepSpec, path: Path, positions: Positions, base_blocks: dict[str, dict[str, Any]] | None = None):
         self.spec = spec
         self.path = path
         self.positions = positions
+        self.base_blocks = base_blocks or {}
+
+    @property
+    def blocks(self) -> dict[str, dict[str, Any]]:
+        """Override blocks a parameter may choose: the base scenario's, and the sweep's own (which
+        win on a shared name)."""
+        return {**self.base_blocks, **self.spec.overrides}
+
+    @property
+    def used_blocks(self) -> dict[str, dict[str, Any]]:
+        """The sweep's own blocks, and those of the base scenario's that a parameter chooses."""
+        used = {b for p in self.spec.parameters.values() for choice in p.overrides or ()
+                for b in ((choice,) if isinstance(choice, str) else choice)}
+        return {name: block for name, block in self.blocks.items() if name in used or name in self.spec.overrides}
 
     @property
     def base_path(self) -> Path:
@@ -155,6 +170,9 @@ class LoadedSweep:
     def resolved(self) -> dict[str, Any]:
         data = self.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["base"] = str(self.base_path)
+        inherited = {name: block for name, block in self.used_blocks.items() if name not in self.spec.overrides}
+        if inherited:
+            data["base_overrides"] = inherited  # part of what the runs are: a changed block is another sweep
         return data
 
     def digest(self) -> str:
@@ -176,13 +194,18 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         issues = [Issue(i.mark, "sweep." + i.path if i.path else "sweep", i.message)
                   for i in pydantic_issues(exc, inner, file, root=SweepSpec)]
         raise InputError(issues) from None
-    issues = _check_design(spec, inner, file) + _check_blocks(spec, inner, file)
     base = (path.parent / spec.base)
+    base_blocks: dict[str, dict[str, Any]] = {}
+    issues = []
     if not base.exists():
         issues.append(Issue(inner.get(("base",), Mark(file)), "sweep.base", f"scenario file '{spec.base}' not found"))
+    else:
+        base_data, base_positions = read_scenario_data(base)
+        base_blocks = override_blocks(base_data, base_positions, str(base))
+    issues = _check_design(spec, inner, file) + _check_blocks(spec, {**base_blocks, **spec.overrides}, inner, file) + issues
     if issues:
         raise InputError(issues)
-    return LoadedSweep(spec, path, inner)
+    return LoadedSweep(spec, path, inner, base_blocks)
 
 
 DEFAULT_MAX_RUNS = 100_000
@@ -216,8 +239,9 @@ def _check_design(spec: SweepSpec, positions: Positions, file: str) -> list[Issu
     return issues
 
 
-def _check_blocks(spec: SweepSpec, positions: Positions, file: str) -> list[Issue]:
-    """Override blocks must exist, and blocks composed together must not set the same key."""
+def _check_blocks(spec: SweepSpec, available: dict[str, dict[str, Any]], positions: Positions, file: str) -> list[Issue]:
+    """Override blocks (the sweep's or the base scenario's) must exist, and blocks composed
+    together must not set the same key."""
     issues = []
     for name, p in spec.parameters.items():
         for i, choice in enumerate(p.overrides or ()):
@@ -226,10 +250,11 @@ def _check_blocks(spec: SweepSpec, positions: Positions, file: str) -> list[Issu
             for block in blocks:
                 loc = ("parameters", name, "overrides", i)
                 mark = positions.get(loc, positions.get(("parameters", name), Mark(file)))
-                if block not in spec.overrides:
-                    issues.append(Issue(mark, "sweep." + ".".join(map(str, loc)), f"unknown override block '{block}'" + did_you_mean(block, spec.overrides)))
+                if block not in available:
+                    issues.append(Issue(mark, "sweep." + ".".join(map(str, loc)), f"unknown override block '{block}'"
+                                        + did_you_mean(block, available) + " (the sweep's overrides, or the base scenario's)"))
                     continue
-                for key in spec.overrides[block]:
+                for key in available[block]:
                     if key in seen:
                         issues.append(Issue(mark, "sweep." + ".".join(map(str, loc)),
                                             f"override blocks '{seen[key]}' and '{block}' both set '{key}'"))
