@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .scenario.policy_kinds import ensure_loaded
 from .scenario.ranges import FIRST_DATE, LAST_DATE
@@ -33,7 +33,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     ensure_loaded()
 
     class SweepFile(BaseModel):
-        sweep: SweepSpec
+        sweep: SweepSpec = Field(description="the sweep: a base scenario, its uncertain parameters, a design and what to keep")
 
     scenario = Scenario.model_json_schema(by_alias=True)
     scenario["properties"]["extends"] = {"type": "string", "description": "a parent scenario file, deep-merged"}

@@ -25,3 +25,10 @@ def test_schema_command_writes_json_schemas(tmp_path, capsys):
         schema = json.loads((tmp_path / name).read_text())
         assert schema["type"] == "object" and "properties" in schema
     assert "facilities" in json.loads((tmp_path / "scenario.schema.json").read_text())["properties"]
+
+
+def test_every_key_has_a_meaning():
+    rows = [line for line in (ROOT / "docs" / "reference.md").read_text().splitlines() if line.startswith("| `")]
+    assert len(rows) > 300
+    blank = [row.split("|")[1].strip() for row in rows if not row.rstrip().rstrip("|").rsplit("|", 1)[-1].strip()]
+    assert not blank, f"keys without a meaning in docs/reference.md: {', '.join(blank)}"

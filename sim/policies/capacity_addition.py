@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from ..scenario.components import Capacity, Commissioning, Facility
 from ..scenario.distributions import Distribution
-from ..scenario.policy import Condition, PolicySpec
+from ..scenario.policy import KIND, Condition, PolicySpec
 from ..scenario.ranges import MAX_DAYS, Date, Days, Step
 from .base import Policy, PolicyContext, register_policy
 
@@ -23,17 +23,19 @@ from .base import Policy, PolicyContext, register_policy
 class CapacityAddition(PolicySpec):
     """A new plant, or an expansion of one, announced on a date and built after a random time."""
 
-    kind: Literal["capacity_addition"]
+    kind: Literal["capacity_addition"] = Field(description=KIND)
     facility: Facility | None = Field(None, description="a new plant, as in facilities: (its commissioning is set by the build)")
     expands: str | None = Field(None, description="an existing facility to add capacity to")
     capacity: Capacity | None = Field(None, description="the added capacity (with expands)")
-    announced: Date
-    build_time_days: Distribution  # type: ignore[assignment]
-    slip_probability: float = Field(0.0, ge=0, le=1)
-    slip_days: Distribution = Field(0.0, validate_default=True)  # type: ignore[assignment]
-    ramp_up_days: Days = 365.0
-    start_fraction: float = Field(0.1, ge=0, le=1)
-    capex_musd: float = Field(0.0, ge=0, le=1e7)
+    announced: Date = Field(description="the day the project is announced; the build time runs from it (with when: from the go-ahead)")
+    build_time_days: Distribution = Field(description="days from announcement (or go-ahead) to the plant starting, drawn once per run")  # type: ignore[assignment]
+    slip_probability: float = Field(0.0, ge=0, le=1, description="chance that the project slips")
+    slip_days: Distribution = Field(  # type: ignore[assignment]
+        0.0, validate_default=True, description="days added to the build time when it slips, drawn once per run"
+    )
+    ramp_up_days: Days = Field(365.0, description="days from the start to full capacity")
+    start_fraction: float = Field(0.1, ge=0, le=1, description="share of the capacity available on the start day, rising linearly to 1 over the ramp-up")
+    capex_musd: float = Field(0.0, ge=0, le=1e7, description="capital cost, reported as a KPI and in the entities table (it does not change the run)")
     when: Condition | None = Field(None, description="go ahead only once this holds (on or after announced); the build runs from then")
     review_days: Step = Field(7.0, description="with when: how often the condition is checked")
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..scenario.policy import TimedPolicy
+from pydantic import Field
+
+from ..scenario.policy import KIND, TimedPolicy
 from .base import Policy, PolicyContext, register_policy
 
 
 class Closure(TimedPolicy):
     """A plant closed for good."""
 
-    kind: Literal["closure"]
-    facility: str
+    kind: Literal["closure"] = Field(description=KIND)
+    facility: str = Field(description="the plant that closes; it stays closed even after the policy ends")
 
     disruption = True
 

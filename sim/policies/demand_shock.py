@@ -7,18 +7,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..scenario.policy import TimedPolicy
+from ..scenario.policy import KIND, TimedPolicy
 from .base import Policy, PolicyContext, register_policy
 
 
 class DemandShock(TimedPolicy):
     """Demand multiplied by a factor for a while, by region, end use and material."""
 
-    kind: Literal["demand_shock"]
-    multiplier: float = Field(ge=0, le=1000)
-    region: str | None = None
-    end_use: str | None = None
-    material: str | None = None
+    kind: Literal["demand_shock"] = Field(description=KIND)
+    multiplier: float = Field(ge=0, le=1000, description="factor on the demand while in force (0: none; 2: double); shocks in force together multiply")
+    region: str | None = Field(None, description="only demand at sites in this region (none: every region)")
+    end_use: str | None = Field(None, description="only demand of this end use (none: every end use)")
+    material: str | None = Field(None, description="only demand for this material (none: every material)")
 
     disruption = True
 

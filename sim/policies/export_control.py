@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from ..scenario.components import Element
 from ..scenario.distributions import Distribution
-from ..scenario.policy import QuotaBatch, TimedPolicy, _Model
+from ..scenario.policy import KIND, QuotaBatch, TimedPolicy, _Model
 from ..scenario.ranges import Date, Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import BORDER_RULES, Licence, Quota, quota_schedule
@@ -18,8 +18,8 @@ from .border import BORDER_RULES, Licence, Quota, quota_schedule
 class ApprovalStep(_Model):
     """From this date on, a licence is approved with this probability."""
 
-    date: Date = Field(alias="from")
-    probability: float = Field(ge=0, le=1)
+    date: Date = Field(alias="from", description="the first day of decisions this step governs (before the first step: never approved)")
+    probability: float = Field(ge=0, le=1, description="chance that a licence decided from then on is approved")
 
 
 class LicenceTerms(_Model):
@@ -30,17 +30,19 @@ class LicenceTerms(_Model):
 class ExportControl(TimedPolicy):
     """Limits on shipments leaving a region: a ban, a quota (released in batches) or licences."""
 
-    kind: Literal["export_control"]
-    from_region: str = Field(alias="from")
+    kind: Literal["export_control"] = Field(description=KIND)
+    from_region: str = Field(alias="from", description="the exporting region: the control holds shipments on links leaving it")
     to_regions: tuple[str, ...] = Field((), alias="to", description="destinations; empty = every other region")
-    exempt_regions: tuple[str, ...] = ()
+    exempt_regions: tuple[str, ...] = Field((), description="destination regions the control does not apply to")
     elements: tuple[Element, ...] = Field((), description="materials containing any of these are controlled")
     materials: tuple[str, ...] = Field((), description="controlled materials, besides those with the elements")
-    exempt_materials: tuple[str, ...] = ()
-    mode: Literal["ban", "quota", "licence"]
-    quota_t_per_year: Tonnes | None = None
+    exempt_materials: tuple[str, ...] = Field((), description="materials not controlled even if they contain the elements")
+    mode: Literal["ban", "quota", "licence"] = Field(
+        description="ban: nothing covered leaves; quota: covered tonnes leave while the quota lasts; licence: each shipment waits for a decision"
+    )
+    quota_t_per_year: Tonnes | None = Field(None, description="quota: tonnes a year that may leave, released in two halves on 1 Jan and 1 Jul")
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
-    licence: LicenceTerms | None = None
+    licence: LicenceTerms | None = Field(None, description="licence: the processing delay and the approval probability")
     leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )

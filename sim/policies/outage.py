@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..scenario.policy import TimedPolicy
+from ..scenario.policy import KIND, TimedPolicy
 from .base import Policy, PolicyContext, register_policy
 from .border import Ban
 
@@ -14,11 +14,11 @@ from .border import Ban
 class Outage(TimedPolicy):
     """A plant, a link, or a border closed for a while."""
 
-    kind: Literal["outage"]
-    facility: str | None = None
-    link: str | None = None
-    from_region: str | None = Field(None, alias="from")
-    to_region: str | None = Field(None, alias="to")
+    kind: Literal["outage"] = Field(description=KIND)
+    facility: str | None = Field(None, description="a plant that stops while in force; give one of facility, link or from")
+    link: str | None = Field(None, description="a link that ships nothing while in force")
+    from_region: str | None = Field(None, alias="from", description="a border: links leaving this region ship nothing while in force")
+    to_region: str | None = Field(None, alias="to", description="with from: only links to this region (none: to every other region)")
 
     disruption = True
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..scenario.policy import TimedPolicy
+from ..scenario.policy import KIND, TimedPolicy
 from ..scenario.ranges import Price
 from .base import Policy, PolicyContext, register_policy
 
@@ -14,10 +14,10 @@ from .base import Policy, PolicyContext, register_policy
 class PriceFloor(TimedPolicy):
     """A guaranteed price (or offtake) for named producers: their revenue never falls below it."""
 
-    kind: Literal["price_floor"]
-    facilities: tuple[str, ...] = Field(min_length=1)
-    material: str
-    floor_usd_per_kg: Price
+    kind: Literal["price_floor"] = Field(description=KIND)
+    facilities: tuple[str, ...] = Field(min_length=1, description="the producers whose books the floor holds up")
+    material: str = Field(description="the output whose price is guaranteed")
+    floor_usd_per_kg: Price = Field(description="the guaranteed price: their margin counts this when the market price is lower")
 
 
 @register_policy(PriceFloor)

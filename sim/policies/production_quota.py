@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
-from ..scenario.policy import QuotaBatch, TimedPolicy
+from ..scenario.policy import KIND, QuotaBatch, TimedPolicy
 from ..scenario.ranges import Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import quota_schedule
@@ -16,12 +16,14 @@ from .border import quota_schedule
 class ProductionQuota(TimedPolicy):
     """A yearly cap on the throughput of a group of plants, released in batches."""
 
-    kind: Literal["production_quota"]
-    region: str | None = None
-    stage: str | None = None
-    facilities: tuple[str, ...] = ()
-    t_per_year: Tonnes | None = None
-    batches: tuple[QuotaBatch, ...] = ()
+    kind: Literal["production_quota"] = Field(description=KIND)
+    region: str | None = Field(None, description="without facilities: the plants in this region (with stage: of that stage too)")
+    stage: str | None = Field(None, description="without facilities: the plants of this stage")
+    facilities: tuple[str, ...] = Field((), description="the plants under the quota, by id (instead of region and stage)")
+    t_per_year: Tonnes | None = Field(
+        None, description="tonnes a year (of each plant's capacity basis) the group may put through, released in two halves on 1 Jan and 1 Jul"
+    )
+    batches: tuple[QuotaBatch, ...] = Field((), description="quota releases, instead of t_per_year's halves")
 
     @model_validator(mode="after")
     def _amount(self) -> ProductionQuota:

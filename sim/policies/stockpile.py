@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..scenario.policy import Condition, PolicySpec
+from ..scenario.policy import KIND, Condition, PolicySpec
 from ..scenario.ranges import PositiveRate, PositiveTonnes, Price, Rate, Step, Tonnes
 from .base import Policy, PolicyContext, register_policy
 
@@ -16,16 +16,16 @@ from .base import Policy, PolicyContext, register_policy
 class Stockpile(PolicySpec):
     """A strategic reserve at a site: buys when the price is low, releases on a condition."""
 
-    kind: Literal["stockpile"]
-    site: str
-    material: str
-    size_t: PositiveTonnes
-    initial_t: Tonnes = 0.0
-    buy_below_usd_per_kg: Price | None = None
-    buy_t_per_day: Rate = 0.0
-    release_when: Condition | None = None
-    release_t_per_day: PositiveRate = 1.0
-    market: str | None = Field(None, description="market whose price drives buying")
+    kind: Literal["stockpile"] = Field(description=KIND)
+    site: str = Field(description="the site whose stock the reserve buys from and releases to")
+    material: str = Field(description="the material held")
+    size_t: PositiveTonnes = Field(description="the most the reserve holds")
+    initial_t: Tonnes = Field(0.0, description="tonnes held when the simulation starts")
+    buy_below_usd_per_kg: Price | None = Field(None, description="the reserve buys while the price is below this (none: it never buys)")
+    buy_t_per_day: Rate = Field(0.0, description="how fast it buys, from the site's stock, while buying")
+    release_when: Condition | None = Field(None, description="the reserve releases while this holds (none: it never releases)")
+    release_t_per_day: PositiveRate = Field(1.0, description="how fast it releases into the site's stock while releasing")
+    market: str | None = Field(None, description="market whose price drives buying (default: the material's price in the site's region)")
     review_days: Step = Field(1.0, description="how often the reserve looks at its condition and the price")
 
     KPIS: ClassVar[dict[str, tuple[str, str]]] = {

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..scenario.policy import TimedPolicy
+from ..scenario.policy import KIND, TimedPolicy
 from ..scenario.ranges import Price, Step
 from .base import Policy, PolicyContext, register_policy
 
@@ -15,15 +15,15 @@ from .base import Policy, PolicyContext, register_policy
 class SupplyModulation(TimedPolicy):
     """A strategic producer that cuts output when the price is below a band and raises it above."""
 
-    kind: Literal["supply_modulation"]
-    facilities: tuple[str, ...] = Field(min_length=1)
-    market: str
-    band_low_usd_per_kg: Price
-    band_high_usd_per_kg: Price
+    kind: Literal["supply_modulation"] = Field(description=KIND)
+    facilities: tuple[str, ...] = Field(min_length=1, description="the plants whose output is modulated")
+    market: str = Field(description="the market whose price is watched")
+    band_low_usd_per_kg: Price = Field(description="below this price, output is cut by a step each review")
+    band_high_usd_per_kg: Price = Field(description="above this price, output is raised by a step each review")
     step: float = Field(0.1, gt=0, le=1, description="change of the output multiple per review")
-    min_multiple: float = Field(0.3, ge=0, le=1)
+    min_multiple: float = Field(0.3, ge=0, le=1, description="the lowest output multiple (of capacity)")
     max_multiple: float = Field(1.0, ge=1, le=100, description="above 1: spare capacity the producer can bring on")
-    review_days: Step = 14.0
+    review_days: Step = Field(14.0, description="days between looks at the price")
 
 
 @register_policy(SupplyModulation)

@@ -7,19 +7,19 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..scenario.policy import TimedPolicy
+from ..scenario.policy import KIND, TimedPolicy
 from .base import Policy, PolicyContext, register_policy
 
 
 class Tariff(TimedPolicy):
     """An import duty on a link or on everything a region imports from another."""
 
-    kind: Literal["tariff"]
-    rate_pct: float = Field(ge=0, le=10_000)
-    link: str | None = None
-    from_region: str | None = Field(None, alias="from")
-    to_region: str | None = Field(None, alias="to")
-    materials: tuple[str, ...] = ()
+    kind: Literal["tariff"] = Field(description=KIND)
+    rate_pct: float = Field(ge=0, le=10_000, description="duty, % of the origin price: raises the landed price buyers weigh in choosing suppliers")
+    link: str | None = Field(None, description="the link taxed (instead of to)")
+    from_region: str | None = Field(None, alias="from", description="with to: only links from this region (none: from every region)")
+    to_region: str | None = Field(None, alias="to", description="the importing region: links into it are taxed")
+    materials: tuple[str, ...] = Field((), description="with to: only links carrying any of these materials (empty: every link)")
 
     @model_validator(mode="after")
     def _target(self) -> Tariff:

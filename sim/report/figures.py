@@ -39,6 +39,13 @@ class _DateLocator(mdates.AutoDateLocator):
 
     _cache: tuple[tuple[float, float], np.ndarray] | None = None
 
+    def __init__(self, maxticks: int = 8) -> None:
+        """At most ``maxticks`` ticks. Monthly intervals stop at 6 months, so with 8 ticks none fits
+        a span of 43 to 59 months (yearly ticks start at 5 years) and matplotlib warns: a tick
+        every 12 months (each January) closes the gap."""
+        super().__init__(maxticks=maxticks)
+        self.intervald[mdates.MONTHLY] = [*self.intervald[mdates.MONTHLY], 12]
+
     def __call__(self) -> np.ndarray:
         interval = tuple(self.axis.get_view_interval())
         if self._cache is None or self._cache[0] != interval:
@@ -48,7 +55,7 @@ class _DateLocator(mdates.AutoDateLocator):
 
 def date_axis(ax: Axes, events: pd.DataFrame | None = None, label: bool = True) -> None:
     """Calendar dates on the x axis, a light grid, and the policy ``events`` (a `timeline`) marked."""
-    locator = _DateLocator(maxticks=8)
+    locator = _DateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(alpha=0.3)

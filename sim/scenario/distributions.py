@@ -17,6 +17,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 MAX_VALUE = 1e9
 """The largest value a distribution may state or draw near (days, tonnes)."""
 
+DIST = "which distribution this is"
+UNIT = " (in the unit of the key it gives)"
+"""Shared wording of the distributions' key meanings (for docs/reference.md)."""
+
 
 class Dist(BaseModel):
     """The base of every distribution."""
@@ -40,8 +44,8 @@ class Dist(BaseModel):
 
 
 class Constant(Dist):
-    dist: Literal["constant"]
-    value: float = Field(ge=0, le=MAX_VALUE)
+    dist: Literal["constant"] = Field(description=DIST)
+    value: float = Field(ge=0, le=MAX_VALUE, description="the value every draw gives" + UNIT)
 
     def mean(self) -> float:
         return self.value
@@ -57,9 +61,9 @@ class Constant(Dist):
 
 
 class Uniform(Dist):
-    dist: Literal["uniform"]
-    low: float = Field(ge=0, le=MAX_VALUE)
-    high: float = Field(ge=0, le=MAX_VALUE)
+    dist: Literal["uniform"] = Field(description=DIST)
+    low: float = Field(ge=0, le=MAX_VALUE, description="smallest value" + UNIT)
+    high: float = Field(ge=0, le=MAX_VALUE, description="largest value, at least low")
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -81,10 +85,10 @@ class Uniform(Dist):
 
 
 class Triangular(Dist):
-    dist: Literal["triangular"]
-    low: float = Field(ge=0, le=MAX_VALUE)
-    mode: float = Field(ge=0, le=MAX_VALUE)
-    high: float = Field(ge=0, le=MAX_VALUE)
+    dist: Literal["triangular"] = Field(description=DIST)
+    low: float = Field(ge=0, le=MAX_VALUE, description="smallest value" + UNIT)
+    mode: float = Field(ge=0, le=MAX_VALUE, description="most likely value, from low to high")
+    high: float = Field(ge=0, le=MAX_VALUE, description="largest value")
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -113,9 +117,9 @@ class Triangular(Dist):
 class Normal(Dist):
     """Normal, truncated at zero (durations and quantities are never negative)."""
 
-    dist: Literal["normal"]
-    mean_: float = Field(alias="mean", ge=0, le=MAX_VALUE)
-    sd: float = Field(ge=0, le=MAX_VALUE)
+    dist: Literal["normal"] = Field(description=DIST)
+    mean_: float = Field(alias="mean", ge=0, le=MAX_VALUE, description="mean before truncation at zero" + UNIT)
+    sd: float = Field(ge=0, le=MAX_VALUE, description="standard deviation before truncation (0: always the mean)")
 
     def mean(self) -> float:
         return self.mean_
@@ -135,9 +139,9 @@ class Normal(Dist):
 class Lognormal(Dist):
     """Lognormal given by the mean and standard deviation of the variable itself."""
 
-    dist: Literal["lognormal"]
-    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE)
-    sd: float = Field(ge=0, le=MAX_VALUE)
+    dist: Literal["lognormal"] = Field(description=DIST)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean of the variable itself, not of its log" + UNIT)
+    sd: float = Field(ge=0, le=MAX_VALUE, description="standard deviation of the variable itself (0: always the mean)")
 
     def mean(self) -> float:
         return self.mean_
@@ -162,8 +166,8 @@ class Lognormal(Dist):
 
 
 class Exponential(Dist):
-    dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE)
+    dist: Literal["exponential"] = Field(description=DIST)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean" + UNIT)
 
     def mean(self) -> float:
         return self.mean_

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .components import SOURCE
 from .ranges import MAX_USD_PER_KG, PositiveDays, Price, Step
 
 
@@ -31,16 +32,16 @@ class Market(_Model):
     stocks downstream, in oxide equivalent, hold what the buyers can count on.
     """
 
-    material: str
+    material: str = Field(description="the material priced")
     regions: tuple[str, ...] = Field((), description="regions of this market; empty = every region no other market of this material names")
     price_usd_per_kg: Price = Field(description="reference price at target cover")
     target_cover_days: PositiveDays | None = Field(
         None, description="cover at which the price is the reference; default: the median cover over the second half of the warm-up"
     )
     elasticity: float = Field(1.0, ge=0.05, le=100, description="of cover with respect to price (see class doc)")
-    min_multiple: float = Field(0.25, gt=0, le=1)
-    max_multiple: float = Field(20.0, ge=1, le=1e4)
-    update_days: Step = 7.0
+    min_multiple: float = Field(0.25, gt=0, le=1, description="price floor, as a multiple of the reference price")
+    max_multiple: float = Field(20.0, ge=1, le=1e4, description="price cap, as a multiple of the reference price")
+    update_days: Step = Field(7.0, description="days between price updates")
     smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
     made_from: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
     also_counts: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
@@ -50,13 +51,15 @@ class Market(_Model):
         None, description="conversion cost over the inputs (default: the reference price less the inputs at their reference prices)"
     )
     pricing: Literal["scarcity", "cost_plus"] = Field("scarcity", description="scarcity: from cover (never below the inputs' cost); cost_plus: the inputs' cost plus conversion")
-    source: str = ""
+    source: str = Field("", description=SOURCE)
 
 
 class Allocation(_Model):
     """How buyers at one stock share it when it is short."""
 
-    rule: Literal["pro_rata", "priority"] = "pro_rata"
+    rule: Literal["pro_rata", "priority"] = Field(
+        "pro_rata", description="pro_rata: every buyer gets the same share of what it wants; priority: end uses in priority order, the rest last"
+    )
     priority: tuple[str, ...] = Field((), description="end uses served first, in order (rule: priority)")
 
 
@@ -64,9 +67,9 @@ class Economics(_Model):
     """When plants with a unit cost idle or close because the price does not cover it, and how
     buyers with several suppliers weigh their landed prices (tariffs included)."""
 
-    idle_after_days: PositiveDays = 90.0
-    close_after_days: PositiveDays = 365.0
-    review_days: Step = 7.0
+    idle_after_days: PositiveDays = Field(90.0, description="a plant idles after this many days in a row with a negative margin, and restarts once it is positive")
+    close_after_days: PositiveDays = Field(365.0, description="a plant closes for good after this many days in a row with a negative margin")
+    review_days: Step = Field(7.0, description="days between reviews of every plant's margin")
     buyer_price_sensitivity: float = Field(4.0, ge=0, le=100, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")
 
 
@@ -94,8 +97,8 @@ class Precaution(_Model):
     window_days: PositiveDays = Field(90.0, description="how far back buyers compare the price")
     cover_per_price_rise: float = Field(ge=0, le=100, default=0.0, description="extra cover multiple per 100% price rise (ASSUMPTION precaution)")
     cover_per_price_fall: float = Field(ge=0, le=100, default=0.0, description="cover multiple given up per 100% price fall")
-    min_multiple: float = Field(0.5, gt=0, le=1)
-    max_multiple: float = Field(2.0, ge=1, le=100)
+    min_multiple: float = Field(0.5, gt=0, le=1, description="lowest cover multiple (deepest destocking)")
+    max_multiple: float = Field(2.0, ge=1, le=100, description="highest cover multiple (most hoarding)")
     adjust_days: PositiveDays = Field(60.0, description="time constant of the change in cover")
 
     def target(self, change: float) -> float:
@@ -158,8 +161,8 @@ class Substitution(_Model):
         default_factory=lambda: dict(SUBSTITUTION_REACH), description="share of each end use's demand for `from` that can move (ASSUMPTION substitution_reach)"
     )
     other_reach: Share = Field(0.3, description="for end uses not in reach")
-    review_days: Step = 30.0
-    source: str = ""
+    review_days: Step = Field(30.0, description="days between the buyers' looks at the premium; demand moves at each")
+    source: str = Field("", description=SOURCE)
 
     def reach_for(self, end_use: str) -> float:
         return self.reach.get(end_use, self.other_reach)

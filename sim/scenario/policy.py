@@ -25,6 +25,10 @@ class _Model(BaseModel):
 
 Quantity = Literal["price_usd_per_kg", "cover_days", "stock_t", "fill_rate"]
 
+KIND = "the policy kind (a module of sim/policies/); it picks the keys below"
+NOTE = "free text for readers (the model ignores it)"
+"""Meanings of the ``kind`` and ``note`` keys every policy kind shares (for docs/reference.md)."""
+
 
 class Condition(_Model):
     """A condition on a model quantity, checked every day.
@@ -33,13 +37,13 @@ class Condition(_Model):
     ``fill_rate`` of a region's demand over the last ``window_days``.
     """
 
-    quantity: Quantity
-    market: str | None = None
-    site: str | None = None
-    material: str | None = None
-    region: str | None = None
-    above: Threshold | None = None
-    below: Threshold | None = None
+    quantity: Quantity = Field(description="what is watched: a market's price (USD/kg) or cover (days), a stock (t), or a region's fill rate (share, 0 to 1)")
+    market: str | None = Field(None, description="price_usd_per_kg and cover_days: the market")
+    site: str | None = Field(None, description="stock_t: the site of the stock")
+    material: str | None = Field(None, description="stock_t: the material of the stock")
+    region: str | None = Field(None, description="fill_rate: the region whose demand is watched")
+    above: Threshold | None = Field(None, description="holds while the quantity is above this (in its unit); give above or below")
+    below: Threshold | None = Field(None, description="holds while the quantity is below this (in its unit); give above or below")
     window_days: int = Field(30, ge=1, le=MAX_DAYS, description="fill_rate: the days over which the share of demand met is taken")
 
     @model_validator(mode="after")
@@ -56,8 +60,8 @@ class Condition(_Model):
 class PolicySpec(_Model):
     """The base of every policy kind's schema."""
 
-    kind: str
-    note: str = ""
+    kind: str = Field(description=KIND)
+    note: str = Field("", description=NOTE)
     enabled: bool = Field(True, description="false: the policy is checked but not applied (switch an inherited one off)")
 
     disruption: ClassVar[bool] = False
@@ -73,11 +77,11 @@ class TimedPolicy(PolicySpec):
     warm-up; with ``when``, the first day the condition holds from then on) until ``end``,
     ``duration_days`` later, or until ``release_when`` holds."""
 
-    start: Date | None = None
-    end: Date | None = None
-    duration_days: PositiveDays | None = None
-    when: Condition | None = None
-    release_when: Condition | None = None
+    start: Date | None = Field(None, description="the day it comes into force, or from which when is checked (default: start_date)")
+    end: Date | None = Field(None, description="the day it ends (none of end, duration_days, release_when: in force to the end)")
+    duration_days: PositiveDays | None = Field(None, description="it ends this many days after it came into force")
+    when: Condition | None = Field(None, description="it comes into force on the first day, from start on, that this holds (checked daily)")
+    release_when: Condition | None = Field(None, description="once in force, it ends on the first day this holds (checked daily)")
 
     @model_validator(mode="after")
     def _one_end(self) -> TimedPolicy:
@@ -92,5 +96,5 @@ class TimedPolicy(PolicySpec):
 class QuotaBatch(_Model):
     """Tonnes released on a date (export and production quotas)."""
 
-    date: Date
-    t: Tonnes
+    date: Date = Field(description="the release day; a calendar year's first release replaces what was left of the last year's")
+    t: Tonnes = Field(description="tonnes released")

@@ -49,14 +49,16 @@ class Parameter(_Model):
     named override blocks (or lists of them, composed) instead of a path.
     """
 
-    path: str | None = None
-    values: tuple[Any, ...] | None = Field(None, min_length=1)
-    low: float | None = None
-    high: float | None = None
-    steps: int | None = Field(None, ge=1, le=MAX_STEPS)
-    dist: Distribution | None = None  # type: ignore[assignment]
-    overrides: tuple[str | tuple[str, ...], ...] | None = None
-    integer: bool = False
+    path: str | None = Field(None, description="the dotted path into the scenario the parameter sets (e.g. facilities.x.capacity.t_per_day)")
+    values: tuple[Any, ...] | None = Field(None, min_length=1, description="the values it takes, all of one kind (sampled designs pick among them)")
+    low: float | None = Field(None, description="the lowest value of a range, with high")
+    high: float | None = Field(None, description="the highest value of a range, with low")
+    steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="grid: how many evenly spaced values from low to high")
+    dist: Distribution | None = Field(None, description="a distribution sampled through its quantiles (sampled designs)")  # type: ignore[assignment]
+    overrides: tuple[str | tuple[str, ...], ...] | None = Field(
+        None, description="the choices: each a named override block, or a list of blocks applied together (instead of path)"
+    )
+    integer: bool = Field(False, description="sampled designs: round values drawn from low/high or dist to whole numbers")
 
     @model_validator(mode="after")
     def _one_form(self) -> Parameter:
@@ -85,11 +87,13 @@ class Parameter(_Model):
 class Design(_Model):
     """How design points are chosen: a full grid, or samples (Latin hypercube, Sobol, Morris)."""
 
-    kind: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    kind: Literal["grid", "lhs", "sobol", "morris"] = Field(
+        "grid", description="grid: every combination; lhs: Latin hypercube; sobol: Saltelli samples for Sobol indices; morris: Morris trajectories"
+    )
     samples: int | None = Field(None, ge=1, le=MAX_SAMPLES, description="lhs: points; sobol: base samples N (N x (2D+2) points); morris: trajectories")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
-    second_order: bool = False
-    scramble: bool = True
+    second_order: bool = Field(False, description="sobol: also sample for second-order indices")
+    scramble: bool = Field(True, description="lhs and sobol: randomise points within their cells, from the sweep's seed (false: lhs takes cell centres)")
 
     @model_validator(mode="after")
     def _samples(self) -> Design:
@@ -101,17 +105,17 @@ class Design(_Model):
 class KeepSeries(_Model):
     """Daily series to keep from each run, thinned."""
 
-    variables: tuple[str, ...] = Field(min_length=1)
-    entities: tuple[str, ...] = ()
-    every_days: PositiveInt = 7
+    variables: tuple[str, ...] = Field(min_length=1, description="the series' variables to keep (e.g. price_usd_per_kg, shipped_t)")
+    entities: tuple[str, ...] = Field((), description="only these entities' series (empty: every entity)")
+    every_days: PositiveInt = Field(7, description="keep the days that are multiples of this")
 
 
 class Discovery(_Model):
     """Scenario discovery (PRIM): which inputs lead to runs where a KPI is above or below a value."""
 
-    kpi: str
-    above: float | None = None
-    below: float | None = None
+    kpi: str = Field(description="the KPI, by its full name (no pattern)")
+    above: float | None = Field(None, description="the runs of interest have the KPI above this; give above or below")
+    below: float | None = Field(None, description="the runs of interest have the KPI below this; give above or below")
 
     @model_validator(mode="after")
     def _one(self) -> Discovery:
@@ -126,18 +130,18 @@ DEFAULT_KPIS = ("fill_rate", "unmet_demand_t", "fill_rate_by_region.*", "unmet_d
 
 
 class SweepSpec(_Model):
-    name: str
-    description: str = ""
+    name: str = Field(description="the sweep's name, in its report and default output folder")
+    description: str = Field("", description="what the sweep asks, for readers and its report")
     base: str = Field(description="scenario file, relative to the sweep file")
-    seed: int = Field(0, ge=0, lt=2**32)
-    design: Design = Design()
-    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS)
-    parameters: dict[str, Parameter] = Field(min_length=1)
+    seed: int = Field(0, ge=0, lt=2**32, description="seeds the design's sampling and every run: a run's seed derives from it and the run's index (the base's meta.seed is not used)")
+    design: Design = Field(Design(), description="how design points are chosen")
+    replications: int = Field(1, ge=1, le=MAX_REPLICATIONS, description="runs per design point, each with its own seed")
+    parameters: dict[str, Parameter] = Field(min_length=1, description="the uncertain inputs, by name")
     overrides: dict[str, dict[str, Any]] = Field({}, description="named blocks: dotted.path -> value")
     set: dict[str, Any] = Field({}, description="dotted.path -> value for every run")
     kpis: tuple[str, ...] = Field(DEFAULT_KPIS, description="KPI names to keep; * matches one level")
-    timeseries: KeepSeries | None = None
-    discovery: Discovery | None = None
+    timeseries: KeepSeries | None = Field(None, description="daily series to keep from each run (none: KPIs only)")
+    discovery: Discovery | None = Field(None, description="scenario discovery over the runs (none: no discovery)")
 
 
 

@@ -1,0 +1,148 @@
+"""The answer first: a few sentences, generated from a run's KPIs and series, that say who ran
+short of what, from when, for how long, and at what price; against a reference run when one is
+given. The run page opens with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .frames import RunFrames
+
+MAX_SHORTFALLS = 4
+MAX_PRICES = 3
+PRICE_MOVE = 1.25
+"""A market whose peak stands this far above its first day's price is mentioned."""
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One region's shortage of one material over the run."""
+
+    region: str
+    material: str
+    fill_rate: float
+    lost_t: float
+    waiting_t: float
+    days_short: int
+    first: pd.Timestamp
+    longest_days: int
+    longest_end: pd.Timestamp
+
+
+def region_name(region: str) -> str:
+    return region.upper() if len(region) <= 3 else region.capitalize()
+
+
+def _longest_spell(short: np.ndarray) -> tuple[int, int]:
+    """Length and last index of the longest run of True."""
+    best, best_end, length = 0, -1, 0
+    for i, flag in enumerate(short):
+        length = length + 1 if flag else 0
+        if length > best:
+            best, best_end = length, i
+    return best, best_end
+
+
+def shortfalls(run: RunFrames) -> list[Shortfall]:
+    """Each region and material that was short on some day, most tonnes lost or waiting first."""
+    by = run.demand_by_material
+    k = run.result.kpis
+    lost, waiting = by["unmet_t"], by["backorder_t"]
+    out = []
+    for material, region in lost.columns:
+        short = ((lost[(material, region)] > 1e-9) | (waiting[(material, region)] > 1e-9)).to_numpy()
+        if not short.any():
+            continue
+        dates = lost.index
+        spell, end = _longest_spell(short)
+        out.append(Shortfall(str(region), str(material),
+                             k.get("fill_rate_by_region_material", {}).get(region, {}).get(material, float("nan")),
+                             float(lost[(material, region)].sum()), float(waiting[(material, region)].iloc[-1]),
+                             int(short.sum()), pd.Timestamp(dates[int(np.argmax(short))]), spell, pd.Timestamp(dates[end])))
+    return sorted(out, key=lambda s: -(s.lost_t + s.waiting_t))
+
+
+def _date(t: pd.Timestamp) -> str:
+    return t.strftime("%-d %b %Y")
+
+
+def _shortfall_sentence(s: Shortfall) -> str:
+    text = (f"{region_name(s.region)} buyers of {s.material} got {100 * s.fill_rate:.1f}% of what they asked for: short on "
+            f"{s.days_short} days from {_date(s.first)}")
+    if s.longest_days > 1 and s.longest_days < s.days_short:
+        text += f" (the longest spell {s.longest_days} days, to {_date(s.longest_end)})"
+    text += f"; {s.lost_t:,.0f} t lost"
+    if s.waiting_t > 0.5:
+        text += f", {s.waiting_t:,.0f} t still waiting at the end"
+    return text + "."
+
+
+def _price_sentences(run: RunFrames) -> list[str]:
+    moves = []
+    for material, markets in run.prices.items():
+        for market, rows in markets.items():
+            values = rows["value"].to_numpy()
+            if not len(values) or values[0] <= 0:
+                continue
+            peak = int(np.argmax(values))
+            ratio = values[peak] / values[0]
+            if ratio >= PRICE_MOVE:
+                moves.append((ratio, market, values[0], values[peak], pd.Timestamp(rows["date"].iloc[peak]), values[-1], material))
+    out = []
+    for ratio, market, start, peak, when, end, _material in sorted(moves, reverse=True)[:MAX_PRICES]:
+        out.append(f"The {market} price rose from {start:,.0f} to a peak of {peak:,.0f} USD/kg ({ratio:.1f}x) on {_date(when)}, "
+                   f"and ended at {end:,.0f}.")
+    return out
+
+
+def _stockpile_sentences(run: RunFrames) -> list[str]:
+    out = []
+    for pid, kpis in sorted(run.result.kpis.get("policies", {}).items()):
+        if "released_t" not in kpis:
+            continue
+        levels = run.rows("level_t")
+        rows = levels[levels["entity"].astype(str) == pid].sort_values("day")
+        falls = np.flatnonzero(np.diff(rows["value"].to_numpy()) < -1e-9)
+        when = f" from {_date(pd.Timestamp(rows['date'].iloc[falls[0] + 1]))}" if len(falls) else ""
+        out.append(f"The reserve {pid} released {kpis['released_t']:,.0f} t{when} and bought {kpis.get('bought_t', 0):,.0f} t; "
+                   f"{kpis.get('held_t', 0):,.0f} t were left at the end.")
+    return out
+
+
+def _against(k: dict[str, Any], ref: dict[str, Any], name: str) -> list[str]:
+    here, there = k.get("fill_rate_by_region_material", {}), ref.get("fill_rate_by_region_material", {})
+    moves = sorted(((here[r][m] - there[r][m], r, m) for r in here for m in here[r] if m in there.get(r, {})),
+                   key=lambda x: -abs(x[0]))
+    moves = [x for x in moves if abs(x[0]) >= 0.001][:MAX_SHORTFALLS]
+    if not moves:
+        return [f"Against {name}: no region's demand met for any material moved by a tenth of a point."]
+    parts = [f"{region_name(r)} {m} {100 * there[r][m]:.1f}% -> {100 * here[r][m]:.1f}% ({100 * d:+.1f} points)" for d, r, m in moves]
+    return [f"Against {name}, demand met: " + "; ".join(parts) + "."]
+
+
+def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]:
+    """The sentences that open the run page (``reference``: {"name", "kpis"} of a run to compare with)."""
+    k = run.result.kpis
+    short = shortfalls(run)
+    first, last = run.first_date, run.first_date + pd.Timedelta(days=run.last_day)
+    if not short:
+        demanded = k.get("fill_rate_by_region_material", {})
+        out = [f"Every buyer got what they asked for, every day from {_date(first)} to {_date(last)} "
+               f"({len(demanded)} regions, {len({m for r in demanded.values() for m in r})} materials)."]
+    else:
+        lost = sum(s.lost_t for s in short)
+        waiting = sum(s.waiting_t for s in short)
+        out = [f"{len(short)} region and material pairs ran short between {_date(first)} and {_date(last)}: "
+               f"{lost:,.0f} t of demand lost" + (f" and {waiting:,.0f} t still waiting at the end." if waiting > 0.5 else ".")]
+        out += [_shortfall_sentence(s) for s in short[:MAX_SHORTFALLS]]
+        if len(short) > MAX_SHORTFALLS:
+            out.append(f"{len(short) - MAX_SHORTFALLS} more pairs were short; the table below lists them all.")
+    out += _price_sentences(run)
+    out += _stockpile_sentences(run)
+    if reference is not None:
+        out += _against(k, reference["kpis"], reference["name"])
+    return out
