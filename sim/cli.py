@@ -82,10 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="random seed (overrides meta.seed)")
     run.add_argument("--out", type=Path, help="run folder to create (default: results/<name>-seed<N>-<time>)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures and report.html")
+    run.add_argument("--against", metavar="REFERENCE", help="a scenario file (run on the same seed) or run folder to read "
+                     "this run against: the report's key figures show the difference")
     rep = sub.add_parser("report", help="rebuild a run folder's figures and report.html from the folder alone")
     rep.add_argument("folder", type=Path)
     rep.add_argument("--flow-from", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="start of the material-flow period")
     rep.add_argument("--flow-to", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="end of the material-flow period")
+    rep.add_argument("--against", metavar="REFERENCE", help="a scenario file (run on the run's seed) or run folder to read "
+                     "the run against (kept in the folder as reference.json)")
     rep.add_argument("--debug", action="store_true", help="show tracebacks")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
@@ -187,6 +191,12 @@ def _check_file_out(out: Path, what: str, replace: bool = False, option: str = "
     _check_writable(out, what)
 
 
+def _reference(source: str, seed: int, start: dt.date, horizon_days: int) -> dict:
+    from .comparison import reference_kpis
+
+    return reference_kpis(source, seed, (start, start + dt.timedelta(days=horizon_days - 1)))
+
+
 def _clean_stale(folder: Path) -> None:
     """Remove what runs that were stopped left half-written here, and say so."""
     removed = clean_stale(folder)
@@ -209,8 +219,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or _default_out(meta.name, meta.seed)
     _check_out(out)
     _clean_stale(out.parent)
+    reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
     output = simulate(loaded.scenario)
     result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario), scenario_notes(args.scenario))
+    result.reference = reference
     try:
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, None if args.no_figures else write_report, unique=args.out is None)
@@ -266,6 +278,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     last_day = (args.flow_to - start).days if args.flow_to else last
     if not 0 <= first_day <= last_day <= last:
         raise InputError([Issue(Mark("--flow-from/--flow-to"), "", f"expected a period inside the run: {start} to {start + dt.timedelta(days=last)}")])
+    if args.against:
+        from .results.result import write_reference
+
+        result.reference = _reference(args.against, int(result.run.get("seed", 0)), start, last + 1)
+        write_reference(folder, result.reference)
     try:
         path = write_report(result, folder, flow_days=(first_day, last_day))
     except OSError as exc:  # the disk, not reesim: full or read-only

@@ -130,3 +130,21 @@ def run_sides(sides: list[Side], replications: int, seed: int | None, align: boo
     if len(kpis[0]) != len(kpis[1]):  # a run folder against replications of a file
         raise InputError([Issue(Mark("--replications"), "", "a run folder is one run; compare it with one run")])
     return Compared(kpis, (first[0], first[1]), notes)
+
+
+def reference_kpis(source: str, seed: int, period: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    """What a run is read against (``--against``): a run folder's KPIs, or a scenario file run on
+    the same seed; it must cover the same days. Returns {"name", "source", "kpis"}."""
+    side = load_side("reference", source, [], 1)
+    if side.period != period:
+        first, last = side.period
+        raise InputError([Issue(Mark(source), "--against", f"covers {first} to {last}, the run {period[0]} to {period[1]}: "
+                                "a reference must cover the same days (set its meta.start_date and meta.horizon_days)")])
+    if side.folder_result is not None:
+        return {"name": side.name, "source": source, "kpis": side.folder_result.kpis}
+    from .engine import simulate
+    from .results import Result
+
+    loaded = load_scenario(source, [f"meta.seed={seed}"])
+    result = Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), source)
+    return {"name": side.name, "source": source, "kpis": result.kpis}

@@ -20,11 +20,24 @@ def chain_run(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """A run with something for every figure: markets, policies, a stockpile."""
+    out = tmp_path_factory.mktemp("run") / "full"
+    assert main(["run", str(SCENARIOS / "stockpile_release.yaml"), "--out", str(out), "--set", "meta.horizon_days=240"]) == 0
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(FIGURES))
-def test_every_figure_draws_a_png(chain_run, tmp_path, name):
-    path = FIGURES[name](read_run_folder(chain_run), tmp_path / name)
+def test_every_figure_draws_a_png(full_run, tmp_path, name):
+    path = FIGURES[name](read_run_folder(full_run), tmp_path / name)
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
+def test_a_figure_with_nothing_to_show_is_left_out(chain_run, full_run):
+    assert not (chain_run / "prices.png").exists() and not (chain_run / "stockpile.png").exists()  # no markets, no reserve
+    assert {p.name for p in full_run.glob("*.png")} == set(FIGURES)
 
 
 def test_report_kpi_table_equals_kpis_json(chain_run):
@@ -36,7 +49,7 @@ def test_report_kpi_table_equals_kpis_json(chain_run):
 
 def test_report_is_self_contained_and_complete(chain_run):
     page = (chain_run / "report.html").read_text()
-    assert page.count("<img ") == len(FIGURES)
+    assert page.count("<img ") == len(list(chain_run.glob("*.png"))) == len(FIGURES) - 2
     assert 'src="http' not in page and "src='http" not in page  # no outside resources
     for section in ("Assumptions and sources", "Key figures", "Policy timeline", "Facilities", "Sources", "All KPIs"):
         assert section in page
@@ -53,10 +66,8 @@ def test_report_rebuilt_from_a_copied_folder_is_the_same(chain_run, tmp_path, ca
     assert (copy / "report.html").read_text() == (chain_run / "report.html").read_text()
 
 
-def test_a_report_with_many_policies_renders(tmp_path):
-    out = tmp_path / "many"
-    assert main(["run", str(SCENARIOS / "stockpile_release.yaml"), "--out", str(out), "--set", "meta.horizon_days=200"]) == 0
-    page = (out / "report.html").read_text()
+def test_a_report_with_many_policies_renders(full_run):
+    page = (full_run / "report.html").read_text()
     assert "licensing_2025" in page and "us_magnet_reserve" in page
     assert page.count("<img ") == len(FIGURES)
 
@@ -105,7 +116,8 @@ def test_a_prepared_run_draws_the_same_figures(chain_run, tmp_path):
 
     result = read_run_folder(chain_run)
     together = write_figures(result, tmp_path)
-    for name, fn in FIGURES.items():
+    assert len(together) == len(FIGURES) - 2
+    for name, fn in ((n, FIGURES[n]) for n in together):
         alone = fn(result, tmp_path / f"alone-{name}")
         assert alone.read_bytes() == together[name].read_bytes(), name
     assert not list(tmp_path.glob(".*.tmp"))  # every PNG renamed into place

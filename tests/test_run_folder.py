@@ -10,7 +10,7 @@ from sim.cli import main
 from sim.results import read_run_folder, write_run_folder
 from sim.scenario import load_scenario
 
-FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "notes.txt", "report.html", "prices.png", "fill_rates.png", "utilisation.png", "material_flow.png",
+FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "notes.txt", "report.html", "fill_rates.png", "utilisation.png", "material_flow.png",
          "stocks.png", "production.png", "unmet_demand.png", "policy_events.csv"}
 
 
@@ -21,7 +21,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     assert "demand met" in printed and "China share" in printed
     assert {p.name for p in out.iterdir()} == FILES
     for png in out.glob("*.png"):
-        assert png.stat().st_size > 10_000
+        assert png.stat().st_size > 5_000  # palette PNGs: a chart of few colours is small
     kpis = json.loads((out / "kpis.json").read_text())
     for key in ("unmet_demand_t", "fill_rate", "fill_rate_by_region", "production_t", "share_china"):
         assert key in kpis

@@ -71,7 +71,7 @@ def _date(t: pd.Timestamp) -> str:
 
 
 def _shortfall_sentence(s: Shortfall) -> str:
-    text = (f"{region_name(s.region)} buyers of {s.material} got {100 * s.fill_rate:.1f}% of what they asked for: short on "
+    text = (f"In {region_name(s.region)}, buyers of {s.material} got {100 * s.fill_rate:.1f}% of what they asked for: short on "
             f"{s.days_short} days from {_date(s.first)}")
     if s.longest_days > 1 and s.longest_days < s.days_short:
         text += f" (the longest spell {s.longest_days} days, to {_date(s.longest_end)})"
@@ -136,7 +136,8 @@ def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]
     else:
         lost = sum(s.lost_t for s in short)
         waiting = sum(s.waiting_t for s in short)
-        out = [f"{len(short)} region and material pairs ran short between {_date(first)} and {_date(last)}: "
+        pairs = "One region and material pair" if len(short) == 1 else f"{len(short)} region and material pairs"
+        out = [f"{pairs} ran short between {_date(first)} and {_date(last)}: "
                f"{lost:,.0f} t of demand lost" + (f" and {waiting:,.0f} t still waiting at the end." if waiting > 0.5 else ".")]
         out += [_shortfall_sentence(s) for s in short[:MAX_SHORTFALLS]]
         if len(short) > MAX_SHORTFALLS:

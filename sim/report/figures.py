@@ -21,10 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MPath
+from PIL import Image
 
 from ..atomic import atomic_path
 from ..results.result import Result
-from ..scenario.components import FLOW_STAGES, KPI_STAGES, STAGES
+from ..scenario.components import FLOW_STAGES, STAGES
 from .frames import RunFrames, prepare, timeline
 from .style import DARK_REGIONS, EVENT_COLOUR, UNKNOWN, market_colour, region_colours
 
@@ -63,16 +64,31 @@ def date_axis(ax: Axes, events: pd.DataFrame | None = None, label: bool = True) 
         mark_events(ax, events, label)
 
 
-def mark_events(ax: Axes, events: pd.DataFrame, label: bool = True, limit: int = 12) -> None:
-    """Dashed lines where policies start or end, plants come online or idle; short labels on top.
+EVENT_LEVELS = 4
+"""Rows of event numbers at the top of an axis: markers closer than a few percent of its width stack."""
 
-    ``events`` is a `timeline` of the run."""
-    for row in events.head(limit).itertuples():
-        ax.axvline(row.date, color=EVENT_COLOUR, lw=0.8, ls="--", alpha=0.7, zorder=0)
-        if label:
-            ax.annotate(f"{row.policy}: {row.event}", (mdates.date2num(row.date), 1.0), xycoords=("data", "axes fraction"),
-                        rotation=90, fontsize=6, color=EVENT_COLOUR, va="top", ha="right",
-                        xytext=(-2, -2), textcoords="offset points")
+
+def mark_events(ax: Axes, events: pd.DataFrame, label: bool = True) -> None:
+    """Dashed lines where policies start or end, plants come online or idle; at the top of the axis,
+    each event's number (``#`` of the `timeline`, listed on the page), events of one day together
+    and markers that would touch stacked, so that no label covers another."""
+    if not len(events):
+        return
+    left, right = ax.get_xlim()
+    last_x = [-1.0] * EVENT_LEVELS
+    for date, group in events.groupby("date", sort=True):
+        x = mdates.date2num(date)
+        ax.axvline(date, color=EVENT_COLOUR, lw=0.8, ls="--", alpha=0.7, zorder=0)
+        if not label:
+            continue
+        text = ",".join(str(n) for n in group["#"])
+        share = (x - left) / (right - left) if right > left else 0.0
+        width = 0.012 * len(text) + 0.02
+        level = next((i for i in range(EVENT_LEVELS) if share - last_x[i] >= width), int(np.argmin(last_x)))
+        last_x[level] = share
+        ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -3 - 11 * level), textcoords="offset points",
+                    fontsize=6.5, color=EVENT_COLOUR, ha="center", va="top", annotation_clip=False, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": EVENT_COLOUR, "lw": 0.5})
 
 
 def _stage_figure(stages: list[str]) -> tuple[Figure, list[Axes]]:
@@ -101,12 +117,24 @@ def margin_layout(fig: Figure, left: float = 0.9, right: float = 0.2, top: float
                         hspace=between[0] / box_h, wspace=between[1] / box_w)
 
 
+PNG_COLOURS = 256
+
+
+def png_bytes(fig: Figure, dpi: int) -> bytes:
+    """A figure as PNG with a palette of at most 256 colours: charts of lines, bars and text lose
+    nothing a reader sees, and the file (and the page that embeds it) is a third of the size."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    image = Image.open(buf).convert("RGB").quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def png_base64(fig: Figure) -> str:
     """A figure as base64 PNG, for embedding in a page."""
-    buf = io.BytesIO()
     tight_layout(fig)
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    return base64.b64encode(buf.getvalue()).decode()
+    return base64.b64encode(png_bytes(fig, 100)).decode()
 
 
 def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None = None) -> Path:
@@ -118,14 +146,14 @@ def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None 
     else:
         margin_layout(fig, **margins)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+        tmp.write_bytes(png_bytes(fig, 110))
     return Path(path)
 
 
 def plot_stocks(result: Run, path: Path) -> Path:
     """Stock levels by stage of material, one line per region."""
     run = prepare(result)
-    stages = [s for s in KPI_STAGES if s in run.stocks] or ["(none)"]
+    stages = [s for s in STAGES if s in run.stocks] or ["(none)"]
     fig, axes = _stage_figure(stages)
     for ax, stage in zip(axes, stages, strict=True):
         table = run.stocks.get(stage)
@@ -144,7 +172,7 @@ def plot_stocks(result: Run, path: Path) -> Path:
 def plot_production(result: Run, path: Path) -> Path:
     """Production per stage (30-day mean, t/day), stacked by region."""
     run = prepare(result)
-    stages = [s for s in KPI_STAGES if s in run.production] or ["(none)"]
+    stages = [s for s in STAGES if s in run.production] or ["(none)"]
     fig, axes = _stage_figure(stages)
     for ax, stage in zip(axes, stages, strict=True):
         table = run.production.get(stage)
@@ -393,6 +421,42 @@ def plot_material_flow(result: Run, path: Path, first_day: int = 0, last_day: in
     return _save(fig, f"Material flow from mine to end use - {run.title}", path)
 
 
+def _reserves(run: RunFrames) -> list[str]:
+    """Stockpile policies of the run: those whose own KPIs count releases (their reserve is a stock
+    named after the policy)."""
+    return sorted(pid for pid, kpis in run.result.kpis.get("policies", {}).items() if "released_t" in kpis)
+
+
+def plot_stockpile(result: Run, path: Path) -> Path:
+    """Each strategic reserve: tonnes held, and what it released and bought each week."""
+    run = prepare(result)
+    reserves = _reserves(run)
+    fig = Figure(figsize=(9, 2.6 * len(reserves) + 0.6))
+    axes = fig.subplots(len(reserves), 1, sharex=True, squeeze=False)[:, 0]
+    levels = run.rows("level_t")
+    for ax, pid in zip(axes, reserves, strict=True):
+        rows = levels[levels["entity"].astype(str) == pid].sort_values("day")
+        dates = pd.to_datetime(rows["date"]).to_numpy()
+        held = rows["value"].to_numpy()
+        ax.fill_between(dates, held, color="#0077BB", alpha=0.35, label="held, t")
+        change = pd.Series(np.diff(held, prepend=held[:1]), index=pd.to_datetime(rows["date"]))
+        weekly = change.resample("W").sum()
+        week = np.timedelta64(5, "D")  # bars of dates need a width in time, not in plain numbers
+        ax.bar(weekly.index.to_numpy(), (-weekly.clip(upper=0)).to_numpy(), width=week, color="#CC3311", label="released a week, t")
+        ax.bar(weekly.index.to_numpy(), weekly.clip(lower=0).to_numpy(), width=week, color="#009944", label="bought a week, t")
+        k = run.result.kpis["policies"][pid]
+        ax.set_title(f"{pid}: released {k.get('released_t', 0):,.0f} t, bought {k.get('bought_t', 0):,.0f} t, "
+                     f"{k.get('held_t', 0):,.0f} t held at the end", fontsize=10, loc="left")
+        ax.set_ylabel("t")
+        ax.legend(fontsize=7, loc="lower left")
+        date_axis(ax, run.events, ax is axes[0])
+    return _save(fig, f"Stockpiles - {run.title}", path, {})
+
+
+def _has_stages(table: dict[str, pd.DataFrame]) -> bool:
+    return any(len(t.columns) and (t.fillna(0.0).to_numpy() != 0).any() for t in table.values())
+
+
 FIGURES = {
     "stocks.png": plot_stocks,
     "production.png": plot_production,
@@ -401,14 +465,31 @@ FIGURES = {
     "fill_rates.png": plot_fill_rates,
     "utilisation.png": plot_utilisation,
     "material_flow.png": plot_material_flow,
+    "stockpile.png": plot_stockpile,
 }
+
+SHOWS = {
+    "stocks.png": lambda run: _has_stages(run.stocks),
+    "production.png": lambda run: _has_stages(run.production),
+    "unmet_demand.png": lambda run: bool(len(run.demand["requested_t"].columns)),
+    "prices.png": lambda run: bool(run.prices),
+    "fill_rates.png": lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
+    "utilisation.png": lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
+    "material_flow.png": lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
+    "stockpile.png": lambda run: bool(_reserves(run)),
+}
+"""Whether a run has anything for each figure: one with nothing to show is left out."""
 
 
 def write_figures(result: Result, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
-    """Draw every run figure into ``folder``; the material flow covers days ``flow_days``."""
+    """Draw each run figure that has something to show into ``folder`` (and remove one an earlier
+    report drew that has nothing now); the material flow covers days ``flow_days``."""
     run = prepare(result)
     out = {}
     for name, fn in FIGURES.items():
+        if not SHOWS[name](run):
+            (Path(folder) / name).unlink(missing_ok=True)
+            continue
         if fn is plot_material_flow:
             out[name] = fn(run, Path(folder) / name, *flow_days)
         else:

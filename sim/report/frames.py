@@ -22,13 +22,15 @@ DEMAND_VARIABLES = ("requested_t", "delivered_t", "unmet_t")
 
 
 def timeline(result: Result) -> pd.DataFrame:
-    """Policy events inside the reported period, with calendar dates."""
+    """Policy events inside the reported period, with calendar dates, numbered (``#``) in order:
+    figures mark each event by its number, and the page lists them."""
     ev = result.policy_events
     if ev is None or not len(ev):
-        return pd.DataFrame(columns=["day", "date", "policy", "kind", "event"])
-    ev = ev[ev["day"] >= 0].copy()
+        return pd.DataFrame(columns=["#", "day", "date", "policy", "kind", "event"])
+    ev = ev[ev["day"] >= 0].sort_values("day", kind="stable").copy()
     ev["date"] = pd.to_datetime(ev["date"])
-    return ev
+    ev.insert(0, "#", range(1, len(ev) + 1))
+    return ev.reset_index(drop=True)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -147,12 +149,12 @@ class RunFrames:
 
     @cached_property
     def demand_by_material(self) -> dict[str, pd.DataFrame]:
-        """``requested_t``, ``delivered_t`` and ``unmet_t`` of the demands, t/day: date x
-        (material, region), all three on the same dates and columns."""
+        """``requested_t``, ``delivered_t``, ``unmet_t`` (lost) and ``backorder_t`` (waiting) of
+        the demands, t/day: date x (material, region), all on the same dates and columns."""
         ents = self.result.entities
         ents = ents[ents["type"] == "demand"]
         tables = {}
-        for variable in DEMAND_VARIABLES:
+        for variable in (*DEMAND_VARIABLES, "backorder_t"):
             rows = self.rows(variable)
             region = _lookup(rows, ents, ("entity",), "region", self.regions)
             keep = region >= 0

@@ -12,19 +12,23 @@ from .. import __version__
 from ..atomic import write_text
 from ..results.kpis import flatten
 from ..results.result import Result
+from .answer import answer, region_name
 from .figures import FIGURES, timeline
+from .frames import prepare
 from .pages import Embedded, number, read_scenario, render, table
 
 CAPTIONS = {
     "material_flow.png": "Where the tonnes went, from mine to end use, by region.",
     "production.png": "Output of each stage by region (30-day mean). Dashed lines: policy events.",
     "stocks.png": "Stocks held, by stage of material and region.",
-    "unmet_demand.png": "Demand not met, cumulative, and the share met over the last 30 days, by region.",
-    "fill_rates.png": "Share of demand met over the run, by region and end use.",
+    "unmet_demand.png": "Demand not met, cumulative by region, and the share met over the last 30 days for each material that ran short.",
+    "fill_rates.png": "Share of demand met over the run, by region and material and by region and end use.",
     "prices.png": "Prices per market (USD/kg): Chinese and outside markets where borders split them.",
     "utilisation.png": "Each facility's output against its capacity over the run.",
+    "stockpile.png": "Each strategic reserve: tonnes held, and what it released and bought each week.",
 }
-ORDER = ("material_flow.png", "unmet_demand.png", "fill_rates.png", "prices.png", "production.png", "stocks.png", "utilisation.png")
+ORDER = ("unmet_demand.png", "fill_rates.png", "prices.png", "stockpile.png", "material_flow.png", "production.png", "stocks.png",
+         "utilisation.png")
 CARD_STAGES = ("mining", "separation", "magnet")
 """The stages whose focus-region share gets a card of its own."""
 
@@ -34,28 +38,49 @@ def kpi_rows(kpis: dict[str, Any]) -> list[tuple[str, float]]:
     return list(flatten(kpis).items())
 
 
-def _cards(k: dict[str, Any]) -> list[tuple[str, str]]:
-    cards = [("demand met", f"{100 * k['fill_rate']:.1f}%"), ("unmet demand", f"{k['unmet_demand_t']:,.0f} t")]
+def _points(value: float, ref: float | None) -> str:
+    return "" if ref is None else f"{100 * (value - ref):+.1f} points"
+
+
+def _cards(k: dict[str, Any], ref: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """Key figures (title, value, change against the reference): demand met overall and for each
+    short region and material, then the focus region's shares of the stages it produces."""
+    r = ref or {}
+    cards = [("demand met, all materials", f"{100 * k['fill_rate']:.1f}%", _points(k["fill_rate"], r.get("fill_rate"))),
+             ("unmet demand", f"{k['unmet_demand_t']:,.0f} t",
+              "" if ref is None else f"{k['unmet_demand_t'] - r.get('unmet_demand_t', 0.0):+,.0f} t")]
+    fill = k.get("fill_rate_by_region_material", {})
+    ref_fill = r.get("fill_rate_by_region_material", {})
+    short = sorted(((rate, region, m) for region, ms in fill.items() for m, rate in ms.items()
+                    if rate < 0.999 or (ref is not None and abs(rate - ref_fill.get(region, {}).get(m, rate)) >= 0.001)))
+    for rate, region, m in short[:4]:
+        cards.append((f"{region_name(region)} {m} met", f"{100 * rate:.1f}%", _points(rate, ref_fill.get(region, {}).get(m))))
     focus = k.get("focus_region", "china")
     share = k.get(f"share_{focus}", {})
+    ref_share = r.get(f"share_{focus}", {})
     for stage in CARD_STAGES:
-        if stage in share:
-            cards.append((f"{focus.capitalize()}'s share of {stage}", f"{100 * share[stage]:.1f}%"))
+        if k.get("production_t", {}).get(stage, 0.0) > 0:
+            cards.append((f"{region_name(focus)}'s share of {stage}", f"{100 * share[stage]:.1f}%", _points(share[stage], ref_share.get(stage))))
     return cards
 
 
-def _regions(k: dict[str, Any]) -> pd.DataFrame:
+def _regions(k: dict[str, Any], ref: dict[str, Any] | None = None) -> pd.DataFrame:
     """Demand met by region and material: a region's rate over all materials would let plentiful
     La and Ce hide a short magnet grade. Time to survive and recover are the region's."""
     rows = []
     fill = k.get("fill_rate_by_region_material", {})
+    ref_fill = (ref or {}).get("fill_rate_by_region_material", {})
     for region in sorted(fill):
         for i, (material, rate) in enumerate(sorted(fill[region].items())):
-            rows.append({"region": region if i == 0 else "", "material": material, "demand met %": 100 * rate,
-                         "unmet t": k.get("unmet_demand_t_by_region_material", {}).get(region, {}).get(material, 0.0),
-                         "days short": k.get("days_short_by_region_material", {}).get(region, {}).get(material, 0),
-                         "time to survive (days)": _or_dash(k.get("time_to_survive_days", {}).get(region)) if i == 0 else "",
-                         "time to recover (days)": _or_dash(k.get("time_to_recover_days", {}).get(region)) if i == 0 else ""})
+            row = {"region": region if i == 0 else "", "material": material, "demand met %": 100 * rate}
+            if ref is not None:
+                before = ref_fill.get(region, {}).get(material)
+                row["vs reference, points"] = "-" if before is None else round(100 * (rate - before), 2)
+            row.update({"unmet t": k.get("unmet_demand_t_by_region_material", {}).get(region, {}).get(material, 0.0),
+                        "days short": k.get("days_short_by_region_material", {}).get(region, {}).get(material, 0),
+                        "time to survive (days)": _or_dash(k.get("time_to_survive_days", {}).get(region)) if i == 0 else "",
+                        "time to recover (days)": _or_dash(k.get("time_to_recover_days", {}).get(region)) if i == 0 else ""})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -101,6 +126,8 @@ def build_report(result: Result, figures: dict[str, Path]) -> str:
     events = timeline(result)
     src = _sources(scenario)
     names = [n for n in ORDER if n in figures] + [n for n in figures if n not in ORDER]
+    reference = result.reference
+    ref_kpis = reference["kpis"] if reference else None
     return render(
         "run.html",
         name=meta.get("name", "run"),
@@ -110,8 +137,10 @@ def build_report(result: Result, figures: dict[str, Path]) -> str:
         run={"start_date": str(run.get("start_date")), "horizon_days": str(run.get("horizon_days")), "seed": str(run.get("seed")),
              "events": number(run.get("events")), "wall_seconds": number(run.get("wall_seconds")),
              "version": str(run.get("reesim_version", __version__)), "sha256": str(run.get("scenario_sha256", ""))[:16]},
-        cards=_cards(k),
-        regions=table(_regions(k), "regions"),
+        answer=answer(prepare(result), reference),
+        reference=reference,
+        cards=_cards(k, ref_kpis),
+        regions=table(_regions(k, ref_kpis), "regions"),
         stages=table(_stages(k), "stages"),
         prices=table(_prices(k), "prices") if k.get("price_usd_per_kg") else None,
         figures=[Embedded(name, base64.b64encode(Path(figures[name]).read_bytes()).decode(), CAPTIONS.get(name, name)) for name in names],

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..scenario.errors import InputError, Issue, Mark
-from .result import POLICY_EVENT_COLUMNS, Result, file_stamp
+from .result import POLICY_EVENT_COLUMNS, REFERENCE, Result, file_stamp
 
 TIMESERIES_COLUMNS = ("day", "entity", "material", "variable", "value")
 ENTITY_COLUMNS = ("entity", "type", "region")
@@ -135,4 +135,5 @@ def read_run_folder(folder: Path) -> Result:
     events = _read(folder, "policy_events.csv", _csv(POLICY_EVENT_COLUMNS), stamps)
     notes_file = folder / "notes.txt"
     notes = _read(folder, "notes.txt", lambda p: p.read_text(encoding="utf-8"), stamps) if notes_file.exists() else ""
-    return Result(ts, entities, kpis, run, balance, scenario_yaml, events, notes)
+    reference = _read(folder, REFERENCE, lambda p: _json_object(p, ("name", "kpis")), stamps) if (folder / REFERENCE).exists() else None
+    return Result(ts, entities, kpis, run, balance, scenario_yaml, events, notes, reference=reference)

@@ -29,6 +29,10 @@ POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
 FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv", "notes.txt")
 
 
+REFERENCE = "reference.json"
+"""What a run was read against (``--against``), when it was: its name, source and KPIs."""
+
+
 @dataclass
 class Result:
     """Everything a report needs, with no reference to the engine."""
@@ -42,6 +46,7 @@ class Result:
     policy_events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_EVENT_COLUMNS))
     notes: str = ""  # the scenario file's header comments: its question, assumptions and sources
     figures: dict[str, Path] = field(default_factory=dict)
+    reference: dict[str, Any] | None = None  # what the run is read against: {"name", "source", "kpis"}
 
     @classmethod
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
@@ -125,8 +130,23 @@ def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Resu
         result.balance.to_csv(tmp / "balance.csv")
         result.policy_events.to_csv(tmp / "policy_events.csv", index=False)
         (tmp / "notes.txt").write_text(result.notes, encoding="utf-8")
-        run = {**result.run, "files": {name: file_stamp(tmp / name) for name in FILES if name != "run.json"}}
+        if result.reference is not None:
+            (tmp / REFERENCE).write_text(strict_json(result.reference, REFERENCE), encoding="utf-8")
+        names = [name for name in (*FILES, REFERENCE) if name != "run.json" and (tmp / name).exists()]
+        run = {**result.run, "files": {name: file_stamp(tmp / name) for name in names}}
         (tmp / "run.json").write_text(strict_json(run, "run.json"), encoding="utf-8")
         if figure_writer is not None:
             figure_writer(result, tmp)
     return folder.path
+
+
+def write_reference(folder: Path, reference: dict[str, Any]) -> None:
+    """Set what a finished run folder is read against: reference.json, and its stamp in run.json
+    (each file replaced whole)."""
+    from ..atomic import write_text
+
+    folder = Path(folder)
+    write_text(folder / REFERENCE, strict_json(reference, REFERENCE))
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run.setdefault("files", {})[REFERENCE] = file_stamp(folder / REFERENCE)
+    write_text(folder / "run.json", strict_json(run, "run.json"))
