@@ -407,7 +407,8 @@ def cmd_sweep_summary(args: argparse.Namespace) -> int:
 
     store = RunStore(args.folder)
     try:
-        spec = SweepSpec.model_validate(store.spec())
+        # base_overrides records the base file's blocks the runs used; it is no key of a sweep file
+        spec = SweepSpec.model_validate({k: v for k, v in store.spec().items() if k != "base_overrides"})
     except ValidationError:
         raise InputError([Issue(Mark(str(args.folder / "spec.yaml")), "", "damaged: not the spec a sweep wrote; "
                                 "run the sweep again with a new --out")]) from None

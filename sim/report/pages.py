@@ -21,13 +21,15 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @cache
 def environment() -> jinja2.Environment:
     """The templates shipped with the package, autoescaped."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("sim.report", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,  # a misspelt name in a template fails, not renders blank
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["fold_rows"] = FOLD_ROWS
+    return env
 
 
 def render(template: str, **context: Any) -> str:
@@ -55,13 +57,19 @@ class Cell:
     numeric: bool
 
 
+FOLD_ROWS = 20
+"""A table longer than this is folded (`macros.folded`): a summary line, opened on a click."""
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table as a template writes it: an id, column names and rows of cells."""
+    """A table as a template writes it: an id, column names, rows of cells, and what its rows are
+    (the summary line of a folded table: "304 design points")."""
 
     ident: str
     columns: list[str]
     rows: list[list[Cell]]
+    what: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,10 +81,10 @@ class Embedded:
     caption: str
 
 
-def table(frame: pd.DataFrame, ident: str = "") -> Table:
+def table(frame: pd.DataFrame, ident: str = "", what: str = "") -> Table:
     """A frame as a Table: numbers right-aligned and formatted by `number`, everything else as text."""
     rows = []
     for _, r in frame.iterrows():  # row by row, as a mixed row keeps each value's own type
         rows.append([Cell(number(v), True) if isinstance(v, int | float) and not isinstance(v, bool) else Cell(str(v), False)
                      for v in r])
-    return Table(ident, [str(c) for c in frame.columns], rows)
+    return Table(ident, [str(c) for c in frame.columns], rows, what or f"{len(rows):,} rows")

@@ -1,68 +1,32 @@
-"""A sweep's report: KPI distributions, fan charts of kept series, sensitivity bars, the PRIM box
-and the summary tables, in one self-contained page, from the sweep folder's results alone."""
+"""A sweep's report: each KPI against the parameters (the discovery rule's first), fan charts of kept
+series grouped by a parameter, sensitivity bars, scenario discovery and the summary tables, in one
+self-contained page, from the sweep folder's results alone."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from .figures import png_base64
-from .pages import Embedded, render, table
+from .pages import Embedded, Table, render, table
+from .sweep_figures import (
+    SweepFigure,
+    default_group,
+    discovery_figures,
+    fig_fans,
+    kpi_figures,
+    plain_numbers,
+)
 
-HIT, MISS = "#D55E00", "#999999"
-"""Runs that meet the discovery rule, and runs that do not."""
-
-
-def headline_kpis(runs: pd.DataFrame, limit: int = 4) -> list[str]:
-    cols = [c for c in runs.columns if c.startswith("k.") and runs[c].notna().any() and runs[c].nunique() > 1]
-    first = [c for c in ("k.fill_rate", "k.unmet_demand_t") if c in cols]
-    return (first + [c for c in cols if c not in first])[:limit]
-
-
-def fig_distributions(runs: pd.DataFrame) -> str | None:
-    ok = runs[runs["status"] == "ok"]
-    kpis = headline_kpis(ok)
-    if not kpis:
-        return None
-    points = sorted(ok["point_id"].unique())
-    fig = Figure(figsize=(10, 2.4 * len(kpis) + 0.5))
-    axes = fig.subplots(len(kpis), 1, squeeze=False)
-    for ax, kpi in zip(axes[:, 0], kpis, strict=True):
-        if len(points) <= 30:
-            data = [ok.loc[ok["point_id"] == p, kpi].dropna().to_numpy() for p in points]
-            ax.boxplot(data, tick_labels=[str(p) for p in points], showfliers=False)
-            ax.set_xlabel("design point")
-        else:
-            ax.hist(ok[kpi].dropna(), bins=30, color="#0072B2")
-            ax.set_xlabel(kpi[2:])
-        ax.set_title(kpi[2:], fontsize=9, loc="left")
-        ax.grid(alpha=0.3)
-    return png_base64(fig)
+POINTS_SHOWN = 400
+"""Rows of the per-point table the page holds at most (summary_points.csv has them all)."""
 
 
-def fig_fans(series: pd.DataFrame, limit: int = 4) -> str | None:
-    if series.empty:
-        return None
-    groups = list(series.groupby(["variable", "entity", "material"], observed=True))[:limit]
-    fig = Figure(figsize=(10, 2.4 * len(groups) + 0.5))
-    axes = fig.subplots(len(groups), 1, squeeze=False)
-    for ax, ((variable, entity, material), part) in zip(axes[:, 0], groups, strict=True):
-        table = part.pivot_table(index="date", columns="run_id", values="value", aggfunc="sum")
-        q = table.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
-        ax.fill_between(q.index, q[0.05], q[0.95], color="#56B4E9", alpha=0.35, label="5-95%")
-        ax.fill_between(q.index, q[0.25], q[0.75], color="#0072B2", alpha=0.45, label="25-75%")
-        ax.plot(q.index, q[0.5], color="#000000", lw=1.2, label="median")
-        ax.set_title(f"{entity} {material} {variable} ({table.shape[1]} runs)", fontsize=9, loc="left")
-        ax.legend(fontsize=7, loc="upper left")
-        ax.grid(alpha=0.3)
-    return png_base64(fig)
-
-
-def fig_sensitivity(sens: pd.DataFrame) -> str | None:
+def fig_sensitivity(sens: pd.DataFrame) -> Figure | None:
     if sens.empty:
         return None
     kpis = list(dict.fromkeys(sens["kpi"]))[:4]
@@ -80,51 +44,42 @@ def fig_sensitivity(sens: pd.DataFrame) -> str | None:
         ax.set_title(kpi, fontsize=9, loc="left")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3, axis="x")
-    return png_base64(fig)
+    return fig
 
 
-def fig_prim(runs: pd.DataFrame, box: pd.DataFrame, rule: str) -> str | None:
-    if box.empty or len(box) < 1:
-        return None
-    ok = runs[runs["status"] == "ok"]
-    names = list(box["parameter"])[:2]
-    if len(names) == 1:
-        others = [c[2:] for c in ok.columns if c.startswith("p.") and c[2:] != names[0] and pd.api.types.is_numeric_dtype(ok[c])]
-        if not others:
-            return None
-        names.append(others[0])
-    x, y = ok[f"p.{names[0]}"], ok[f"p.{names[1]}"]
-    hit = ok.get("hit")
-    fig = Figure(figsize=(6.5, 5))
-    ax = fig.subplots()
-    ax.scatter(x, y, c=np.where(hit, HIT, MISS) if hit is not None else MISS, s=12, alpha=0.7)
-    lim = box.set_index("parameter")
-    lo0, hi0 = (lim.loc[names[0], "low"], lim.loc[names[0], "high"]) if names[0] in lim.index else (x.min(), x.max())
-    lo1, hi1 = (lim.loc[names[1], "low"], lim.loc[names[1], "high"]) if names[1] in lim.index else (y.min(), y.max())
-    ax.add_patch(Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, ec="#000000", lw=1.5))
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
-    ax.set_title(f"PRIM box for {rule} (orange: runs that meet it)", fontsize=9, loc="left")
-    ax.grid(alpha=0.3)
-    return png_base64(fig)
+def sweep_figures(spec: dict[str, Any], runs: pd.DataFrame, sens: pd.DataFrame, box: pd.DataFrame,
+                  series: pd.DataFrame) -> tuple[list[SweepFigure], str]:
+    """The page's figures in order (the discovery KPI's first), and a note of what is left out."""
+    kpis, note = kpi_figures(spec, runs, box)
+    group = default_group(spec, runs) if len(runs) else None
+    fans = fig_fans(series, runs, group)
+    sensitivity = fig_sensitivity(sens)
+    figures = kpis + discovery_figures(spec, runs, box)
+    if fans is not None:
+        by = f", one envelope per value of {group}" if group else ""
+        figures.append(SweepFigure(f"Kept series: median and 10-90% of runs{by}", fans, parameters=[group] if group else []))
+    if sensitivity is not None:
+        figures.append(SweepFigure("Sensitivity of each KPI to each input", sensitivity))
+    for f in figures:
+        plain_numbers(f.figure)
+    return figures, note
+
+
+def _table(frame: pd.DataFrame, ident: str, noun: str, total: int | None = None) -> Table:
+    """A table with the words its folded summary line shows ("304 design points")."""
+    shown = len(frame)
+    what = f"{shown:,} {noun}" if total is None or total == shown else f"{shown:,} of {total:,} {noun}"
+    return table(frame, ident, what)
 
 
 def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sens: pd.DataFrame,
                        box: pd.DataFrame, series: pd.DataFrame, summary_text: str, discovery_text: str) -> str:
     """The sweep's page, from its spec and summaries."""
-    rule = ""
-    cond = spec.get("discovery")
-    if cond and len(runs):
-        column = f"k.{cond['kpi']}"
-        if column in runs:
-            runs = runs.assign(hit=(runs[column] > cond["above"]) if "above" in cond else (runs[column] < cond["below"]))
-        rule = f"{cond['kpi']} {'>' if 'above' in cond else '<'} {cond.get('above', cond.get('below'))}"
-    figures = [("KPI distributions over the replications of each design point", fig_distributions(runs)),
-               ("Fan charts of the kept series: median, 25-75% and 5-95% of runs", fig_fans(series)),
-               ("Sensitivity of each KPI to each input", fig_sensitivity(sens)),
-               ("Scenario discovery", fig_prim(runs, box, rule))]
+    figures, note = sweep_figures(spec, runs, sens, box, series)
     design = spec.get("design", {})
     failed = runs[runs["status"] != "ok"] if len(runs) else runs
+    n_points = int(points["point_id"].nunique()) if "point_id" in points else 0
+    noun = f"rows ({n_points:,} design points x {points['kpi'].nunique():,} KPIs)" if "kpi" in points else "rows"
     return render(
         "sweep.html",
         name=str(spec.get("name")),
@@ -135,10 +90,12 @@ def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sen
         seed=str(spec.get("seed", 0)),
         summary=summary_text,
         discovery=discovery_text,
-        figures=[Embedded(caption, data, caption) for caption, data in figures if data],
-        parameters=table(pd.DataFrame([{"parameter": k, **{f: str(v) for f, v in p.items()}} for k, p in spec.get("parameters", {}).items()]), "parameters"),
-        sensitivity=None if sens.empty else table(sens, "sensitivity"),
-        prim=None if box.empty else table(box, "prim"),
-        points=table(points.head(400), "points"),
-        failed=table(failed[["run_id", "point_id", "seed", "error"]].head(100), "failed") if len(failed) else None,
+        figure_note=note,
+        figures=[Embedded(f.caption, png_base64(f.figure), f.caption) for f in figures],
+        parameters=_table(pd.DataFrame([{"parameter": k, **{f: str(v) for f, v in p.items()}}
+                                        for k, p in spec.get("parameters", {}).items()]), "parameters", "parameters"),
+        sensitivity=None if sens.empty else _table(sens, "sensitivity", "indices"),
+        prim=None if box.empty else _table(box, "prim", "limits"),
+        points=_table(points.head(POINTS_SHOWN), "points", noun, len(points)),
+        failed=_table(failed[["run_id", "point_id", "seed", "error"]].head(100), "failed", "failed runs", len(failed)) if len(failed) else None,
     )

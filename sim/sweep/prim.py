@@ -10,6 +10,7 @@ statsmodels, seaborn and platypus-opt along; the standalone PRIM package is GPL.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,3 +68,43 @@ def prim(x: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_mass: float = 
     )
     cov, dens, mass = stats[pick]
     return PrimBox(limits, float(cov), float(dens), float(mass), trajectory)
+
+
+def encode_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Inputs as PRIM peels them: numeric columns as they are, and a categorical one (override
+    blocks, text values) as one 0/1 column per level, ``name=level``, so that the box may keep or
+    drop each level. Returns the frame and each categorical input's levels."""
+    columns, levels = {}, {}
+    for name in inputs.columns:
+        numeric = pd.to_numeric(inputs[name], errors="coerce")
+        if numeric.notna().all():
+            columns[name] = numeric.astype(float)
+            continue
+        text = inputs[name].astype(str)
+        levels[name] = list(dict.fromkeys(text))
+        for level in levels[name]:
+            columns[f"{name}={level}"] = (text == level).astype(float)
+    return pd.DataFrame(columns, index=inputs.index), levels
+
+
+def decode_limits(limits: pd.DataFrame, levels: dict[str, list[str]]) -> pd.DataFrame:
+    """A box's limits over `encode_inputs` columns, back per input: a categorical input gets one
+    row whose ``levels`` (a JSON list) are those the box keeps; numeric rows have no levels."""
+    encoded = {f"{name}={lv}" for name, all_levels in levels.items() for lv in all_levels}
+    rows = [{**r, "levels": ""} for r in limits.to_dict("records") if r["parameter"] not in encoded]
+    for name, all_levels in levels.items():
+        kept = [lv for lv in all_levels if _keeps(limits, f"{name}={lv}", all_levels, name)]
+        if len(kept) < len(all_levels):
+            rows.append({"parameter": name, "low": np.nan, "high": np.nan, "range_low": np.nan, "range_high": np.nan,
+                         "levels": json.dumps(kept)})
+    return pd.DataFrame(rows, columns=["parameter", "low", "high", "range_low", "range_high", "levels"])
+
+
+def _keeps(limits: pd.DataFrame, column: str, all_levels: list[str], name: str) -> bool:
+    """Whether a box keeps a level: not when its own column is held at 0, nor when another
+    level's column is held at 1 (the box then holds that level alone)."""
+    box = limits.set_index("parameter")
+    if column in box.index and box.loc[column, "high"] < 1:
+        return False
+    others = [f"{name}={lv}" for lv in all_levels if f"{name}={lv}" != column]
+    return not any(o in box.index and box.loc[o, "low"] > 0 for o in others)

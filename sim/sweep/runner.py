@@ -149,7 +149,10 @@ def check_sweep(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> CheckedSw
 def make_job(loaded: LoadedSweep) -> Job:
     data, _ = read_scenario_data(loaded.base_path)
     ts = loaded.spec.timeseries
-    return Job(data, str(loaded.base_path), loaded.spec.kpis,
+    discovery = loaded.spec.discovery
+    # the rule's KPI is kept even when kpis: leaves it out, or discovery would have nothing to read
+    kpis = loaded.spec.kpis + ((discovery.kpi,) if discovery and discovery.kpi not in loaded.spec.kpis else ())
+    return Job(data, str(loaded.base_path), kpis,
                ts.variables if ts else (), ts.entities if ts else (), ts.every_days if ts else 7)
 
 

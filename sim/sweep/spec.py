@@ -124,6 +124,13 @@ class Discovery(_Model):
         return self
 
 
+class Report(_Model):
+    """How the sweep's page is drawn."""
+
+    group_by: str | None = Field(None, description="parameter whose values split the fan charts into envelopes; "
+                                 "default: the first categorical parameter (overrides or text values), else the first")
+
+
 DEFAULT_KPIS = ("fill_rate", "unmet_demand_t", "fill_rate_by_region.*", "unmet_demand_t_by_region.*",
                 "time_to_survive_days.*", "time_to_recover_days.*", "price_usd_per_kg.*.mean",
                 "price_usd_per_kg.*.peak", "share_china.*")
@@ -142,6 +149,7 @@ class SweepSpec(_Model):
     kpis: tuple[str, ...] = Field(DEFAULT_KPIS, description="KPI names to keep; * matches one level")
     timeseries: KeepSeries | None = Field(None, description="daily series to keep from each run (none: KPIs only)")
     discovery: Discovery | None = Field(None, description="scenario discovery over the runs (none: no discovery)")
+    report: Report = Field(Report(), description="how the page is drawn; changing it needs no new sweep folder")
 
 
 
@@ -180,7 +188,10 @@ class LoadedSweep:
         return data
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+        """What the runs are: the resolved spec without its report options (the page is drawn anew
+        from the runs, so changing them needs no new sweep folder)."""
+        data = {k: v for k, v in self.resolved().items() if k != "report"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def load_sweep(path: str | Path) -> LoadedSweep:
@@ -206,7 +217,8 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     else:
         base_data, base_positions = read_scenario_data(base)
         base_blocks = override_blocks(base_data, base_positions, str(base))
-    issues = _check_design(spec, inner, file) + _check_blocks(spec, {**base_blocks, **spec.overrides}, inner, file) + issues
+    issues = (_check_design(spec, inner, file) + _check_blocks(spec, {**base_blocks, **spec.overrides}, inner, file)
+              + _check_report(spec, inner, file) + issues)
     if issues:
         raise InputError(issues)
     return LoadedSweep(spec, path, inner, base_blocks)
@@ -241,6 +253,16 @@ def _check_design(spec: SweepSpec, positions: Positions, file: str) -> list[Issu
         if problem:
             issues.append(Issue(positions.get(("parameters", name), Mark(file)), f"sweep.parameters.{name}", problem))
     return issues
+
+
+def _check_report(spec: SweepSpec, positions: Positions, file: str) -> list[Issue]:
+    """The report's group_by must name a parameter."""
+    name = spec.report.group_by
+    if name is None or name in spec.parameters:
+        return []
+    mark = positions.get(("report", "group_by"), positions.get(("report",), Mark(file)))
+    return [Issue(mark, "sweep.report.group_by", f"unknown parameter '{name}'" + did_you_mean(name, spec.parameters)
+                  + f" (parameters: {', '.join(spec.parameters)})")]
 
 
 def _check_blocks(spec: SweepSpec, available: dict[str, dict[str, Any]], positions: Positions, file: str) -> list[Issue]:

@@ -39,6 +39,8 @@ class RunStore:
             if stored.get("digest") != digest:
                 raise InputError([Issue(Mark(str(self.folder)), "--out",
                                         "this folder holds another sweep (its spec differs); choose another --out")])
+            if stored["sweep"] != resolved_spec:  # the same runs, other page options (report:): keep the file's
+                write_bytes(spec_file, yaml.safe_dump({"digest": digest, "sweep": resolved_spec}, sort_keys=False).encode(), fsync=True)
             return
         if self.folder.exists() and any(self.folder.iterdir()):
             raise InputError([Issue(Mark(str(self.folder)), "--out", "folder exists and is not a sweep folder; choose another --out")])

@@ -3,6 +3,7 @@ sensitivity indices (SALib: Sobol first and total order, or Morris) where the de
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from scipy import stats
 
 from ..atomic import atomic_path
 from .design import build_design
-from .prim import prim
+from .prim import decode_limits, encode_inputs, prim
 from .spec import SweepSpec
 
 STAT_COLUMNS = ["n", "mean", "std", "p5", "p50", "p95", "ci95_low", "ci95_high"]
@@ -80,26 +81,35 @@ def sensitivity(spec: SweepSpec, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def discovery(spec: SweepSpec, runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """PRIM box over the numeric inputs for the runs meeting the spec's discovery condition."""
-    cols = ["parameter", "low", "high", "range_low", "range_high", "coverage", "density", "mass"]
+    """PRIM box over the inputs (a categorical one as a 0/1 column per level) for the runs meeting
+    the spec's discovery condition."""
+    cols = ["parameter", "low", "high", "range_low", "range_high", "levels", "coverage", "density", "mass"]
     cond = spec.discovery
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     column = f"k.{cond.kpi}" if cond else ""
     if cond is None or column not in ok.columns:
         return pd.DataFrame(columns=cols), "" if cond is None else f"discovery: no KPI '{cond.kpi}' in the runs"
-    x = ok[[c for c in ok.columns if c.startswith("p.")]].apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
-    x.columns = [c[2:] for c in x.columns]
+    inputs = ok[[c for c in ok.columns if c.startswith("p.")]].dropna(axis=1, how="all")
+    inputs.columns = [c[2:] for c in inputs.columns]
+    x, levels = encode_inputs(inputs)
     y = (ok[column] > cond.above) if cond.above is not None else (ok[column] < cond.below)
     rule = f"{cond.kpi} {'>' if cond.above is not None else '<'} {cond.above if cond.above is not None else cond.below}"
     if not y.any() or x.empty:
         return pd.DataFrame(columns=cols), f"discovery: no run has {rule}"
     box = prim(x, y.to_numpy())
-    table = box.limits.assign(coverage=box.coverage, density=box.density, mass=box.mass)
+    limits = decode_limits(box.limits, levels) if len(box.limits) else box.limits
+    table = limits.assign(coverage=box.coverage, density=box.density, mass=box.mass)
     lines = [f"discovery ({rule}: {int(y.sum())} of {len(y)} runs): a box holding {100 * box.coverage:.0f}% of them, "
              f"{100 * box.density:.0f}% of the runs in it meet the rule"]
-    lines += [f"  {r.parameter}: {_fmt(r.low)} .. {_fmt(r.high)}  (swept {_fmt(r.range_low)} .. {_fmt(r.range_high)})"
-              for r in box.limits.itertuples()]
+    lines += [_limit_line(r, levels) for r in limits.to_dict("records")]
     return table.reindex(columns=cols), "\n".join(lines)
+
+
+def _limit_line(row: dict[str, Any], levels: dict[str, list[str]]) -> str:
+    name = row["parameter"]
+    if name in levels:
+        return f"  {name}: {' or '.join(json.loads(row['levels']))}  (swept {', '.join(levels[name])})"
+    return f"  {name}: {_fmt(row['low'])} .. {_fmt(row['high'])}  (swept {_fmt(row['range_low'])} .. {_fmt(row['range_high'])})"
 
 
 @dataclass
