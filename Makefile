@@ -9,7 +9,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench notebook
 setup: $(VENV)/.installed
 
 run: setup
@@ -22,3 +22,7 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+notebook: setup   # JupyterLab on the examples (the notebook extra)
+	$(PY) -m pip install -q -e '.[notebook]'
+	$(VENV)/bin/jupyter lab examples/

@@ -1,3 +1,39 @@
-"""reesim: a discrete-event simulator of the global rare-earth supply chain."""
+"""reesim: a discrete-event simulator of the global rare-earth supply chain.
+
+From Python, one call runs a scenario file::
+
+    import sim
+    result = sim.run("scenarios/teaching/2_bottleneck.yaml", set={"facilities.cells.capacity.t_per_day": 35})
+    result.kpis["fill_rate"], result.timeseries
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .results import Result
 
 __version__ = "0.1.0"
+
+
+def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios: Sequence[str] = (),  # noqa: A002
+        seed: int | None = None) -> Result:
+    """Load, run and measure a scenario file: ``set`` maps dotted paths to values (as ``--set``,
+    with Python values: a mapping merges, ``None`` removes), ``scenarios`` names the file's override
+    blocks to apply (as ``--scenario``), ``seed`` replaces ``meta.seed``. Bad input raises
+    `sim.scenario.InputError`, whose ``issues`` say where and what."""
+    from .engine import simulate
+    from .results import Result
+    from .scenario.loader import read_scenario_data, scenario_notes, validate_scenario
+
+    path = Path(scenario)
+    data, positions = read_scenario_data(path)
+    values = [*(set or {}).items(), *([("meta.seed", seed)] if seed is not None else [])]
+    loaded = validate_scenario(data, positions, path, (), values, scenarios)
+    return Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), str(path), scenario_notes(path))
+
+
+__all__ = ["__version__", "run"]

@@ -41,6 +41,11 @@ def test_report_loads_cleanly(licensing_report, tmp_path):
     figures = licensing_report.read_text().count("<img ")
     assert figures == len(FIGURES) - 1  # all but the stockpile: this run has no reserve
     assert f'data-images="{figures}" data-broken-images="0"' in proc.stdout
+    # the answer first, and demand met by region and material, as the browser lays the page out
+    dom = proc.stdout
+    assert dom.index('id="answer"') < dom.index('id="kpis-section"')
+    assert "In USA, buyers of ndfeb_magnet got" in dom and "ran short between" in dom
+    assert "By region and material" in dom and ">ndfeb_magnet_hre_free<" in dom
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     assert console == []
 
@@ -67,7 +72,7 @@ def test_comparison_and_sweep_reports_load_cleanly(tmp_path):
 
     b = tmp_path / "b.yaml"
     b.write_text(f"extends: {TEST_SCENARIOS / 'chain.yaml'}\nmeta: {{name: slower}}\nfacilities:\n  cells: {{capacity: {{t_per_day: 15}}}}\n")
-    assert main(["compare", str(TEST_SCENARIOS / "chain.yaml"), str(b), "--out", str(tmp_path / "cmp.csv")]) == 0
+    assert main(["compare", str(TEST_SCENARIOS / "chain.yaml"), str(b), "--replications", "3", "--out", str(tmp_path / "cmp.csv")]) == 0
     spec = tmp_path / "s.yaml"
     spec.write_text(f"""sweep:
   name: browser
@@ -79,8 +84,14 @@ def test_comparison_and_sweep_reports_load_cleanly(tmp_path):
   timeseries: {{variables: [level_t], entities: [market]}}
 """)
     assert main(["sweep", str(spec), "--executor", "serial", "--out", str(tmp_path / "sw"), "--no-progress"]) == 0
+    doms = {}
     for page in (tmp_path / "cmp.html", tmp_path / "sw" / "sweep_report.html"):
         proc = chromium(tmp_path, "--dump-dom", page.as_uri())
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert 'data-broken-images="0"' in proc.stdout, page
         assert [line for line in proc.stderr.splitlines() if ":CONSOLE" in line] == []
+        doms[page.name] = proc.stdout
+    # the comparison's intervals and percentages; the sweep's panels by parameter
+    assert "95% interval of B - A" in doms["cmp.html"] and "common random numbers" in doms["cmp.html"]
+    assert "%</td>" in doms["cmp.html"]
+    assert "fill_rate against each parameter" in doms["sweep_report.html"]

@@ -11,7 +11,7 @@ from sim.results import read_run_folder, write_run_folder
 from sim.scenario import load_scenario
 
 FILES = {"scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "notes.txt", "report.html", "fill_rates.png", "utilisation.png", "material_flow.png",
-         "stocks.png", "production.png", "unmet_demand.png", "policy_events.csv"}
+         "stocks.png", "production.png", "unmet_demand.png", "orders.png", "policy_events.csv"}
 
 
 def test_run_writes_every_file(tmp_path, capsys):

@@ -109,3 +109,21 @@ def test_every_two_regions_of_the_library_look_apart():
     assert len(set(colours.values())) == len(regions) >= 10
     for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
         assert np.linalg.norm(_lab(ca) - _lab(cb)) >= 30, (a, b)
+
+
+def test_lesson_pages_show_what_their_headers_promise(tmp_path):
+    from sim.report.figures import _stock_lines
+    from sim.report.frames import prepare
+
+    kiln = tmp_path / "kiln"
+    assert main(["run", str(SCENARIOS / "teaching" / "1_one_kiln.yaml"), "--out", str(kiln)]) == 0
+    shown = {p.name for p in kiln.glob("*.png")}
+    assert "stocks.png" in shown and not shown & {"prices.png", "material_flow.png", "stockpile.png"}  # nothing to show there
+    page = (kiln / "report.html").read_text()
+    assert "share of mining" not in page  # the lesson has no mine
+    lines = {label: tonnes for label, _region, _dates, tonnes in _stock_lines(prepare(read_run_folder(kiln)), "processing")}
+    carbonate = lines["re_carbonate at gansu"]
+    assert (carbonate[-1] - carbonate[30]) / (len(carbonate) - 31) == pytest.approx(10, abs=0.5)  # 50 in, 40 calcined a day
+    whip = tmp_path / "whip"
+    assert main(["run", str(SCENARIOS / "teaching" / "4_bullwhip.yaml"), "--out", str(whip)]) == 0
+    assert (whip / "orders.png").exists() and "the bullwhip" in (whip / "report.html").read_text()

@@ -27,6 +27,15 @@ for block in BLOCKS:
             COMMANDS.append((line, expects))
 
 
+PYTHON = re.findall(r"```python\n(.*?)```", TUTORIAL, flags=re.S)
+
+
+@pytest.mark.parametrize("code", PYTHON, ids=[f"python-{i}" for i in range(len(PYTHON))])
+def test_tutorial_python_runs(code, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "docs/tutorial.md", "exec"), {})
+
+
 def test_the_tutorial_has_commands():
     assert len(COMMANDS) >= 12
 

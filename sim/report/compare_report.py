@@ -134,6 +134,7 @@ def build_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str
         moved=page_table(_shown(headline), "differences"),
         figures=[Embedded(caption, data, caption) for caption, data in figures],
         every=page_table(_shown(table), "all-differences"),
+        timeline=page_table(fb.events.assign(date=fb.events["date"].dt.strftime("%Y-%m-%d")), "policy-timeline") if len(fb.events) else None,
     )
 
 

@@ -150,19 +150,43 @@ def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None 
     return Path(path)
 
 
+SMALL_RUN_STOCKS = 8
+"""A run with at most this many stocks (a lesson) shows each stock's material on its own line."""
+
+
+def _stock_lines(run: RunFrames, stage: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(label, region, dates, tonnes) for each stock of a stage's materials in a small run."""
+    ents = run.result.entities
+    stocks = ents[(ents["type"] == "stock") & (ents["stage"] == stage)]
+    rows = run.rows("level_t")
+    lines = []
+    for entity, material, region in zip(stocks["entity"].astype(str), stocks["material"].astype(str), stocks["region"].astype(str), strict=True):
+        part = rows[(rows["entity"].astype(str) == entity) & (rows["material"].astype(str) == material)].sort_values("day")
+        lines.append((f"{material} at {entity}", region, pd.to_datetime(part["date"]).to_numpy(), part["value"].to_numpy()))
+    return lines
+
+
 def plot_stocks(result: Run, path: Path) -> Path:
-    """Stock levels by stage of material, one line per region."""
+    """Stock levels by stage of material, one line per region (per stock in a small run, so that a
+    lesson's carbonate piling up shows as itself)."""
     run = prepare(result)
     stages = [s for s in STAGES if s in run.stocks] or ["(none)"]
+    ents = run.result.entities
+    small = int((ents["type"] == "stock").sum()) <= SMALL_RUN_STOCKS
     fig, axes = _stage_figure(stages)
+    styles = ("-", "--", ":", "-.")
     for ax, stage in zip(axes, stages, strict=True):
         table = run.stocks.get(stage)
-        if table is not None:
+        if small and table is not None:
+            for i, (label, region, dates, tonnes) in enumerate(_stock_lines(run, stage)):
+                ax.plot(dates, tonnes, color=run.colours.get(region, UNKNOWN), ls=styles[i % len(styles)], label=label, lw=1.6)
+            ax.set_ylabel("t")
+        elif table is not None:
             dates = table.index.to_numpy()  # numpy dates: matplotlib checks a pandas index item by item
             for region in table.columns:
                 ax.plot(dates, table[region].to_numpy() / 1000, color=run.colours[region], label=region, lw=1.4)
+            ax.set_ylabel("kt")
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
-        ax.set_ylabel("kt")
         date_axis(ax, run.events, ax is axes[0])
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, ncol=4, loc="upper left")
@@ -453,6 +477,42 @@ def plot_stockpile(result: Run, path: Path) -> Path:
     return _save(fig, f"Stockpiles - {run.title}", path, {})
 
 
+MAX_ORDER_LINES = 6
+
+
+def plot_orders(result: Run, path: Path) -> Path:
+    """Weekly orders placed by each ordering stock against the buyers' weekly demand of the same
+    material: the bullwhip, stage by stage (variance ratios in the legend)."""
+    run = prepare(result)
+    orders = run.rows("ordered_t")
+    demand = run.rows("requested_t")
+    ratios = run.result.kpis.get("bullwhip_ratio", {})
+    materials = sorted(orders["material"].astype(str).unique())
+    fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
+    axes = fig.subplots(len(materials), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, material in zip(axes, materials, strict=True):
+        wanted = demand[demand["material"].astype(str) == material]
+        weekly_demand = wanted.groupby(pd.to_datetime(wanted["date"]))["value"].sum().resample("W").sum()
+        ax.plot(weekly_demand.index.to_numpy(), weekly_demand.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
+        placed = orders[orders["material"].astype(str) == material]
+        by_stock = {str(e): part for e, part in placed.groupby("entity", observed=True)}
+        # upstream last, the swings grow as one reads down the legend; the widest first when there are many
+        shown = sorted(by_stock, key=lambda e: ratios.get(f"{e}.{material}", 0.0))[-MAX_ORDER_LINES:]
+        for entity in shown:
+            part = by_stock[entity]
+            weekly = part.groupby(pd.to_datetime(part["date"]))["value"].sum().resample("W").sum()
+            ratio = ratios.get(f"{entity}.{material}")
+            label = f"{entity} orders" + (f" (variance x{ratio:.1f})" if ratio is not None else "")
+            ax.plot(weekly.index.to_numpy(), weekly.to_numpy(), lw=1.4, label=label)
+        hidden = len(by_stock) - len(shown)
+        ax.set_title(f"{material}: weekly orders by stock" + (f" (the {len(shown)} widest swings of {len(by_stock)})" if hidden else ""),
+                     fontsize=10, loc="left")
+        ax.set_ylabel("t a week")
+        ax.legend(fontsize=7, loc="upper left", ncol=2)
+        date_axis(ax, run.events, ax is axes[0])
+    return _save(fig, f"Orders and the bullwhip - {run.title}", path, {})
+
+
 def _has_stages(table: dict[str, pd.DataFrame]) -> bool:
     return any(len(t.columns) and (t.fillna(0.0).to_numpy() != 0).any() for t in table.values())
 
@@ -466,6 +526,7 @@ FIGURES = {
     "utilisation.png": plot_utilisation,
     "material_flow.png": plot_material_flow,
     "stockpile.png": plot_stockpile,
+    "orders.png": plot_orders,
 }
 
 SHOWS = {
@@ -477,6 +538,7 @@ SHOWS = {
     "utilisation.png": lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
     "material_flow.png": lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
     "stockpile.png": lambda run: bool(_reserves(run)),
+    "orders.png": lambda run: bool(len(run.rows("ordered_t"))),
 }
 """Whether a run has anything for each figure: one with nothing to show is left out."""
 

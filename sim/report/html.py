@@ -26,9 +26,10 @@ CAPTIONS = {
     "prices.png": "Prices per market (USD/kg): Chinese and outside markets where borders split them.",
     "utilisation.png": "Each facility's output against its capacity over the run.",
     "stockpile.png": "Each strategic reserve: tonnes held, and what it released and bought each week.",
+    "orders.png": "Weekly orders placed by each stock that orders, against buyers' weekly demand: the bullwhip.",
 }
 ORDER = ("unmet_demand.png", "fill_rates.png", "prices.png", "stockpile.png", "material_flow.png", "production.png", "stocks.png",
-         "utilisation.png")
+         "orders.png", "utilisation.png")
 CARD_STAGES = ("mining", "separation", "magnet")
 """The stages whose focus-region share gets a card of its own."""
 
