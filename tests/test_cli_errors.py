@@ -33,15 +33,15 @@ CASES = {
     "unknown site": (("site: plant, recipe: {inputs: {ndpr_oxide", "site: plnt, recipe: {inputs: {ndpr_oxide"),
                      r":24:30: facilities\.cells\.site: unknown site 'plnt', did you mean 'plant'\?$"),
     "negative capacity": (("capacity: {t_per_day: 30}", "capacity: {t_per_day: -30}"),
-                          r":24:\d+: facilities\.cells\.capacity\.t_per_day: Input should be greater than 0 \(got -30\)$"),
+                          r":24:\d+: facilities\.cells\.capacity\.t_per_day: expected more than 0 \(got -30\)$"),
     "zero capacity": (("capacity: {t_per_day: 30}", "capacity: {t_per_day: 0}"),
-                      r"facilities\.cells\.capacity\.t_per_day: Input should be greater than 0 \(got 0\)$"),
+                      r"facilities\.cells\.capacity\.t_per_day: expected more than 0 \(got 0\)$"),
     "link to an unknown site": (("to: plant, materials: [conc]", "to: plantt, materials: [conc]"),
                                 r":28:\d+: links\.mine_to_plant\.to: unknown site 'plantt', did you mean 'plant'\?$"),
     "unreachable demand": (("usa_ev: {site: market", "usa_ev: {site: mine"),
                            r":38:3: demand\.usa_ev: unreachable demand: nothing makes or stocks 'magnet' at site 'mine'"),
     "horizon of 0": (("horizon_days: 365", "horizon_days: 0"),
-                     r":2:\d+: meta\.horizon_days: Input should be greater than 0 \(got 0\)$"),
+                     r":2:\d+: meta\.horizon_days: expected more than 0 \(got 0\)$"),
     "unknown distribution": (("dist: triangular", "dist: triangle"),
                              r"links\.plant_to_market\.lead_time_days: unknown distribution 'triangle', did you mean 'triangular'\?"),
     "bad distribution order": (("low: 20, mode: 25, high: 30", "low: 20, mode: 35, high: 30"),
@@ -102,7 +102,7 @@ def test_existing_output_folder_is_never_overwritten(tmp_path, capsys):
 def test_bad_set_override(capsys):
     code, err = errors_of(capsys, ["validate", str(TEST_SCENARIOS / "chain.yaml"), "--set", "facilities.cells.capacity.t_per_day=-3"])
     assert code == 2
-    assert err == ["error: --set facilities.cells.capacity.t_per_day=-3: facilities.cells.capacity.t_per_day: Input should be greater than 0 (got -3)"]
+    assert err == ["error: --set facilities.cells.capacity.t_per_day=-3: facilities.cells.capacity.t_per_day: expected more than 0 (got -3)"]
 
 
 def test_debug_shows_the_traceback(tmp_path, capsys):
@@ -126,7 +126,7 @@ POLICY_CASES = {
     "trigger on an unknown quantity": ("t: {kind: demand_shock, multiplier: 2, when: {quantity: prices, market: m, above: 1}}",
                                        r"policies\.t\.when\.quantity: unknown value 'prices'"),
     "quota below zero": ("q: {kind: export_control, from: china, elements: [Dy], mode: quota, quota_t_per_year: -5}",
-                         r"policies\.q\.quota_t_per_year: Input should be greater than or equal to 0 \(got -5\)"),
+                         r"policies\.q\.quota_t_per_year: expected at least 0 \(got -5\)"),
     "unknown policy kind": ("k: {kind: export_contrl, from: china}",
                             r"policies\.k: unknown kind 'export_contrl', did you mean 'export_control'\?"),
     "trigger on an unknown market": ("s: {kind: demand_shock, multiplier: 2, when: {quantity: price_usd_per_kg, market: dy, above: 1}}",

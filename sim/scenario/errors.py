@@ -182,11 +182,47 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, root:
         else:
             got = err.get("input")
             shown = "" if isinstance(got, dict | list) else f" (got {got})" if isinstance(got, dt.date) else f" (got {got!r})"
-            msg = err["msg"].replace("Value error, ", "") + shown
+            msg = _plain(kind, err) + shown
         # pydantic puts the distribution's tag in the path; the user never wrote it
         clean = tuple(p for p in loc if p not in tags)
         issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
     return issues
+
+
+def _bound(value: Any) -> str:
+    """A range's bound as people write it: 36,500, 0.01, 1e+12."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_PLAIN = {
+    "greater_than_equal": lambda c: f"expected at least {_bound(c.get('ge'))}",
+    "greater_than": lambda c: f"expected more than {_bound(c.get('gt'))}",
+    "less_than_equal": lambda c: f"expected at most {_bound(c.get('le'))}",
+    "less_than": lambda c: f"expected less than {_bound(c.get('lt'))}",
+    "finite_number": lambda c: "expected a finite number",
+    "string_type": lambda c: "expected text",
+    "missing": lambda c: "required, but missing",
+    "bool_type": lambda c: "expected true or false",
+    "bool_parsing": lambda c: "expected true or false",
+    "int_type": lambda c: "expected a whole number",
+    "int_parsing": lambda c: "expected a whole number",
+    "int_from_float": lambda c: "expected a whole number",
+    "float_type": lambda c: "expected a number",
+    "float_parsing": lambda c: "expected a number",
+    "date_type": lambda c: "expected a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": lambda c: "expected a date (YYYY-MM-DD)",
+    "model_type": lambda c: "expected a mapping of key: value",
+    "model_attributes_type": lambda c: "expected a mapping of key: value",
+}
+"""pydantic's messages in plain words, with the bound of a range as written."""
+
+
+def _plain(kind: str, err: dict[str, Any]) -> str:
+    if kind in _PLAIN:
+        return _PLAIN[kind](err.get("ctx", {}))
+    return err["msg"].replace("Value error, ", "")
 
 
 def _quoted(text: str) -> list[str]:
