@@ -389,7 +389,10 @@ def _print_sweep(folder: Path, spec, runs) -> None:
 
     summaries = summarise(spec, runs)
     write_summaries(folder, summaries)
-    summary = format_summary(runs, summaries.points)
+    from .report.sweep_figures import ordered_kpis
+
+    order = ordered_kpis(spec.model_dump(mode="json", by_alias=True), runs) if len(runs) else []
+    summary = format_summary(runs, summaries.points, first=tuple(k.removeprefix("k.") for k in order))
     print(summary)
     if summaries.discovery_text:
         print("\n" + summaries.discovery_text)

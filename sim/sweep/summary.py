@@ -140,14 +140,17 @@ def write_summaries(folder: Path, summaries: Summaries) -> dict[str, Path]:
     return out
 
 
-def format_summary(runs: pd.DataFrame, table: pd.DataFrame, limit_points: int = 12, kpis: int = 4) -> str:
-    """Headline KPIs per design point: mean [95% CI]."""
+def format_summary(runs: pd.DataFrame, table: pd.DataFrame, limit_points: int = 12, kpis: int = 4,
+                   first: tuple[str, ...] = ()) -> str:
+    """Headline KPIs per design point, mean [95% CI]: ``first`` (the discovery KPI, then the
+    file's), else fill rate and unmet demand."""
     failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
     lines = [f"{len(runs)} runs ({failed} failed), {runs['point_id'].nunique() if len(runs) else 0} design points"]
     if table.empty:
         return "\n".join(lines)
     params = [c for c in table.columns if c.startswith("p.")]
-    headline = [k for k in ("fill_rate", "unmet_demand_t") if k in set(table["kpi"])]
+    present = set(table["kpi"])
+    headline = [k for k in dict.fromkeys(first) if k in present][:kpis] or [k for k in ("fill_rate", "unmet_demand_t") if k in present]
     headline += [k for k in table["kpi"].unique() if k not in headline][: max(0, kpis - len(headline))]
     head = "  ".join(f"{p[2:][:14]:>14}" for p in params) + "  " + "  ".join(f"{k[:26]:>26}" for k in headline)
     lines += ["", f"{'point':>5}  {head}"]
@@ -168,5 +171,5 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float | np.floating):
         if np.isnan(value):
             return "-"
-        return f"{value:.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+        return f"{value:.3g}" if abs(value) < 1e3 else f"{value:,.0f}"  # plain: 5,900, never 5.9e+03
     return str(value)
