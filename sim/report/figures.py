@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
@@ -123,11 +124,12 @@ PNG_COLOURS = 256
 def png_bytes(fig: Figure, dpi: int) -> bytes:
     """A figure as PNG with a palette of at most 256 colours: charts of lines, bars and text lose
     nothing a reader sees, and the file (and the page that embeds it) is a third of the size."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    image = Image.open(buf).convert("RGB").quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE)
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # raw pixels: encoding a PNG only to decode it would cost as much again
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", compress_level=9)
     return out.getvalue()
 
 
@@ -490,20 +492,20 @@ def plot_orders(result: Run, path: Path) -> Path:
     materials = sorted(orders["material"].astype(str).unique())
     fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
     axes = fig.subplots(len(materials), 1, sharex=True, squeeze=False)[:, 0]
+    weeks = run.first_date + pd.to_timedelta(7 * np.arange(run.last_day // 7 + 1), unit="D")
+    demand_weekly = demand.groupby([demand["material"].astype(str), demand["day"] // 7])["value"].sum()
+    orders_weekly = orders.groupby([orders["material"].astype(str), orders["entity"].astype(str), orders["day"] // 7])["value"].sum()
     for ax, material in zip(axes, materials, strict=True):
-        wanted = demand[demand["material"].astype(str) == material]
-        weekly_demand = wanted.groupby(pd.to_datetime(wanted["date"]))["value"].sum().resample("W").sum()
-        ax.plot(weekly_demand.index.to_numpy(), weekly_demand.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
-        placed = orders[orders["material"].astype(str) == material]
-        by_stock = {str(e): part for e, part in placed.groupby("entity", observed=True)}
+        wanted = demand_weekly.get(material, pd.Series(dtype=float)).reindex(range(len(weeks)), fill_value=0.0)
+        ax.plot(weeks.to_numpy(), wanted.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
+        by_stock = {e: part.droplevel([0, 1]) for e, part in orders_weekly[orders_weekly.index.get_level_values(0) == material].groupby(level=1)}
         # upstream last, the swings grow as one reads down the legend; the widest first when there are many
         shown = sorted(by_stock, key=lambda e: ratios.get(f"{e}.{material}", 0.0))[-MAX_ORDER_LINES:]
         for entity in shown:
-            part = by_stock[entity]
-            weekly = part.groupby(pd.to_datetime(part["date"]))["value"].sum().resample("W").sum()
+            weekly = by_stock[entity].reindex(range(len(weeks)), fill_value=0.0)
             ratio = ratios.get(f"{entity}.{material}")
             label = f"{entity} orders" + (f" (variance x{ratio:.1f})" if ratio is not None else "")
-            ax.plot(weekly.index.to_numpy(), weekly.to_numpy(), lw=1.4, label=label)
+            ax.plot(weeks.to_numpy(), weekly.to_numpy(), lw=1.4, label=label)
         hidden = len(by_stock) - len(shown)
         ax.set_title(f"{material}: weekly orders by stock" + (f" (the {len(shown)} widest swings of {len(by_stock)})" if hidden else ""),
                      fontsize=10, loc="left")
@@ -543,7 +545,7 @@ SHOWS = {
 """Whether a run has anything for each figure: one with nothing to show is left out."""
 
 
-def write_figures(result: Result, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
+def write_figures(result: Run, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
     """Draw each run figure that has something to show into ``folder`` (and remove one an earlier
     report drew that has nothing now); the material flow covers days ``flow_days``."""
     run = prepare(result)

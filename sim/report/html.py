@@ -14,7 +14,7 @@ from ..results.kpis import flatten
 from ..results.result import Result
 from .answer import answer, region_name
 from .figures import FIGURES, timeline
-from .frames import prepare
+from .frames import RunFrames, prepare
 from .pages import Embedded, number, read_scenario, render, table
 
 CAPTIONS = {
@@ -119,8 +119,10 @@ def _sources(scenario: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "id", "source"])
 
 
-def build_report(result: Result, figures: dict[str, Path]) -> str:
-    """The report page for a run, with its figures embedded."""
+def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
+    """The report page for a run (or a run already prepared for its figures), with its figures embedded."""
+    frames = prepare(result)
+    result = frames.result
     scenario = read_scenario(result.scenario_yaml)
     meta = scenario.get("meta", {})
     k, run = result.kpis, result.run
@@ -138,7 +140,7 @@ def build_report(result: Result, figures: dict[str, Path]) -> str:
         run={"start_date": str(run.get("start_date")), "horizon_days": str(run.get("horizon_days")), "seed": str(run.get("seed")),
              "events": number(run.get("events")), "wall_seconds": number(run.get("wall_seconds")),
              "version": str(run.get("reesim_version", __version__)), "sha256": str(run.get("scenario_sha256", ""))[:16]},
-        answer=answer(prepare(result), reference),
+        answer=answer(frames, reference),
         reference=reference,
         cards=_cards(k, ref_kpis),
         regions=table(_regions(k, ref_kpis), "regions"),
@@ -158,8 +160,9 @@ def write_report(result: Result, folder: Path, figures: dict[str, Path] | None =
     from .figures import write_figures
 
     folder = Path(folder)
-    figures = figures if figures is not None else write_figures(result, folder, flow_days)
-    return write_text(folder / "report.html", build_report(result, figures))
+    run = prepare(result)  # cut once, for the figures and the page's sentences alike
+    figures = figures if figures is not None else write_figures(run, folder, flow_days)
+    return write_text(folder / "report.html", build_report(run, figures))
 
 
 __all__ = ["FIGURES", "build_report", "kpi_rows", "write_report"]

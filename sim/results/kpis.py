@@ -89,7 +89,10 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         for region, frame in daily.items():
             survive[region], recover[region] = _survive_recover(frame, disruption)
 
-    pairs = {column: _by_pair(ts, demand, column, req, dlv, unmet) for column in ("material", "end_use")}  # each magnet grade on its own
+    sel = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & ts["entity"].isin(demand.index)]
+    per_day = sel.groupby([sel["entity"].astype(str), sel["day"]])["value"].sum()
+    short_days = per_day[per_day > 1e-9].index.to_frame(index=False, name=["entity", "day"])  # (demand, day) short
+    pairs = {column: _by_pair(short_days, demand, column, req, dlv, unmet) for column in ("material", "end_use")}  # each magnet grade on its own
 
     substituted: dict[str, float] = {}  # t/day of base demand moved to another material, at the end
     moved = ts[(ts["variable"] == "substituted_t_per_day") & (ts["day"] == ts["day"].max())]
@@ -172,18 +175,16 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
 Table = dict[str, dict[str, float]]
 
 
-def _by_pair(ts: pd.DataFrame, demand: pd.DataFrame, column: str, req: pd.Series, dlv: pd.Series,
+def _by_pair(short_days: pd.DataFrame, demand: pd.DataFrame, column: str, req: pd.Series, dlv: pd.Series,
              unmet: pd.Series) -> tuple[Table, Table, dict[str, dict[str, int]]]:
-    """Fill rate, lost tonnes and days short by region and ``column`` (material or end use)."""
+    """Fill rate, lost tonnes and days short by region and ``column`` (material or end use); a day
+    is short for a group when any of its demands was short that day."""
     fill: Table = {}
     lost: Table = {}
     short: dict[str, dict[str, int]] = {}
-    groups = demand.groupby(["region", column]).groups
-    sel = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & ts["entity"].isin(demand.index)]
-    entity = sel["entity"].astype(str)
-    daily = sel.groupby([entity.map(demand["region"]), entity.map(demand[column]), sel["day"]])["value"].sum()
-    counts = (daily > 1e-9).groupby(level=[0, 1]).sum()
-    for (region, key), idx in sorted(groups.items()):
+    keyed = short_days.assign(region=short_days["entity"].map(demand["region"]), key=short_days["entity"].map(demand[column]))
+    counts = keyed.drop_duplicates(["region", "key", "day"]).groupby(["region", "key"]).size()
+    for (region, key), idx in sorted(demand.groupby(["region", column]).groups.items()):
         r, k = str(region), str(key)
         fill.setdefault(r, {})[k] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
         lost.setdefault(r, {})[k] = float(unmet[idx].sum())
