@@ -301,6 +301,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
     sc = loaded.scenario
+    if sc.lab is not None:  # its KPI names are checked against the registry, above the loader
+        from .lab.checks import load_lab_scenario
+
+        load_lab_scenario(args.scenario)
     blocks = _check_every_block(args.scenario, args.overrides)
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
           f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days"

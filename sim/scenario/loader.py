@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from .catalog import apply_kind_defaults, apply_ore_body_defaults, facility_kinds
 from .errors import InputError, Issue, Mark, did_you_mean, format_path, pydantic_issues
+from .lab import check_lab
 from .policy_kinds import ensure_loaded
 from .schema import Scenario
 from .xref import check_references
@@ -270,6 +271,8 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
     ensure_loaded()
     data = copy.deepcopy(data)
     positions = dict(positions)
+    # the lab's controls are checked against the file as written: --set may go beyond their range
+    written = copy.deepcopy(data) if isinstance(data.get("lab"), dict) else None
     apply_blocks(data, positions, list(scenarios), str(path))
     apply_overrides(data, positions, list(overrides))
     for dotted, value in values:
@@ -278,6 +281,10 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
     unknown_kinds: set[tuple] = set()
     issues = _kind_issues(data, positions, unknown_kinds)
     issues += check_references(data, positions)
+    if written is not None:
+        apply_ore_body_defaults(written)
+        _kind_issues(written, positions, set())  # kind defaults, so a control may name a default capacity
+        issues += check_lab(written, positions)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)
