@@ -44,13 +44,13 @@ def test_a_control_path_that_does_not_exist(tmp_path: Path) -> None:
 
 
 def test_the_files_value_outside_the_range(tmp_path: Path) -> None:
-    path = _lesson2_with(tmp_path, "label: Metal cells, min: 0, max: 80", "label: Metal cells, min: 0, max: 10")
+    path = _lesson2_with(tmp_path, "label: Metal cells, min: 1, max: 80", "label: Metal cells, min: 1, max: 10")
     line = _one_issue(path)
     assert "lab.controls.cells.max: the file's value 12 at facilities.cells.capacity.t_per_day is outside" in line
 
 
 def test_min_must_be_below_max(tmp_path: Path) -> None:
-    path = _lesson2_with(tmp_path, "label: Metal cells, min: 0, max: 80", "label: Metal cells, min: 80, max: 0")
+    path = _lesson2_with(tmp_path, "label: Metal cells, min: 1, max: 80", "label: Metal cells, min: 80, max: 1")
     assert "expected min below max" in _one_issue(path)
 
 
@@ -76,3 +76,13 @@ def test_set_may_go_beyond_a_controls_range() -> None:
 def test_the_reference_lists_the_lab_section() -> None:
     text = (ROOT / "docs" / "reference.md").read_text()
     assert "| `lab` |" in text and "the dotted path of the value in the scenario" in text
+
+
+def test_a_resolved_scenario_leaves_the_lab_out() -> None:
+    """What ran is written without the lab section, so a run given values beyond a control's range
+    loads again, and a lesson's digest does not change with what the lab offers."""
+    from sim.scenario.loader import load_scenario, scenario_from_dict
+
+    loaded = load_scenario(LESSON2, ["facilities.cells.capacity.t_per_day=100"])
+    assert loaded.scenario.lab is not None and "lab" not in loaded.resolved()
+    assert scenario_from_dict(loaded.resolved()).scenario.facilities["cells"].capacity.t_per_day == 100

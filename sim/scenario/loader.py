@@ -206,7 +206,9 @@ class LoadedScenario:
         self.path = path
 
     def resolved(self) -> dict[str, Any]:
-        return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The scenario that runs, without its ``lab:`` section: that only says what the lab offers,
+        and its ranges bound the file's values, not the values a run was given (``--set``)."""
+        return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"lab"})
 
     def resolved_yaml(self) -> str:
         return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
