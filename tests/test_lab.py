@@ -74,3 +74,14 @@ def test_kpi_values_are_found_in_nested_kpis() -> None:
     assert kpi_value(kpis, "bullwhip_ratio.market.magnet") == 3.0
     assert kpi_value(kpis, "policies.r.released_t") == 2.0
     assert kpi_value(kpis, "time_to_survive_days.usa") is None
+
+
+def test_a_challenge_is_met_or_not_and_reset_goes_back_to_the_file() -> None:
+    session = LabSession.open(LESSON2)
+    assert session.challenge is not None and session.challenge_met() is None  # nothing ran yet
+    session.run()
+    assert session.challenge_met() is False  # 24% delivered
+    session.run({"cells": 35, "magnets": 80})
+    assert session.challenge_met() is True  # 60%: separation limits now
+    first = session.reset()
+    assert first.settings == {} and session.values["cells"] == 12 and session.challenge_met() is False

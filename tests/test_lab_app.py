@@ -49,9 +49,13 @@ def test_the_page_shows_a_lessons_controls_and_reruns_on_release() -> None:
     assert chart.sources["current"].data["value"][-1] == pytest.approx(30)  # separation is the next bottleneck
     assert chart.sources["previous"].data["value"][-1] == pytest.approx(12) == chart.sources["pinned"].data["value"][-1]
     assert "vs pinned" in page.cards.object
+    assert "**Challenge:** Deliver more than 55%" in page.challenge.object and "**met**" in page.challenge.object
     with param.edit_constant(cells):
         cells.value_throttled = 500.0
     assert "outside the range 1 to 80" in page.status.object and page.current.values["cells"] == 35.0
+    page.reset_button.clicks += 1
+    assert page.current.values["cells"] == 12 and page.controls.objects[2].value == 12
+    assert "not yet" in page.challenge.object
 
 
 def test_the_command_checks_its_files_first(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

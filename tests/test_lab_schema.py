@@ -86,3 +86,8 @@ def test_a_resolved_scenario_leaves_the_lab_out() -> None:
     loaded = load_scenario(LESSON2, ["facilities.cells.capacity.t_per_day=100"])
     assert loaded.scenario.lab is not None and "lab" not in loaded.resolved()
     assert scenario_from_dict(loaded.resolved()).scenario.facilities["cells"].capacity.t_per_day == 100
+
+
+def test_a_challenges_kpi_is_checked_too(tmp_path: Path) -> None:
+    path = _lesson2_with(tmp_path, "challenge: {kpi: fill_rate,", "challenge: {kpi: fill_rate_by_region.chin,")
+    assert "lab.challenge.kpi: no region 'chin' in this scenario, did you mean 'china'?" in _one_issue(path)

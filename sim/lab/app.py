@@ -105,9 +105,13 @@ class LabPage:
         self.chart_column = pn.Column(sizing_mode="stretch_width")
         self.pin_button = pn.widgets.Button(label="Pin as baseline", color="primary")
         self.pin_button.on_click(lambda _: self.pin())
+        self.reset_button = pn.widgets.Button(label="Back to the file's values")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.challenge = pn.pane.Markdown("")
         self.selector.param.watch(lambda e: self.open(e.new), "value")
-        sidebar = pn.Column("## reesim lab", self.selector, self.controls, self.pin_button, self.status, width=340)
-        main = pn.Column(self.question, self.cards, self.chart_column, sizing_mode="stretch_width")
+        sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
+                            self.status, width=340)
+        main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
         if self.paths:
             self.open(next(iter(self.paths)))
@@ -151,6 +155,18 @@ class LabPage:
         self.status.object = f"ran in {run.seconds:.2f} s"
         self.redraw()
 
+    def reset(self) -> None:
+        """Every control back at the file's value (new sliders: the browser only sets a slider's value)."""
+        session = self.current
+        try:
+            session.reset()
+        except InputError as exc:
+            self.status.object = f"**Not run:** {html.escape(str(exc))}"
+            return
+        self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
+        self.status.object = "back at the file's values"
+        self.redraw()
+
     def pin(self) -> None:
         if self.current.pin() is not None:
             self.status.object = "pinned: KPI changes are measured from this run"
@@ -162,6 +178,9 @@ class LabPage:
         for chart in self.charts:
             chart.show(runs)
         self.cards.object = kpi_cards(session)
+        challenge, met = session.challenge, session.challenge_met()
+        self.challenge.object = "" if challenge is None else (
+            f"**Challenge:** {html.escape(challenge.text)} " + ("- **met**" if met else "- not yet"))
 
 
 def free_port(host: str = "127.0.0.1") -> int:

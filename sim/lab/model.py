@@ -19,7 +19,7 @@ import pandas as pd
 
 import sim
 
-from ..scenario.lab import Control, Series, resolve
+from ..scenario.lab import Challenge, Control, Series, resolve
 from ..scenario.loader import LoadedScenario, read_scenario_data
 from .checks import load_lab_scenario
 
@@ -127,11 +127,30 @@ class LabSession:
         settings = self.settings(values)
         started = time.perf_counter()
         result = sim.run(self.path, set=settings)
-        run = LabRun(settings, {k: kpi_value(result.kpis, k) for k in self.kpis},
+        challenge = self.challenge
+        names = self.kpis + ([challenge.kpi] if challenge is not None and challenge.kpi not in self.kpis else [])
+        run = LabRun(settings, {k: kpi_value(result.kpis, k) for k in names},
                      {_series_label(s): series_frame(result.timeseries, s) for s in self.series},
                      time.perf_counter() - started)
         self.values, self.previous, self.current = values, self.current, run
         return run
+
+    def reset(self) -> LabRun:
+        """Run with every control back at the file's value."""
+        return self.run({cid: view.default for cid, view in self.controls.items()})
+
+    @property
+    def challenge(self) -> Challenge | None:
+        lab = self.loaded.scenario.lab
+        return lab.challenge if lab is not None else None
+
+    def challenge_met(self) -> bool | None:
+        """Whether the current run meets the lab's challenge (None without one, a run, or the KPI)."""
+        challenge = self.challenge
+        value = self.current.kpis.get(challenge.kpi) if challenge is not None and self.current is not None else None
+        if challenge is None or value is None:
+            return None
+        return value > challenge.above if challenge.above is not None else value < challenge.below  # type: ignore[operator]
 
     def pin(self) -> LabRun | None:
         """Keep the current run as the baseline the KPI changes are measured from."""
