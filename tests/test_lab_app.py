@@ -193,3 +193,11 @@ def test_the_served_page_shows_the_lessons_and_redraws_when_a_slider_is_released
         output = server.communicate(timeout=20)[0]
     assert f"reesim lab: http://127.0.0.1:{port}/" in output
     assert "Traceback" not in output and "ERROR" not in output, output
+
+
+def test_files_sharing_a_name_are_told_apart() -> None:
+    _need_panel()
+    from sim.lab.app import names
+
+    a, b, c = Path("x/lesson.yaml"), Path("y/lesson.yaml"), Path("y/other.yaml")
+    assert names([a, b, c]) == {"x/lesson.yaml": a, "y/lesson.yaml": b, "other": c}

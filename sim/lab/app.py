@@ -90,12 +90,18 @@ def control_widget(session: LabSession, cid: str, on_change: Callable[[str, Any]
     return widget
 
 
+def names(paths: Sequence[Path]) -> dict[str, Path]:
+    """The selector's name for each file: its stem, or its path where two files share a stem."""
+    stems = [p.stem for p in paths]
+    return {(p.stem if stems.count(p.stem) == 1 else str(p)): p for p in paths}
+
+
 class LabPage:
     """One browser session's page over the scenario files the lab was started with."""
 
     def __init__(self, paths: Sequence[Path]):
         self.sessions: dict[str, LabSession] = {}
-        self.paths = {self._name(p): p for p in paths}
+        self.paths = names(paths)
         self.selector = pn.widgets.Select(label="Scenario", options=list(self.paths), sizing_mode="stretch_width")
         self.question = pn.pane.Markdown("")
         self.controls = pn.Column(sizing_mode="stretch_width")
@@ -115,10 +121,6 @@ class LabPage:
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
         if self.paths:
             self.open(next(iter(self.paths)))
-
-    @staticmethod
-    def _name(path: Path) -> str:
-        return path.stem
 
     def session(self, name: str) -> LabSession:
         if name not in self.sessions:
