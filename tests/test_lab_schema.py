@@ -91,3 +91,16 @@ def test_a_resolved_scenario_leaves_the_lab_out() -> None:
 def test_a_challenges_kpi_is_checked_too(tmp_path: Path) -> None:
     path = _lesson2_with(tmp_path, "challenge: {kpi: fill_rate,", "challenge: {kpi: fill_rate_by_region.chin,")
     assert "lab.challenge.kpi: no region 'chin' in this scenario, did you mean 'china'?" in _one_issue(path)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_slider_end_gives_a_valid_scenario(path: Path) -> None:
+    """A student can drag a slider to either end without the run being refused."""
+    from sim.scenario.loader import read_scenario_data, validate_scenario
+
+    data, positions = read_scenario_data(path)
+    lab = validate_scenario(data, positions, path).scenario.lab
+    assert lab is not None
+    for control in lab.controls.values():
+        for value in (control.min, control.max):
+            validate_scenario(data, positions, path, (), [(control.path, value)])
