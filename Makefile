@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/baseline.yaml
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,lab]'
 	touch $@
 
 .PHONY: setup run test lint bench notebook

@@ -1,4 +1,4 @@
-"""The ``reesim`` command: run, validate and list scenarios.
+"""The ``reesim`` command: run, validate and list scenarios; open the lab.
 
 Exit codes: 0 success, 2 bad input (one line per problem), 1 a defect in reesim.
 """
@@ -131,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     sch.add_argument("--reference", type=Path, help="also write the markdown reference here (docs/reference.md)")
     sch.add_argument("--kpis", type=Path, help="also write the KPI definitions here (docs/kpis.md)")
     sch.add_argument("--debug", action="store_true", help="show tracebacks")
+    lab = sub.add_parser("lab", help="a local web page to move a scenario's controls and watch the run change")
+    lab.add_argument("scenarios", nargs="*", type=Path, metavar="SCENARIO",
+                     help="scenario files to offer (default: the seven lessons in scenarios/teaching)")
+    lab.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
+    lab.add_argument("--debug", action="store_true", help="show tracebacks")
     lst = sub.add_parser("list", help="list scenarios and facility kinds")
     lst.add_argument("--debug", action="store_true")
     return p
@@ -301,6 +307,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
     sc = loaded.scenario
+    if sc.lab is not None:  # its KPI names are checked against the registry, above the loader
+        from .lab.checks import load_lab_scenario
+
+        load_lab_scenario(args.scenario)
     blocks = _check_every_block(args.scenario, args.overrides)
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
           f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days"
@@ -496,11 +506,42 @@ def cmd_list(_args: argparse.Namespace) -> int:
     return 0
 
 
+LESSONS = REPO_DIR / "scenarios" / "teaching"
+LAB_EXTRA = "the lab needs the lab extra: pip install -e '.[lab]' (make setup installs it)"
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    paths = list(args.scenarios) or sorted(LESSONS.glob("*.yaml"))
+    if not paths:
+        raise InputError([Issue(Mark("reesim lab"), "", "no scenario given and no lessons found in scenarios/teaching")])
+    if args.port is not None and not 0 < args.port < 65536:
+        raise InputError([Issue(Mark("--port"), "", f"expected a port from 1 to 65535, got {args.port}")])
+    from .lab.checks import load_lab_scenario
+
+    issues = []
+    for path in paths:  # every file is checked before the page opens, so the page shows no broken file
+        try:
+            load_lab_scenario(path)
+        except InputError as exc:
+            issues += exc.issues
+    if issues:
+        raise InputError(issues)
+    try:  # the web framework is imported here only: the rest of the command does not pay for it
+        from .lab.app import serve
+    except ImportError as exc:
+        if exc.name not in ("panel", "bokeh", "param"):
+            raise
+        print(f"error: {LAB_EXTRA}", file=sys.stderr)
+        return 2
+    serve(paths, args.port, open_browser=not args.no_browser)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "list": cmd_list,
                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "report": cmd_report,
-               "schema": cmd_schema, "explain": cmd_explain}[args.command]
+               "schema": cmd_schema, "explain": cmd_explain, "lab": cmd_lab}[args.command]
     try:
         return handler(args)
     except InputError as exc:

@@ -9,7 +9,9 @@ Imports nothing heavy: a sweep is validated without pandas or the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from ..scenario.components import KPI_STAGES
 from ..scenario.errors import did_you_mean
 
 STATISTICS = {
@@ -110,6 +112,23 @@ def check_pattern(pattern: str, focus: str, ids: dict[str, set[str]], policy_kin
             shown = ", ".join(sorted(choices)[:12]) + (", ..." if len(choices) > 12 else "")
             return f"no {kind.replace('_', ' ')} '{part}' in this scenario" + did_you_mean(part, choices) + f" (known: {shown or 'none'})"
     return None
+
+
+def scenario_ids(scenarios: list[Any]) -> tuple[dict[str, set[str]], dict[str, dict[str, tuple[str, str]]], str]:
+    """The ids a KPI name may use, over the base scenario and each variant the sweep makes of it."""
+    ids: dict[str, set[str]] = {k: set() for k in ("region", "material", "end_use", "stage", "market", "facility", "site")}
+    policies: dict[str, dict[str, tuple[str, str]]] = {}
+    for sc in scenarios:
+        ids["region"] |= set(sc.regions)
+        ids["material"] |= set(sc.materials)
+        ids["end_use"] |= {d.end_use for d in sc.demand.values()}
+        ids["stage"] |= set(KPI_STAGES) | {f.stage for f in sc.facilities.values()}
+        ids["market"] |= set(sc.markets)
+        ids["site"] |= set(sc.sites)
+        ids["facility"] |= set(sc.facilities) | {pid for pid, p in sc.policies.items() if getattr(p, "facility", None) is not None}
+        for pid, p in sc.policies.items():
+            policies.setdefault(pid, {}).update(type(p).KPIS)
+    return ids, policies, scenarios[0].meta.focus_region
 
 
 def _choices(kind: str, head: str, ids: dict[str, set[str]], policy_kinds: dict[str, dict[str, tuple[str, str]]],

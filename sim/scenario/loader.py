@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from .catalog import apply_kind_defaults, apply_ore_body_defaults, facility_kinds
 from .errors import InputError, Issue, Mark, did_you_mean, format_path, pydantic_issues
+from .lab import check_lab
 from .policy_kinds import ensure_loaded
 from .schema import Scenario
 from .xref import check_references
@@ -205,7 +206,9 @@ class LoadedScenario:
         self.path = path
 
     def resolved(self) -> dict[str, Any]:
-        return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The scenario that runs, without its ``lab:`` section: that only says what the lab offers,
+        and its ranges bound the file's values, not the values a run was given (``--set``)."""
+        return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"lab"})
 
     def resolved_yaml(self) -> str:
         return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
@@ -270,6 +273,8 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
     ensure_loaded()
     data = copy.deepcopy(data)
     positions = dict(positions)
+    # the lab's controls are checked against the file as written: --set may go beyond their range
+    written = copy.deepcopy(data) if isinstance(data.get("lab"), dict) else None
     apply_blocks(data, positions, list(scenarios), str(path))
     apply_overrides(data, positions, list(overrides))
     for dotted, value in values:
@@ -278,6 +283,10 @@ def _validate(data: dict, positions: Positions, path: Path, overrides: Iterable[
     unknown_kinds: set[tuple] = set()
     issues = _kind_issues(data, positions, unknown_kinds)
     issues += check_references(data, positions)
+    if written is not None:
+        apply_ore_body_defaults(written)
+        _kind_issues(written, positions, set())  # kind defaults, so a control may name a default capacity
+        issues += check_lab(written, positions)
     scenario = None
     try:
         scenario = Scenario.model_validate(data)

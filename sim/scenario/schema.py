@@ -31,6 +31,7 @@ from .components import (  # noqa: F401  (re-exported: the schema in one place)
     Stage,
     Stock,
 )
+from .lab import Lab
 from .markets import Allocation, Buyers, Economics, Market, Substitution
 from .policy import PolicySpec
 
@@ -53,3 +54,4 @@ class Scenario(Model):
     economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
     substitutions: dict[str, Substitution] = Field({}, description="buyers moving from a dear material to another (thrifting, HRE-free magnets)")
     policies: dict[str, PolicySpec] = Field({}, description="what changes the world, at a date or on a trigger (kinds: sim/policies/)")
+    lab: Lab | None = Field(None, description="what `reesim lab` lets a student change and shows: controls, KPIs, series, a question")

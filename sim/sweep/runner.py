@@ -12,7 +12,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..results.kpi_registry import check_pattern
-from ..scenario.components import KPI_STAGES
+from ..results.kpi_registry import scenario_ids as _scenario_ids
 from ..scenario.errors import InputError, Issue, Mark
 from ..scenario.loader import read_scenario_data, validate_scenario
 from .design import DesignPoints, build_design, count_points
@@ -74,23 +74,6 @@ def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
                        for i in exc.issues]
     if issues:
         raise InputError(issues)
-
-
-def _scenario_ids(scenarios: list[Any]) -> tuple[dict[str, set[str]], dict[str, dict[str, tuple[str, str]]], str]:
-    """The ids a KPI name may use, over the base scenario and each variant the sweep makes of it."""
-    ids: dict[str, set[str]] = {k: set() for k in ("region", "material", "end_use", "stage", "market", "facility", "site")}
-    policies: dict[str, dict[str, tuple[str, str]]] = {}
-    for sc in scenarios:
-        ids["region"] |= set(sc.regions)
-        ids["material"] |= set(sc.materials)
-        ids["end_use"] |= {d.end_use for d in sc.demand.values()}
-        ids["stage"] |= set(KPI_STAGES) | {f.stage for f in sc.facilities.values()}
-        ids["market"] |= set(sc.markets)
-        ids["site"] |= set(sc.sites)
-        ids["facility"] |= set(sc.facilities) | {pid for pid, p in sc.policies.items() if getattr(p, "facility", None) is not None}
-        for pid, p in sc.policies.items():
-            policies.setdefault(pid, {}).update(type(p).KPIS)
-    return ids, policies, scenarios[0].meta.focus_region
 
 
 def _check_kpis(loaded: LoadedSweep, job: Job) -> None:

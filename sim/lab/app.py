@@ -1,0 +1,202 @@
+"""The lab's page (Panel and Bokeh): a scenario selector, its controls, live charts and KPI cards.
+
+Each browser session gets its own page and `LabSession`s. The page offers only the scenario
+files the lab was started with: it never takes a path from the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import socket
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.plotting import figure
+
+from ..scenario.errors import InputError
+from .model import LabRun, LabSession, LabValueError
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+RUNS = (("current", {"line_width": 2}), ("previous", {"line_alpha": 0.3, "line_width": 2}),
+        ("pinned", {"line_dash": "dashed", "line_width": 1.5}))
+"""How each kept run is drawn: the current solid, the one before faded, the pinned baseline dashed."""
+
+
+def _empty() -> dict[str, list]:
+    return {"date": [], "value": []}
+
+
+class Chart:
+    """One series' figure: a line for the current, previous and pinned runs, updated in place
+    (so a legend entry the student hid stays hidden)."""
+
+    def __init__(self, label: str, colour: str):
+        self.label = label
+        self.sources = {name: ColumnDataSource(_empty()) for name, _ in RUNS}
+        fig = figure(title=label, x_axis_type="datetime", height=230, sizing_mode="stretch_width",
+                     tools="pan,box_zoom,wheel_zoom,reset,save")
+        for name, style in RUNS:
+            fig.line("date", "value", source=self.sources[name], color=colour, legend_label=name, **style)
+        fig.add_tools(HoverTool(tooltips=[("date", "@date{%F}"), ("value", "@value{0,0.[00]}")],
+                                formatters={"@date": "datetime"}, mode="vline"))
+        fig.legend.click_policy = "hide"
+        fig.legend.location = "top_left"
+        self.pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+
+    def show(self, runs: dict[str, LabRun | None]) -> None:
+        for name, run in runs.items():
+            frame = run.series.get(self.label) if run is not None else None
+            self.sources[name].data = _empty() if frame is None else {"date": frame["date"].to_numpy(), "value": frame["value"].to_numpy()}
+
+
+def _format(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def kpi_cards(session: LabSession) -> str:
+    """The KPIs of the current run as cards, each with its change from the pinned run."""
+    current = session.current.kpis if session.current else {}
+    deltas = session.deltas()
+    cards = []
+    for name in session.kpis:
+        delta = deltas.get(name)
+        change = "" if delta is None else f"<div class='delta'>{'+' if delta >= 0 else ''}{_format(delta)} vs pinned</div>"
+        cards.append(f"<div class='card'><div class='name'>{html.escape(name)}</div>"
+                     f"<div class='value'>{_format(current.get(name))}</div>{change}</div>")
+    style = ("<style>.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ccc;border-radius:6px;"
+             "padding:6px 10px;min-width:150px}.name{font-size:11px;color:#555}.value{font-size:22px}"
+             ".delta{font-size:12px;color:#333}</style>")
+    return style + "<div class='cards'>" + "".join(cards) + "</div>"
+
+
+def control_widget(session: LabSession, cid: str, on_change: Callable[[str, Any], None]) -> pn.widgets.Widget:
+    """A slider (or a choice) for one control; it reruns the model when released, not while dragged."""
+    view = session.controls[cid]
+    c = view.control
+    name = view.label + (f" ({c.unit})" if c.unit else "")
+    if c.values is not None:
+        widget = pn.widgets.Select(label=name, options=list(c.values), value=session.values[cid])
+        widget.param.watch(lambda e: on_change(cid, e.new), "value")
+        return widget
+    assert c.min is not None and c.max is not None
+    widget = pn.widgets.FloatSlider(label=name, start=c.min, end=c.max, step=c.slider_step(),
+                                    value=float(session.values[cid]), sizing_mode="stretch_width")
+    widget.param.watch(lambda e: on_change(cid, e.new), "value_throttled")
+    return widget
+
+
+def names(paths: Sequence[Path]) -> dict[str, Path]:
+    """The selector's name for each file: its stem, or its path where two files share a stem."""
+    stems = [p.stem for p in paths]
+    return {(p.stem if stems.count(p.stem) == 1 else str(p)): p for p in paths}
+
+
+class LabPage:
+    """One browser session's page over the scenario files the lab was started with."""
+
+    def __init__(self, paths: Sequence[Path]):
+        self.sessions: dict[str, LabSession] = {}
+        self.paths = names(paths)
+        self.selector = pn.widgets.Select(label="Scenario", options=list(self.paths), sizing_mode="stretch_width")
+        self.question = pn.pane.Markdown("")
+        self.controls = pn.Column(sizing_mode="stretch_width")
+        self.cards = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.status = pn.pane.Markdown("")
+        self.charts: list[Chart] = []
+        self.chart_column = pn.Column(sizing_mode="stretch_width")
+        self.pin_button = pn.widgets.Button(label="Pin as baseline", color="primary")
+        self.pin_button.on_click(lambda _: self.pin())
+        self.reset_button = pn.widgets.Button(label="Back to the file's values")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.challenge = pn.pane.Markdown("")
+        self.selector.param.watch(lambda e: self.open(e.new), "value")
+        sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
+                            self.status, width=340)
+        main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
+        self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
+        if self.paths:
+            self.open(next(iter(self.paths)))
+
+    def session(self, name: str) -> LabSession:
+        if name not in self.sessions:
+            self.sessions[name] = LabSession.open(self.paths[name])
+        return self.sessions[name]
+
+    def open(self, name: str) -> None:
+        """Show a scenario: its question, controls and charts, running it if it has not run yet."""
+        session = self.session(name)
+        self.question.object = f"### {html.escape(session.title)}\n\n**{html.escape(session.question)}**"
+        self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
+        labels = list(session.current.series) if session.current else [
+            s.label or " ".join(p for p in (s.entity, s.material, s.variable) if p) for s in session.series]
+        self.charts = [Chart(label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(labels)]
+        self.chart_column.objects = [c.pane for c in self.charts]
+        if session.current is None:
+            self.rerun({})
+        else:
+            self.redraw()
+
+    @property
+    def current(self) -> LabSession:
+        return self.session(self.selector.value)
+
+    def change(self, cid: str, value: Any) -> None:
+        self.rerun({cid: value})
+
+    def rerun(self, changes: dict[str, Any]) -> None:
+        try:
+            run = self.current.run(changes)
+        except (LabValueError, InputError) as exc:
+            self.status.object = f"**Not run:** {html.escape(str(exc))}"
+            return
+        self.status.object = f"ran in {run.seconds:.2f} s"
+        self.redraw()
+
+    def reset(self) -> None:
+        """Every control back at the file's value (new sliders: the browser only sets a slider's value)."""
+        session = self.current
+        try:
+            session.reset()
+        except InputError as exc:
+            self.status.object = f"**Not run:** {html.escape(str(exc))}"
+            return
+        self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
+        self.status.object = "back at the file's values"
+        self.redraw()
+
+    def pin(self) -> None:
+        if self.current.pin() is not None:
+            self.status.object = "pinned: KPI changes are measured from this run"
+        self.redraw()
+
+    def redraw(self) -> None:
+        session = self.current
+        runs = {"current": session.current, "previous": session.previous, "pinned": session.pinned}
+        for chart in self.charts:
+            chart.show(runs)
+        self.cards.object = kpi_cards(session)
+        challenge, met = session.challenge, session.challenge_met()
+        self.challenge.object = "" if challenge is None else (
+            f"**Challenge:** {html.escape(challenge.text)} " + ("- **met**" if met else "- not yet"))
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def serve(paths: Sequence[Path], port: int | None = None, open_browser: bool = True, host: str = "127.0.0.1") -> None:
+    """Serve the lab on ``host`` until interrupted; every browser session gets its own page."""
+    pn.extension(notifications=False)
+    port = port or free_port(host)
+    address = f"http://{host}:{port}/"
+    print(f"reesim lab: {address} (Ctrl+C stops it)", flush=True)
+    pn.serve(lambda: LabPage(paths).layout, port=port, address=host, show=open_browser, title="reesim lab",
+             websocket_origin=[f"{host}:{port}", f"localhost:{port}"], print_url=False, start=True)

@@ -1,0 +1,242 @@
+"""The lab's session, without any web framework: controls, runs, the previous and the pinned run.
+
+A session reads one scenario file (given by whoever started the lab, never by the page), offers
+its ``lab:`` controls (or, without one, its capacities and demands), runs it with the values set
+through `sim.run` and keeps what the page shows: the series and KPIs of the current run, of the
+run before it and of a pinned baseline, and each KPI's change from the pinned run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import sim
+
+from ..scenario.lab import Challenge, Control, Series, resolve
+from ..scenario.loader import LoadedScenario, read_scenario_data
+from .checks import load_lab_scenario
+
+DEFAULT_KPIS = ("fill_rate", "delivered_t", "unmet_demand_t")
+"""KPIs shown for a scenario without a lab section."""
+ALL = "*"
+"""A series entity standing for every entity with the variable (summed), for the default series."""
+
+
+class LabValueError(ValueError):
+    """A control value the lab refuses (outside its range, not one of its choices); says which and why."""
+
+
+@dataclass(frozen=True)
+class ControlView:
+    """One control as the page shows it, with the file's value."""
+
+    id: str
+    control: Control
+    default: Any
+
+    @property
+    def label(self) -> str:
+        return self.control.label or self.control.path
+
+    def check(self, value: Any) -> Any:
+        """The value if the control allows it, else `LabValueError` saying why."""
+        c = self.control
+        if c.values is not None:
+            if value not in c.values:
+                raise LabValueError(f"{self.label}: {value!r} is not one of {', '.join(map(str, c.values))}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise LabValueError(f"{self.label}: expected a number, got {value!r}")
+        assert c.min is not None and c.max is not None
+        if not c.min <= value <= c.max:
+            raise LabValueError(f"{self.label}: {value:g} is outside the range {c.min:g} to {c.max:g}")
+        return value
+
+
+@dataclass(frozen=True)
+class LabRun:
+    """One run: the values set (dotted path -> value), its KPIs and series, and how long it took."""
+
+    settings: dict[str, Any]
+    kpis: dict[str, float | None]
+    series: dict[str, pd.DataFrame]
+    seconds: float
+
+
+@dataclass
+class LabSession:
+    """A scenario in the lab: its controls' values and the current, previous and pinned runs."""
+
+    path: Path
+    loaded: LoadedScenario
+    controls: dict[str, ControlView]
+    kpis: list[str]
+    series: list[Series]
+    question: str
+    values: dict[str, Any] = field(default_factory=dict)
+    current: LabRun | None = None
+    previous: LabRun | None = None
+    pinned: LabRun | None = None
+
+    @classmethod
+    def open(cls, path: str | Path) -> LabSession:
+        """A session on a scenario file (`sim.scenario.InputError` if the file is not valid)."""
+        path = Path(path)
+        loaded = load_lab_scenario(path)
+        sc = loaded.scenario
+        if sc.lab is not None:
+            written, resolved = read_scenario_data(path)[0], loaded.resolved()
+            # the file's own value (a lead time of 21, not its resolved {dist: constant, value: 21}),
+            # else the resolved one (a kind's default capacity)
+            controls = {cid: ControlView(cid, c, _resolve(written, c.path, _resolve(resolved, c.path)))
+                        for cid, c in sc.lab.controls.items()}
+            kpis, series, question = list(sc.lab.kpis), list(sc.lab.series), sc.lab.question
+        else:
+            controls = default_controls(loaded)
+            kpis, series = list(DEFAULT_KPIS), default_series()
+            question = sc.meta.question or sc.meta.description
+        session = cls(path, loaded, controls, kpis, series, question)
+        session.values = {cid: view.default for cid, view in controls.items()}
+        return session
+
+    @property
+    def title(self) -> str:
+        meta = self.loaded.scenario.meta
+        return meta.description or meta.name
+
+    def settings(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Dotted path -> value for the controls moved from the file's value (the others stay as written)."""
+        values = self.values if values is None else values
+        return {self.controls[cid].control.path: v for cid, v in values.items() if v != self.controls[cid].default}
+
+    def run(self, changes: Mapping[str, Any] | None = None) -> LabRun:
+        """Set the changed controls (refusing values outside their range), run, and keep the run
+        before as the previous one. A run that fails leaves the session as it was."""
+        values = dict(self.values)
+        for cid, value in (changes or {}).items():
+            if cid not in self.controls:
+                raise LabValueError(f"no control '{cid}' in this lab")
+            values[cid] = self.controls[cid].check(value)
+        settings = self.settings(values)
+        started = time.perf_counter()
+        result = sim.run(self.path, set=settings)
+        challenge = self.challenge
+        names = self.kpis + ([challenge.kpi] if challenge is not None and challenge.kpi not in self.kpis else [])
+        run = LabRun(settings, {k: kpi_value(result.kpis, k) for k in names},
+                     {_series_label(s): series_frame(result.timeseries, s) for s in self.series},
+                     time.perf_counter() - started)
+        self.values, self.previous, self.current = values, self.current, run
+        return run
+
+    def reset(self) -> LabRun:
+        """Run with every control back at the file's value."""
+        return self.run({cid: view.default for cid, view in self.controls.items()})
+
+    @property
+    def challenge(self) -> Challenge | None:
+        lab = self.loaded.scenario.lab
+        return lab.challenge if lab is not None else None
+
+    def challenge_met(self) -> bool | None:
+        """Whether the current run meets the lab's challenge (None without one, a run, or the KPI)."""
+        challenge = self.challenge
+        value = self.current.kpis.get(challenge.kpi) if challenge is not None and self.current is not None else None
+        if challenge is None or value is None:
+            return None
+        return value > challenge.above if challenge.above is not None else value < challenge.below  # type: ignore[operator]
+
+    def pin(self) -> LabRun | None:
+        """Keep the current run as the baseline the KPI changes are measured from."""
+        self.pinned = self.current
+        return self.pinned
+
+    def deltas(self) -> dict[str, float | None]:
+        """Each KPI of the current run less the pinned run's (None where either is missing)."""
+        if self.current is None or self.pinned is None:
+            return {k: None for k in self.kpis}
+        return {k: _minus(self.current.kpis.get(k), self.pinned.kpis.get(k)) for k in self.kpis}
+
+
+def default_controls(loaded: LoadedScenario) -> dict[str, ControlView]:
+    """Controls for a scenario without a lab section: each facility's capacity and each demand, 0 to 3x."""
+    sc = loaded.scenario
+    out: dict[str, ControlView] = {}
+    for fid, fac in sc.facilities.items():
+        cap = fac.capacity
+        key, value, unit = next(((k, getattr(cap, k), u) for k, u in (("t_per_day", "t/day"), ("t_per_year", "t/year"),
+                                                                     ("t_per_unit_per_day", "t/unit/day"))
+                                 if getattr(cap, k, None) is not None), (None, None, ""))
+        if key is None or not value:
+            continue
+        high = 3 * value
+        # capacities must stay above zero: the slider starts one step up
+        out[f"{fid}_capacity"] = ControlView(f"{fid}_capacity", Control(
+            path=f"facilities.{fid}.capacity.{key}", label=f"{fid} capacity", min=high / 100, max=high,
+            step=high / 100, unit=unit), value)
+    for did, dem in sc.demand.items():
+        high = 3 * dem.t_per_day or 1.0
+        out[f"{did}_demand"] = ControlView(f"{did}_demand", Control(
+            path=f"demand.{did}.t_per_day", label=f"{did} demand", min=0, max=high, step=high / 100, unit="t/day"),
+            dem.t_per_day)
+    return out
+
+
+def default_series() -> list[Series]:
+    """All demand together: delivered and unmet tonnes a day."""
+    return [Series(entity=ALL, variable="delivered_t", label="delivered (all demand)"),
+            Series(entity=ALL, variable="unmet_t", label="unmet (all demand)")]
+
+
+def series_frame(timeseries: pd.DataFrame, series: Series) -> pd.DataFrame:
+    """One daily series (date, value), summed over materials unless one is named."""
+    ts = timeseries
+    mask = ts["variable"] == series.variable
+    if series.entity != ALL:
+        mask &= ts["entity"] == series.entity
+    if series.material is not None:
+        mask &= ts["material"] == series.material
+    rows = ts.loc[mask, ["date", "value"]]
+    out = rows.groupby("date", observed=True, sort=True)["value"].sum().reset_index()
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+def kpi_value(kpis: Mapping[str, Any], name: str) -> float | None:
+    """A KPI by its dotted name in a run's nested KPIs (keys may themselves hold dots), or None."""
+    parts = name.split(".")
+
+    def walk(node: Any, i: int) -> Any:
+        if i == len(parts):
+            return node
+        if not isinstance(node, Mapping):
+            return None
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                found = walk(node[key], j)
+                if found is not None:
+                    return found
+        return None
+
+    value = walk(kpis, 0)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _resolve(data: Any, path: str, missing: Any = None) -> Any:
+    value, matched = resolve(data, path.split("."))
+    return value if matched == len(path.split(".")) else missing
+
+
+def _series_label(series: Series) -> str:
+    return series.label or " ".join(p for p in (series.entity, series.material, series.variable) if p)
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b

@@ -1,0 +1,161 @@
+"""The ``lab:`` section: what a student may change in a scenario from the lab, and what to watch.
+
+The schema says the shape; `check_lab` checks it against the scenario as written (each control
+names a value the file has, within the control's range; each series an entity of the file). KPI
+names are checked above this layer (``sim.lab.checks``), where the KPI registry lives.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from .components import Model
+from .errors import Issue, Mark, did_you_mean, format_path
+from .yamlio import Positions
+
+Scalar = float | int | bool | str
+
+
+class Control(Model):
+    """A value a student may change: a number on a slider (``min``, ``max``, ``step``) or a choice among ``values``."""
+
+    path: str = Field(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$",
+                      description="the dotted path of the value in the scenario, as --set takes it")
+    label: str = Field("", description="what the control is called on the page (default: the path)")
+    min: float | None = Field(None, description="the smallest value on the slider")
+    max: float | None = Field(None, description="the largest value on the slider")
+    step: float | None = Field(None, gt=0, description="the slider's step")
+    values: list[Scalar] | None = Field(None, min_length=2, description="the choices, for a value that is not a number on a scale")
+    unit: str = Field("", description="the unit shown beside the value (t/day, days...)")
+
+    @model_validator(mode="after")
+    def _range(self) -> Control:
+        if self.values is not None:
+            if self.min is not None or self.max is not None:
+                raise ValueError("give either values (a choice) or min and max (a slider), not both")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError("expected min and max (a slider) or values (a choice)")
+        if not self.min < self.max:
+            raise ValueError(f"expected min below max (min {self.min:g}, max {self.max:g})")
+        return self
+
+    def slider_step(self) -> float:
+        """The step given, else about a hundredth of the range."""
+        assert self.min is not None and self.max is not None
+        return self.step if self.step is not None else (self.max - self.min) / 100
+
+
+class Series(Model):
+    """One daily series to chart, as the run's time series names it."""
+
+    entity: str = Field(description="a facility, demand, site (its stocks), link, market or policy id")
+    variable: str = Field(description="the series' variable (output_t, level_t, unmet_t, price_usd_per_kg...)")
+    material: str | None = Field(None, description="the material, where the entity has several (a stock site)")
+    label: str = Field("", description="the series' name in the legend (default: entity and variable)")
+
+
+class Challenge(Model):
+    """A goal for the student: bring a KPI above or below a mark."""
+
+    kpi: str = Field(description="the KPI, named as in docs/kpis.md")
+    above: float | None = Field(None, description="met when the KPI is above this")
+    below: float | None = Field(None, description="met when the KPI is below this")
+    text: str = Field(description="the challenge in words")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Challenge:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("expected one of above or below")
+        return self
+
+
+class Lab(Model):
+    """What the lab (``reesim lab``) offers on this scenario: the controls, the KPIs and series to show, a question."""
+
+    question: str = Field(description="the question to think about while moving the controls")
+    controls: dict[str, Control] = Field(description="control id -> the value it changes and its range")
+    kpis: list[str] = Field([], description="KPIs shown as cards, named as in docs/kpis.md (fill_rate_by_region_material.usa.magnet)")
+    series: list[Series] = Field([], description="daily series charted after each run")
+    challenge: Challenge | None = Field(None, description="a goal to reach with the controls (shown by later versions of the lab)")
+
+
+SERIES_ENTITIES = ("facilities", "demand", "sites", "markets", "links", "policies")
+"""The sections whose ids name entities in a run's time series."""
+
+_MISSING = object()
+
+
+def resolve(data: Any, parts: list[str]) -> tuple[Any, int]:
+    """The value at a dotted path, and how many parts matched (``_MISSING`` if not all did)."""
+    node = data
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING, i
+    return node, len(parts)
+
+
+def check_lab(data: dict, positions: Positions) -> list[Issue]:
+    """Problems in the ``lab:`` section of scenario data as written (before overrides), each located."""
+    lab = data.get("lab")
+    if not isinstance(lab, dict):
+        return []  # absent, or the schema says what is wrong
+    issues: list[Issue] = []
+
+    def bad(loc: tuple, message: str) -> None:
+        mark = next((positions[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in positions), Mark(""))
+        issues.append(Issue(mark, format_path(loc), message))
+
+    controls = lab.get("controls")
+    for cid, control in (controls.items() if isinstance(controls, dict) else []):
+        if isinstance(control, dict) and isinstance(control.get("path"), str):
+            _check_control(("lab", "controls", cid), control, data, bad)
+    series = lab.get("series")
+    known = {i for section in SERIES_ENTITIES if isinstance(data.get(section), dict) for i in data[section]}
+    materials = data.get("materials") if isinstance(data.get("materials"), dict) else {}
+    for i, one in enumerate(series if isinstance(series, list) else []):
+        if not isinstance(one, dict):
+            continue
+        entity, material = one.get("entity"), one.get("material")
+        if isinstance(entity, str) and entity not in known:
+            bad(("lab", "series", i, "entity"), f"no entity '{entity}' in this scenario" + did_you_mean(entity, known)
+                + " (a facility, demand, site, link, market or policy)")
+        if isinstance(material, str) and material not in materials:
+            bad(("lab", "series", i, "material"), f"unknown material '{material}'" + did_you_mean(material, materials))
+    return issues
+
+
+def _check_control(at: tuple, control: dict, data: dict, bad) -> None:
+    parts = control["path"].split(".")
+    value, matched = resolve(data, parts)
+    if value is _MISSING:
+        parent, _ = resolve(data, parts[:matched])
+        choices = list(parent) if isinstance(parent, dict) else []
+        bad(at + ("path",), f"no key '{'.'.join(parts[: matched + 1])}' in this scenario"
+            + did_you_mean(parts[matched], choices) + " (a control changes a value the file gives)")
+        return
+    choices = control.get("values")
+    if isinstance(choices, list):
+        if value not in choices:
+            bad(at + ("values",), f"the file's value {value!r} at {control['path']} is not one of the values")
+        return
+    low, high = control.get("min"), control.get("max")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        bad(at + ("path",), f"{control['path']} is {type(value).__name__}, not a number: a slider needs one number"
+            + (" (name one of its keys, such as " + ", ".join(f"{control['path']}.{k}" for k in list(value)[:3]) + ")"
+               if isinstance(value, dict) else ""))
+        return
+    if _number(low) and _number(high) and low < high and not low <= value <= high:  # min >= max: the schema says so
+        bad(at + ("min" if value < low else "max",),
+            f"the file's value {value:g} at {control['path']} is outside the control's range {low:g} to {high:g}")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)

@@ -1,0 +1,87 @@
+"""The lab's session logic, without a browser: runs, previous and pinned runs, KPI changes, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.lab.model import LabSession, LabValueError, kpi_value
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON2 = ROOT / "scenarios" / "teaching" / "2_bottleneck.yaml"
+
+
+def test_a_control_change_gives_what_sim_run_gives() -> None:
+    session = LabSession.open(LESSON2)
+    assert session.controls["cells"].default == 12
+    run = session.run({"cells": 35})
+    expected = sim.run(LESSON2, set={"facilities.cells.capacity.t_per_day": 35})
+    assert run.settings == {"facilities.cells.capacity.t_per_day": 35}
+    assert run.kpis["fill_rate"] == expected.kpis["fill_rate"]
+    assert run.kpis["production_t.magnet"] == expected.kpis["production_t"]["magnet"]
+    made = run.series["magnets made"]
+    assert list(made.columns) == ["date", "value"] and len(made) == 365
+    assert made["value"].sum() == pytest.approx(expected.timeseries.query("entity == 'magnets' and variable == 'output_t'")["value"].sum())
+
+
+def test_previous_and_pinned_runs_are_kept_and_deltas_measured_from_the_pinned() -> None:
+    session = LabSession.open(LESSON2)
+    first = session.run()
+    assert session.deltas()["fill_rate"] is None  # nothing pinned yet
+    session.pin()
+    second = session.run({"cells": 35})
+    assert session.previous is first and session.current is second and session.pinned is first
+    third = session.run({"magnets": 80})  # the cells stay at 35
+    assert session.previous is second and session.pinned is first
+    assert third.settings == {"facilities.cells.capacity.t_per_day": 35, "facilities.magnets.capacity.t_per_day": 80}
+    deltas = session.deltas()
+    assert deltas["fill_rate"] == pytest.approx(third.kpis["fill_rate"] - first.kpis["fill_rate"])
+    assert deltas["fill_rate"] > 0.3  # the cells were the bottleneck: 12 -> 30 t/day of magnets
+
+
+def test_out_of_range_values_are_refused_and_leave_the_session_alone() -> None:
+    session = LabSession.open(LESSON2)
+    session.run()
+    before = session.current
+    with pytest.raises(LabValueError, match=r"Metal cells: 500 is outside the range 1 to 80"):
+        session.run({"cells": 500})
+    with pytest.raises(LabValueError, match="no control 'kiln'"):
+        session.run({"kiln": 5})
+    assert session.current is before and session.values["cells"] == 12
+
+
+def test_a_scenario_without_a_lab_gets_capacity_and_demand_controls(tmp_path: Path) -> None:
+    path = tmp_path / "no_lab.yaml"
+    path.write_text(LESSON2.read_text().split("\nlab:")[0] + "\n")
+    session = LabSession.open(path)
+    paths = {v.control.path: v for v in session.controls.values()}
+    assert set(paths) == {f"facilities.{f}.capacity.t_per_day" for f in ("mine", "separation", "cells", "alloying", "magnets")} | {
+        "demand.buyers.t_per_day"}
+    cells = paths["facilities.cells.capacity.t_per_day"]
+    assert cells.default == 12 and cells.control.max == 36
+    assert session.kpis == ["fill_rate", "delivered_t", "unmet_demand_t"]
+    run = session.run({cells.id: 36})
+    assert run.kpis["fill_rate"] == pytest.approx(sim.run(LESSON2, set={"facilities.cells.capacity.t_per_day": 36}).kpis["fill_rate"])
+    assert set(run.series) == {"delivered (all demand)", "unmet (all demand)"}
+
+
+def test_kpi_values_are_found_in_nested_kpis() -> None:
+    kpis = {"fill_rate": 0.5, "bullwhip_ratio": {"market.magnet": 3.0}, "policies": {"r": {"released_t": 2}},
+            "time_to_survive_days": {}}
+    assert kpi_value(kpis, "fill_rate") == 0.5
+    assert kpi_value(kpis, "bullwhip_ratio.market.magnet") == 3.0
+    assert kpi_value(kpis, "policies.r.released_t") == 2.0
+    assert kpi_value(kpis, "time_to_survive_days.usa") is None
+
+
+def test_a_challenge_is_met_or_not_and_reset_goes_back_to_the_file() -> None:
+    session = LabSession.open(LESSON2)
+    assert session.challenge is not None and session.challenge_met() is None  # nothing ran yet
+    session.run()
+    assert session.challenge_met() is False  # 24% delivered
+    session.run({"cells": 35, "magnets": 80})
+    assert session.challenge_met() is True  # 60%: separation limits now
+    first = session.reset()
+    assert first.settings == {} and session.values["cells"] == 12 and session.challenge_met() is False

@@ -1,0 +1,203 @@
+"""The lab's page and command: the page built in-process, the command's checks, and the served page
+in headless Chromium (skipped locally without Panel or Chromium; `make setup` and `.ci/run` install both)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON2 = ROOT / "scenarios" / "teaching" / "2_bottleneck.yaml"
+
+
+def _need_panel() -> None:
+    try:
+        import panel  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("panel is not installed (make setup installs the lab extra)")
+        pytest.skip("panel is not installed")
+
+
+def test_the_page_shows_a_lessons_controls_and_reruns_on_release() -> None:
+    _need_panel()
+    import param
+
+    from sim.lab.app import LabPage
+
+    page = LabPage([ROOT / "scenarios" / "teaching" / "1_one_kiln.yaml", LESSON2])
+    assert page.selector.options == ["1_one_kiln", "2_bottleneck"]
+    page.selector.value = "2_bottleneck"
+    sliders = {w.label: w for w in page.controls.objects}
+    assert set(sliders) == {f"{n} (t/day)" for n in ("Mine", "Separation", "Metal cells", "Alloying", "Magnet plant")}
+    assert "Which stage limits the chain?" in page.question.object
+    page.pin()
+    cells = sliders["Metal cells (t/day)"]
+    with param.edit_constant(cells):
+        cells.value_throttled = 35.0  # what the browser sends when the slider is released
+    assert page.current.values["cells"] == 35.0
+    chart = page.charts[0]
+    assert chart.sources["current"].data["value"][-1] == pytest.approx(30)  # separation is the next bottleneck
+    assert chart.sources["previous"].data["value"][-1] == pytest.approx(12) == chart.sources["pinned"].data["value"][-1]
+    assert "vs pinned" in page.cards.object
+    assert "**Challenge:** Deliver more than 55%" in page.challenge.object and "**met**" in page.challenge.object
+    with param.edit_constant(cells):
+        cells.value_throttled = 500.0
+    assert "outside the range 1 to 80" in page.status.object and page.current.values["cells"] == 35.0
+    page.reset_button.clicks += 1
+    assert page.current.values["cells"] == 12 and page.controls.objects[2].value == 12
+    assert "not yet" in page.challenge.object
+
+
+def test_the_command_checks_its_files_first(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(LESSON2.read_text().replace("kpis: [fill_rate,", "kpis: [fill_rat,"))
+    assert main(["lab", str(bad), "--no-browser"]) == 2
+    assert "did you mean 'fill_rate'?" in capsys.readouterr().err
+
+
+def test_without_panel_the_command_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setitem(sys.modules, "panel", None)  # import panel now fails
+    monkeypatch.delitem(sys.modules, "sim.lab.app", raising=False)
+    assert main(["lab", str(LESSON2), "--no-browser"]) == 2
+    assert "the lab needs the lab extra: pip install -e '.[lab]'" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+TEXT = """(() => { const out = []; const walk = (n) => { if (n.shadowRoot) walk(n.shadowRoot);
+  for (const c of n.children || []) walk(c);
+  if (!['STYLE', 'SCRIPT'].includes(n.tagName) && n.childElementCount === 0 && n.textContent.trim()) out.push(n.textContent.trim()); };
+  walk(document.body); return out.join(' | '); })()"""
+"""Every piece of text on the page, shadow roots included (Bokeh draws its widgets in them)."""
+TITLES = "[...Bokeh.documents[0].all_models].filter(m => typeof m.title === 'string').map(m => m.title).join(' | ')"
+MOVE = """[...Bokeh.documents[0].all_models].filter(m => m.title === 'Carbonate feed (t/day)')
+  .forEach(m => { m.value = 30; m.value_throttled = 30; })"""
+"""What releasing the feed slider at 30 sends to the server."""
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol (tornado's websocket client, which Bokeh
+    brings): evaluate JavaScript, and collect console errors and uncaught exceptions."""
+
+    def __init__(self, ws):
+        self.ws, self.calls, self.errors = ws, 0, []
+
+    async def call(self, method: str, **params):
+        import json
+
+        self.calls += 1
+        await self.ws.write_message(json.dumps({"id": self.calls, "method": method, "params": params}))
+        while True:
+            msg = json.loads(await self.ws.read_message())
+            event = msg.get("params", {})
+            if msg.get("method") == "Runtime.consoleAPICalled" and event["type"] in ("error", "warning", "assert"):
+                self.errors.append(" ".join(str(a.get("value")) for a in event["args"]))
+            if msg.get("method") == "Runtime.exceptionThrown":
+                self.errors.append(str(event["exceptionDetails"]))
+            if msg.get("id") == self.calls:
+                return msg.get("result", {})
+
+    async def text(self, expression: str = TEXT) -> str:
+        return (await self.call("Runtime.evaluate", expression=expression, returnByValue=True))["result"].get("value") or ""
+
+    async def wait_for(self, needle: str, seconds: float) -> tuple[str, float]:
+        import asyncio
+
+        started = time.monotonic()
+        while True:
+            text = await self.text()
+            if needle in text or time.monotonic() - started > seconds:
+                return text, time.monotonic() - started
+            await asyncio.sleep(0.05)
+
+
+def _serve_lab(port: int) -> subprocess.Popen:
+    reesim = Path(sys.executable).with_name("reesim")
+    server = subprocess.Popen([str(reesim), "lab", "--no-browser", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                assert "<title>reesim lab</title>" in response.read().decode()
+            return server
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "the lab did not start"
+            time.sleep(0.3)
+
+
+def test_the_served_page_shows_the_lessons_and_redraws_when_a_slider_is_released(tmp_path: Path) -> None:
+    _need_panel()
+    import asyncio
+    import json
+
+    from test_browser import CHROMIUM
+    from tornado.websocket import websocket_connect
+
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium is not installed")
+    port, debug = _free_port(), _free_port()
+    server = _serve_lab(port)
+    chrome = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                               f"--remote-debugging-port={debug}", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--window-size=1300,1000", "about:blank"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def visit() -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{debug}/json", timeout=5) as response:
+                    page = next(t for t in json.load(response) if t["type"] == "page")
+                break
+            except (OSError, StopIteration):
+                assert time.monotonic() < deadline, "chromium did not start"
+                await asyncio.sleep(0.2)
+        browser = Browser(await websocket_connect(page["webSocketDebuggerUrl"], max_message_size=2**26))
+        await browser.call("Runtime.enable")
+        await browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+        text, _ = await browser.wait_for("Pin as baseline", 30)
+        assert "The kiln takes 40 t of carbonate a day" in text and "2_bottleneck" in text and "7_price_feedback" in text
+        assert "utilisation_by_facility.gansu_kiln | 0.994" in text
+        titles = await browser.text(TITLES)
+        assert {"Scenario", "Carbonate feed (t/day)", "Kiln capacity (carbonate in) (t/day)", "Oxide per t of carbonate (t/t)"} <= set(titles.split(" | "))
+        await browser.call("Runtime.evaluate", expression=MOVE)
+        text, seconds = await browser.wait_for("utilisation_by_facility.gansu_kiln | 0.746", 10)
+        assert "utilisation_by_facility.gansu_kiln | 0.746" in text  # 30 t of feed for a 40 t kiln, less its start
+        assert seconds < 5, seconds  # about a second on a busy machine; a tenth of that alone
+        assert browser.errors == []
+
+    try:
+        asyncio.run(asyncio.wait_for(visit(), 120))
+    finally:
+        chrome.terminate()
+        chrome.wait(timeout=20)
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert f"reesim lab: http://127.0.0.1:{port}/" in output
+    assert "Traceback" not in output and "ERROR" not in output, output
+
+
+def test_files_sharing_a_name_are_told_apart() -> None:
+    _need_panel()
+    from sim.lab.app import names
+
+    a, b, c = Path("x/lesson.yaml"), Path("y/lesson.yaml"), Path("y/other.yaml")
+    assert names([a, b, c]) == {"x/lesson.yaml": a, "y/lesson.yaml": b, "other": c}
