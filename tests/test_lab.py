@@ -85,3 +85,21 @@ def test_a_challenge_is_met_or_not_and_reset_goes_back_to_the_file() -> None:
     assert session.challenge_met() is True  # 60%: separation limits now
     first = session.reset()
     assert first.settings == {} and session.values["cells"] == 12 and session.challenge_met() is False
+
+
+def test_the_settings_download_as_a_scenario_that_reesim_run_accepts(tmp_path: Path, capsys) -> None:
+    from sim.cli import main
+
+    session = LabSession.open(LESSON2)
+    run = session.run({"cells": 35, "separation": 40})
+    text = session.settings_yaml()
+    saved = tmp_path / "handed_in.yaml"
+    saved.write_text(text)
+    assert sim.run(saved).kpis["fill_rate"] == pytest.approx(run.kpis["fill_rate"])  # the very run the page showed
+    assert main(["run", str(saved), "--no-figures", "--out", str(tmp_path / "run")]) == 0
+    assert "lesson2_bottleneck_lab" in capsys.readouterr().out
+    # the block in the header, pasted into the lesson's file, gives the same run with --scenario lab
+    block = "\n".join(line[4:] for line in text.splitlines() if line.startswith("#   "))
+    pasted = tmp_path / "lesson2.yaml"
+    pasted.write_text(LESSON2.read_text() + "\n" + block + "\n")
+    assert sim.run(pasted, scenarios=["lab"]).kpis["fill_rate"] == pytest.approx(run.kpis["fill_rate"])

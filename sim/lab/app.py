@@ -7,6 +7,7 @@ files the lab was started with: it never takes a path from the browser.
 from __future__ import annotations
 
 import html
+import io
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -114,9 +115,12 @@ class LabPage:
         self.reset_button = pn.widgets.Button(label="Back to the file's values")
         self.reset_button.on_click(lambda _: self.reset())
         self.challenge = pn.pane.Markdown("")
+        # the settings a class hands in: a scenario file that reesim run accepts (charts save as PNG from their toolbar)
+        self.download = pn.widgets.FileDownload(callback=lambda: io.StringIO(self.current.settings_yaml()), filename="lab_settings.yaml",
+                                                label="Download the settings (YAML)", sizing_mode="stretch_width")
         self.selector.param.watch(lambda e: self.open(e.new), "value")
         sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
-                            self.status, width=340)
+                            self.download, self.status, width=340)
         main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
         if self.paths:
@@ -130,6 +134,7 @@ class LabPage:
     def open(self, name: str) -> None:
         """Show a scenario: its question, controls and charts, running it if it has not run yet."""
         session = self.session(name)
+        self.download.filename = f"{session.path.stem}_lab.yaml"
         self.question.object = f"### {html.escape(session.title)}\n\n**{html.escape(session.question)}**"
         self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
         labels = list(session.current.series) if session.current else [

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 import sim
 
+from ..scenario.errors import Mark
 from ..scenario.lab import Challenge, Control, Series, resolve
-from ..scenario.loader import LoadedScenario, read_scenario_data
+from ..scenario.loader import LoadedScenario, read_scenario_data, set_path
 from .checks import load_lab_scenario
 
 DEFAULT_KPIS = ("fill_rate", "delivered_t", "unmet_demand_t")
@@ -156,6 +158,23 @@ class LabSession:
         """Keep the current run as the baseline the KPI changes are measured from."""
         self.pinned = self.current
         return self.pinned
+
+    def settings_yaml(self) -> str:
+        """The current settings as a scenario file `reesim run` accepts (it extends the lab's file
+        and lays the moved controls' values on it), with the same values as an ``overrides:``
+        block to paste into the file, so a class can hand in what it found."""
+        settings = self.settings()
+        name = f"{self.loaded.scenario.meta.name}_lab"
+        nested: dict[str, Any] = {"meta": {"name": name}}
+        for dotted, value in settings.items():
+            set_path(nested, dotted.split("."), value, Mark("lab"))
+        block = yaml.safe_dump({"overrides": {"lab": settings}}, sort_keys=False, default_flow_style=False).splitlines()
+        lines = [f"# Settings saved from reesim lab: {self.title}.",
+                 f"# Run it: reesim run {name}.yaml (it extends the lesson's file below).",
+                 "# Or paste this block into that file and run it with --scenario lab:"]
+        lines += [f"#   {line}" for line in block] if settings else ["#   (no control moved from the file's values)"]
+        body = yaml.safe_dump({"extends": str(self.path.resolve()), **nested}, sort_keys=False)
+        return "\n".join(lines) + "\n" + body
 
     def deltas(self) -> dict[str, float | None]:
         """Each KPI of the current run less the pinned run's (None where either is missing)."""
