@@ -103,3 +103,11 @@ def test_the_settings_download_as_a_scenario_that_reesim_run_accepts(tmp_path: P
     pasted = tmp_path / "lesson2.yaml"
     pasted.write_text(LESSON2.read_text() + "\n" + block + "\n")
     assert sim.run(pasted, scenarios=["lab"]).kpis["fill_rate"] == pytest.approx(run.kpis["fill_rate"])
+
+
+def test_kpi_cards_name_and_unit_their_kpis() -> None:
+    from sim.lab.model import format_kpi, kpi_caption
+
+    assert kpi_caption("utilisation_by_facility.cells") == ("utilisation by facility: cells", "share")
+    assert kpi_caption("production_t.magnet") == ("production t: magnet", "t")
+    assert format_kpi(0.2403, "share") == "24.0%" and format_kpi(4380.2, "t") == "4,380 t" and format_kpi(None, "t") == "-"

@@ -175,12 +175,12 @@ def test_the_served_page_shows_the_lessons_and_redraws_when_a_slider_is_released
         await browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
         text, _ = await browser.wait_for("Pin as baseline", 30)
         assert "The kiln takes 40 t of carbonate a day" in text and "2_bottleneck" in text and "7_price_feedback" in text
-        assert "utilisation_by_facility.gansu_kiln | 0.994" in text
+        assert "utilisation by facility: gansu_kiln | 99.4%" in text
         titles = await browser.text(TITLES)
         assert {"Scenario", "Carbonate feed (t/day)", "Kiln capacity (carbonate in) (t/day)", "Oxide per t of carbonate (t/t)"} <= set(titles.split(" | "))
         await browser.call("Runtime.evaluate", expression=MOVE)
-        text, seconds = await browser.wait_for("utilisation_by_facility.gansu_kiln | 0.746", 10)
-        assert "utilisation_by_facility.gansu_kiln | 0.746" in text  # 30 t of feed for a 40 t kiln, less its start
+        text, seconds = await browser.wait_for("utilisation by facility: gansu_kiln | 74.6%", 10)
+        assert "utilisation by facility: gansu_kiln | 74.6%" in text  # 30 t of feed for a 40 t kiln, less its start
         assert seconds < 5, seconds  # about a second on a busy machine; a tenth of that alone
         assert browser.errors == []
 

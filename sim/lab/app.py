@@ -18,7 +18,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 
 from ..scenario.errors import InputError
-from .model import LabRun, LabSession, LabValueError
+from .model import LabRun, LabSession, LabValueError, format_kpi, kpi_caption
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 RUNS = (("current", {"line_width": 2}), ("previous", {"line_alpha": 0.3, "line_width": 2}),
@@ -53,22 +53,20 @@ class Chart:
             self.sources[name].data = _empty() if frame is None else {"date": frame["date"].to_numpy(), "value": frame["value"].to_numpy()}
 
 
-def _format(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
-
-
 def kpi_cards(session: LabSession) -> str:
     """The KPIs of the current run as cards, each with its change from the pinned run."""
     current = session.current.kpis if session.current else {}
     deltas = session.deltas()
     cards = []
+    focus = session.loaded.scenario.meta.focus_region
     for name in session.kpis:
+        title, unit = kpi_caption(name, focus)
         delta = deltas.get(name)
-        change = "" if delta is None else f"<div class='delta'>{'+' if delta >= 0 else ''}{_format(delta)} vs pinned</div>"
-        cards.append(f"<div class='card'><div class='name'>{html.escape(name)}</div>"
-                     f"<div class='value'>{_format(current.get(name))}</div>{change}</div>")
+        shown = "" if delta is None else (f"{100 * delta:+.1f} points" if unit == "share" else
+                                          ("+" if delta >= 0 else "") + format_kpi(delta, unit))
+        change = f"<div class='delta'>{html.escape(shown)} vs pinned</div>" if shown else ""
+        cards.append(f"<div class='card' title='{html.escape(name)}'><div class='name'>{html.escape(title)}</div>"
+                     f"<div class='value'>{html.escape(format_kpi(current.get(name), unit))}</div>{change}</div>")
     style = ("<style>.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ccc;border-radius:6px;"
              "padding:6px 10px;min-width:150px}.name{font-size:11px;color:#555}.value{font-size:22px}"
              ".delta{font-size:12px;color:#333}</style>")

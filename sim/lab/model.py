@@ -248,6 +248,29 @@ def kpi_value(kpis: Mapping[str, Any], name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def kpi_caption(name: str, focus: str = "china") -> tuple[str, str]:
+    """A KPI's name as a card shows it, and its unit, from the registry: 'utilisation by facility:
+    cells' and 'share' for ``utilisation_by_facility.cells``."""
+    from ..results.kpi_registry import by_name
+
+    parts = name.split(".")
+    kpi = by_name(focus).get(parts[0])
+    title = parts[0].replace("_", " ")
+    if len(parts) > 1:
+        title += ": " + " ".join(parts[1:])
+    return title, kpi.unit if kpi is not None else ""
+
+
+def format_kpi(value: float | None, unit: str) -> str:
+    """A KPI's value with its unit: shares in percent, tonnes whole."""
+    if value is None:
+        return "-"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    text = f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
+    return f"{text} {unit}" if unit in ("t", "t/day", "days", "USD/kg", "USD/t") else text
+
+
 def _resolve(data: Any, path: str, missing: Any = None) -> Any:
     value, matched = resolve(data, path.split("."))
     return value if matched == len(path.split(".")) else missing
