@@ -142,9 +142,6 @@ def reference_kpis(source: str, seed: int, period: tuple[dt.date, dt.date]) -> d
                                 "a reference must cover the same days (set its meta.start_date and meta.horizon_days)")])
     if side.folder_result is not None:
         return {"name": side.name, "source": source, "kpis": side.folder_result.kpis}
-    from .engine import simulate
-    from .results import Result
+    from . import run
 
-    loaded = load_scenario(source, [f"meta.seed={seed}"])
-    result = Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), source)
-    return {"name": side.name, "source": source, "kpis": result.kpis}
+    return {"name": side.name, "source": source, "kpis": run(source, seed=seed).kpis}

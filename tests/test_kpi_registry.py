@@ -8,8 +8,8 @@ from sim.cli import main
 from sim.reference import kpis_markdown
 from sim.results.compare import flatten
 from sim.results.kpi_registry import KPIS, TEXT_KPIS, check_pattern
+from sim.results.kpi_registry import scenario_ids as _scenario_ids
 from sim.scenario import load_scenario
-from sim.sweep.runner import _scenario_ids
 
 
 def test_a_run_reports_exactly_the_registered_kpis_in_their_order(baseline):

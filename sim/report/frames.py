@@ -134,18 +134,7 @@ class RunFrames:
     def demand(self) -> dict[str, pd.DataFrame]:
         """``requested_t``, ``delivered_t`` and ``unmet_t`` of the demands, t/day: date x region, all
         three on the same dates and regions (0 where nothing was recorded)."""
-        ents = self.result.entities
-        ents = ents[ents["type"] == "demand"]
-        tables = {}
-        for variable in DEMAND_VARIABLES:
-            rows = self.rows(variable)
-            region = _lookup(rows, ents, ("entity",), "region", self.regions)
-            keep = region >= 0
-            frame = pd.DataFrame({"date": rows["date"].to_numpy()[keep], "region": region[keep], "value": rows["value"].to_numpy()[keep]})
-            tables[variable] = frame.groupby(["date", "region"])["value"].sum().unstack("region")
-        dates = reduce(pd.Index.union, (t.index for t in tables.values()))
-        regions = reduce(pd.Index.union, (t.columns for t in tables.values()))
-        return {v: self._named(t.reindex(index=dates, columns=regions).fillna(0.0)) for v, t in tables.items()}
+        return {v: self.demand_by_material[v].T.groupby(level="region").sum().T for v in DEMAND_VARIABLES}
 
     @cached_property
     def demand_by_material(self) -> dict[str, pd.DataFrame]:

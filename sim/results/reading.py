@@ -79,7 +79,7 @@ def _csv(columns: tuple[str, ...] | list[str], **options: Any) -> Callable[[Path
             raise Damaged("empty") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise Damaged(f"not readable as CSV ({str(exc).splitlines()[0][:120]})") from None
-        return _columns(frame.reset_index() if options.get("index_col") is not None else frame, columns)
+        return _columns(frame, columns)
     return read
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..results.kpi_registry import check_pattern
-from ..results.kpi_registry import scenario_ids as _scenario_ids
+from ..results.kpi_registry import check_pattern, scenario_ids
 from ..scenario.errors import InputError, Issue, Mark
 from ..scenario.loader import read_scenario_data, validate_scenario
 from .design import DesignPoints, build_design, count_points
@@ -90,7 +89,7 @@ def _check_kpis(loaded: LoadedSweep, job: Job) -> None:
             continue  # reported by _check_paths
     if not scenarios:
         return
-    ids, policies, focus = _scenario_ids(scenarios)
+    ids, policies, focus = scenario_ids(scenarios)
     file = str(loaded.path)
     issues = []
     for i, pattern in enumerate(loaded.spec.kpis):
