@@ -27,6 +27,7 @@ from PIL import Image
 from ..atomic import atomic_path
 from ..results.result import Result
 from ..scenario.components import FLOW_STAGES, STAGES
+from .answer import shortfalls
 from .frames import RunFrames, prepare, timeline
 from .style import DARK_REGIONS, EVENT_COLOUR, UNKNOWN, market_colour, region_colours
 
@@ -488,23 +489,28 @@ def plot_orders(result: Run, path: Path) -> Path:
     run = prepare(result)
     orders = run.rows("ordered_t")
     demand = run.rows("requested_t")
-    ratios = run.result.kpis.get("bullwhip_ratio", {})
+    ratios = run.result.kpis.get("bullwhip_ratio", {})  # to put the widest swings in view
     materials = sorted(orders["material"].astype(str).unique())
     fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
     axes = fig.subplots(len(materials), 1, sharex=True, squeeze=False)[:, 0]
-    weeks = run.first_date + pd.to_timedelta(7 * np.arange(run.last_day // 7 + 1), unit="D")
+    # whole weeks only: a last week of a few days would look like orders and demand collapsing
+    weeks = run.first_date + pd.to_timedelta(7 * np.arange(max((run.last_day + 1) // 7, 1)), unit="D")
     demand_weekly = demand.groupby([demand["material"].astype(str), demand["day"] // 7])["value"].sum()
     orders_weekly = orders.groupby([orders["material"].astype(str), orders["entity"].astype(str), orders["day"] // 7])["value"].sum()
     for ax, material in zip(axes, materials, strict=True):
         wanted = demand_weekly.get(material, pd.Series(dtype=float)).reindex(range(len(weeks)), fill_value=0.0)
-        ax.plot(weeks.to_numpy(), wanted.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
+        bought = bool(wanted.any())  # plants' inputs have no buyers: no demand line, no ratio against it
+        if bought:
+            ax.plot(weeks.to_numpy(), wanted.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
         by_stock = {e: part.droplevel([0, 1]) for e, part in orders_weekly[orders_weekly.index.get_level_values(0) == material].groupby(level=1)}
         # upstream last, the swings grow as one reads down the legend; the widest first when there are many
         shown = sorted(by_stock, key=lambda e: ratios.get(f"{e}.{material}", 0.0))[-MAX_ORDER_LINES:]
         for entity in shown:
             weekly = by_stock[entity].reindex(range(len(weeks)), fill_value=0.0)
-            ratio = ratios.get(f"{entity}.{material}")
-            label = f"{entity} orders" + (f" (variance x{ratio:.1f})" if ratio is not None else "")
+            # against this material's own buyers (the KPI's ratio is against all demand), first and last week left out as there
+            base = float(wanted.iloc[1:-1].var()) if bought else 0.0
+            ratio = float(weekly.iloc[1:-1].var()) / base if base > 0 else None
+            label = f"{entity} orders" + (f" (variance x{ratio:.1f} demand's)" if ratio is not None else "")
             ax.plot(weeks.to_numpy(), weekly.to_numpy(), lw=1.4, label=label)
         hidden = len(by_stock) - len(shown)
         ax.set_title(f"{material}: weekly orders by stock" + (f" (the {len(shown)} widest swings of {len(by_stock)})" if hidden else ""),
@@ -534,7 +540,7 @@ FIGURES = {
 SHOWS = {
     "stocks.png": lambda run: _has_stages(run.stocks),
     "production.png": lambda run: _has_stages(run.production),
-    "unmet_demand.png": lambda run: bool(len(run.demand["requested_t"].columns)),
+    "unmet_demand.png": lambda run: bool(len(shortfalls(run))),
     "prices.png": lambda run: bool(run.prices),
     "fill_rates.png": lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
     "utilisation.png": lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
