@@ -9,7 +9,7 @@ From Python, one call runs a scenario file::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,11 @@ __version__ = "0.1.0"
 
 
 def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios: Sequence[str] = (),  # noqa: A002
-        seed: int | None = None) -> Result:
+        seed: int | None = None, progress: Callable[[float], None] | None = None) -> Result:
     """Load, run and measure a scenario file: ``set`` maps dotted paths to values (as ``--set``,
     with Python values: a mapping merges, ``None`` removes), ``scenarios`` names the file's override
-    blocks to apply (as ``--scenario``), ``seed`` replaces ``meta.seed``. Bad input raises
+    blocks to apply (as ``--scenario``), ``seed`` replaces ``meta.seed``. ``progress`` hears the
+    share of the horizon simulated now and then; raising from it stops the run. Bad input raises
     `sim.scenario.InputError`, whose ``issues`` say where and what."""
     from .engine import simulate
     from .results import Result
@@ -33,7 +34,7 @@ def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios
     data, positions = read_scenario_data(path)
     values = [*(set or {}).items(), *([("meta.seed", seed)] if seed is not None else [])]
     loaded = validate_scenario(data, positions, path, (), values, scenarios)
-    return Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), str(path), scenario_notes(path))
+    return Result.from_output(simulate(loaded.scenario, progress), loaded.resolved_yaml(), loaded.digest(), str(path), scenario_notes(path))
 
 
 __all__ = ["__version__", "run"]

@@ -111,3 +111,21 @@ def test_kpi_cards_name_and_unit_their_kpis() -> None:
     assert kpi_caption("utilisation_by_facility.cells") == ("utilisation by facility: cells", "share")
     assert kpi_caption("production_t.magnet") == ("production t: magnet", "t")
     assert format_kpi(0.2403, "share") == "24.0%" and format_kpi(4380.2, "t") == "4,380 t" and format_kpi(None, "t") == "-"
+
+
+def test_a_run_reports_its_progress_without_changing_its_numbers_and_stops_when_told() -> None:
+    baseline = ROOT / "scenarios" / "baseline.yaml"
+    heard: list[float] = []
+    with_progress = sim.run(baseline, progress=heard.append)
+    assert len(heard) >= 5 and heard == sorted(heard) and 0 < heard[0] and heard[-1] <= 1
+    assert with_progress.kpis == sim.run(baseline).kpis
+
+    class Stop(Exception):
+        pass
+
+    def stop_halfway(share: float) -> None:
+        if share > 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        sim.run(baseline, progress=stop_halfway)

@@ -34,6 +34,9 @@ from .stock import Stock
 from .streams import RandomStreams
 from .substitution import Substitution, pair_buyers
 
+PROGRESS_EVERY = 4095
+"""A run tells its progress listener where it is once in this many (+1) events (a bit mask)."""
+
 
 @dataclass
 class RunOutput:
@@ -365,7 +368,9 @@ class World:
         return Facility(self.core, fid, spec, inputs, outputs)
 
     # -- running --------------------------------------------------------------------------
-    def run(self) -> RunOutput:
+    def run(self, progress: Callable[[float], None] | None = None) -> RunOutput:
+        """Run to the end; ``progress`` (if given) hears the share of the horizon simulated every
+        few thousand events, and may stop the run by raising."""
         t0 = time.perf_counter()
         self.start()
         env, end, events = self.env, self.end, 0
@@ -373,6 +378,8 @@ class World:
             while env.peek() < end:
                 env.step()
                 events += 1
+                if progress is not None and not events & PROGRESS_EVERY:
+                    progress(env.now / end)
             env.run(until=end)
         for fac in self.facilities.values():
             fac.close_books()
@@ -446,6 +453,7 @@ ENTITY_COLUMNS = ["entity", "type", "kind", "stage", "site", "region", "to_site"
                   "end_use", "capacity_t_per_day", "down_days", "name", "capex_musd"]
 
 
-def simulate(scenario: Scenario) -> RunOutput:
-    """Build and run a world; raises MassBalanceError if the books do not close."""
-    return World(scenario).run()
+def simulate(scenario: Scenario, progress: Callable[[float], None] | None = None) -> RunOutput:
+    """Build and run a world; raises MassBalanceError if the books do not close. ``progress``
+    hears the share of the horizon simulated now and then (see `World.run`)."""
+    return World(scenario).run(progress)

@@ -6,10 +6,14 @@ files the lab was started with: it never takes a path from the browser.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 import io
 import socket
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,27 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 RUNS = (("current", {"line_width": 2}), ("previous", {"line_alpha": 0.3, "line_width": 2}),
         ("pinned", {"line_dash": "dashed", "line_width": 1.5}))
 """How each kept run is drawn: the current solid, the one before faded, the pinned baseline dashed."""
+SHOW_PROGRESS_AFTER = 0.3
+"""Seconds a run may take before the page shows its progress and a Cancel button (lessons take less)."""
+POLL = 0.1
+"""Seconds between looks at a running run's progress."""
+
+
+class RunCancelled(Exception):
+    """A run stopped before its end: the student cancelled it, or moved a control again."""
+
+
+class Progress:
+    """Where a run in the worker thread is (share of its horizon), and the flag that stops it."""
+
+    def __init__(self) -> None:
+        self.share = 0.0
+        self.stop = threading.Event()
+
+    def __call__(self, share: float) -> None:
+        if self.stop.is_set():
+            raise RunCancelled
+        self.share = share
 
 
 def _empty() -> dict[str, list]:
@@ -73,19 +98,23 @@ def kpi_cards(session: LabSession) -> str:
     return style + "<div class='cards'>" + "".join(cards) + "</div>"
 
 
-def control_widget(session: LabSession, cid: str, on_change: Callable[[str, Any], None]) -> pn.widgets.Widget:
+def control_widget(session: LabSession, cid: str, on_change: Callable[[str, Any], Awaitable[None]]) -> pn.widgets.Widget:
     """A slider (or a choice) for one control; it reruns the model when released, not while dragged."""
     view = session.controls[cid]
     c = view.control
     name = view.label + (f" ({c.unit})" if c.unit else "")
+
+    async def moved(event: Any) -> None:  # a coroutine function, so Panel runs it on its event loop
+        await on_change(cid, event.new)
+
     if c.values is not None:
         widget = pn.widgets.Select(label=name, options=list(c.values), value=session.values[cid])
-        widget.param.watch(lambda e: on_change(cid, e.new), "value")
+        widget.param.watch(moved, "value")
         return widget
     assert c.min is not None and c.max is not None
     widget = pn.widgets.FloatSlider(label=name, start=c.min, end=c.max, step=c.slider_step(),
                                     value=float(session.values[cid]), sizing_mode="stretch_width")
-    widget.param.watch(lambda e: on_change(cid, e.new), "value_throttled")
+    widget.param.watch(moved, "value_throttled")
     return widget
 
 
@@ -111,66 +140,122 @@ class LabPage:
         self.pin_button = pn.widgets.Button(label="Pin as baseline", color="primary")
         self.pin_button.on_click(lambda _: self.pin())
         self.reset_button = pn.widgets.Button(label="Back to the file's values")
-        self.reset_button.on_click(lambda _: self.reset())
+        self.reset_button.on_click(self.reset_clicked)
         self.challenge = pn.pane.Markdown("")
+        self.progress = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width")
+        self.cancel_button = pn.widgets.Button(label="Cancel the run", color="warning", visible=False)
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.running: Progress | None = None
+        self.pending: dict[str, Any] = {}  # control moves not yet run (a newer move stops the run before)
         # the settings a class hands in: a scenario file that reesim run accepts (charts save as PNG from their toolbar)
         self.download = pn.widgets.FileDownload(callback=lambda: io.StringIO(self.current.settings_yaml()), filename="lab_settings.yaml",
                                                 label="Download the settings (YAML)", sizing_mode="stretch_width")
-        self.selector.param.watch(lambda e: self.open(e.new), "value")
+        self.selector.param.watch(self.select, "value")
         sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
-                            self.download, self.status, width=340)
+                            self.download, self.status, self.progress, self.cancel_button, width=340)
         main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
         if self.paths:
-            self.open(next(iter(self.paths)))
+            first = self.show(next(iter(self.paths)))
+            if first.current is None:
+                first.run()  # while the page loads, before the browser sees it
+            self.redraw()
 
     def session(self, name: str) -> LabSession:
         if name not in self.sessions:
             self.sessions[name] = LabSession.open(self.paths[name])
         return self.sessions[name]
 
-    def open(self, name: str) -> None:
-        """Show a scenario: its question, controls and charts, running it if it has not run yet."""
+    def show(self, name: str) -> LabSession:
+        """Lay out a scenario: its question, controls and (empty until it has run) charts."""
         session = self.session(name)
         self.download.filename = f"{session.path.stem}_lab.yaml"
         self.question.object = f"### {html.escape(session.title)}\n\n**{html.escape(session.question)}**"
         self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
-        labels = list(session.current.series) if session.current else [
-            s.label or " ".join(p for p in (s.entity, s.material, s.variable) if p) for s in session.series]
-        self.charts = [Chart(label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(labels)]
-        self.chart_column.objects = [c.pane for c in self.charts]
+        self.charts = []  # drawn with the first run's data (a chart with no data cannot set its ranges)
+        self.chart_column.objects = []
+        return session
+
+    async def select(self, event: Any) -> None:
+        """Another scenario chosen: stop a run of the one before, show this one, run it if it has not run."""
+        if self.running is not None:
+            self.running.stop.set()
+        self.pending = {}
+        session = self.show(event.new)
         if session.current is None:
-            self.rerun({})
+            await self.rerun({})
         else:
-            self.redraw()
+            pn.state.execute(self.redraw, schedule=True)
 
     @property
     def current(self) -> LabSession:
         return self.session(self.selector.value)
 
-    def change(self, cid: str, value: Any) -> None:
-        self.rerun({cid: value})
+    async def change(self, cid: str, value: Any) -> None:
+        await self.rerun({cid: value})
 
-    def rerun(self, changes: dict[str, Any]) -> None:
-        try:
-            run = self.current.run(changes)
-        except (LabValueError, InputError) as exc:
-            self.status.object = f"**Not run:** {html.escape(str(exc))}"
+    async def rerun(self, changes: dict[str, Any]) -> None:
+        """Run with the changes in a worker thread, so the page stays live; a run longer than
+        `SHOW_PROGRESS_AFTER` shows its progress and can be cancelled. A move made while a run
+        goes on stops that run and reruns with both moves."""
+        self.pending.update(changes)
+        if self.running is not None:  # the loop below picks the new move up
+            self.running.stop.set()
             return
-        self.status.object = f"ran in {run.seconds:.2f} s"
-        self.redraw()
+        loop = asyncio.get_running_loop()
+        while True:  # at least once: a scenario's first run has no changes
+            session = self.current
+            asked, self.pending = self.pending, {}
+            progress = self.running = Progress()
+            started = time.monotonic()
+            future = loop.run_in_executor(None, functools.partial(session.run, asked, progress=progress))
+            while not future.done():
+                await asyncio.wait([future], timeout=POLL)
+                if not future.done() and time.monotonic() - started > SHOW_PROGRESS_AFTER:
+                    self.progress.value = int(100 * progress.share)
+                    self.progress.visible = self.cancel_button.visible = True
+                    self.status.object = f"running: {progress.share:.0%} of the horizon simulated"
+            self.running = None
+            self.progress.visible = self.cancel_button.visible = False
+            try:
+                run = future.result()
+            except RunCancelled:
+                if session is self.current and not self.pending:  # the student cancelled
+                    self.sync_controls(session)
+                    self.status.object = "cancelled: the charts and controls show the last run that finished"
+                    return
+                if session is self.current:  # a newer move: run with both
+                    self.pending = {**asked, **self.pending}
+                continue  # (or another scenario was chosen: run that)
+            except (LabValueError, InputError) as exc:
+                self.status.object = f"**Not run:** {html.escape(str(exc))}"
+                return
+            if session is self.current:
+                self.status.object = f"ran in {run.seconds:.2f} s"
+                self.sync_controls(session)
+                # Bokeh models change only under the document's lock, which an awaiting callback lacks
+                pn.state.execute(self.redraw, schedule=True)
+            if not self.pending and self.current.current is not None:  # else a move, or another scenario, came as it finished
+                return
 
-    def reset(self) -> None:
-        """Every control back at the file's value (new sliders: the browser only sets a slider's value)."""
-        session = self.current
-        try:
-            session.reset()
-        except InputError as exc:
-            self.status.object = f"**Not run:** {html.escape(str(exc))}"
-            return
-        self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
-        self.status.object = "back at the file's values"
-        self.redraw()
+    def cancel(self) -> None:
+        """Stop the run going on (its controls go back to the last run that finished)."""
+        if self.running is not None:
+            self.running.stop.set()
+
+    async def reset_clicked(self, _: Any) -> None:
+        await self.reset()
+
+    async def reset(self) -> None:
+        """Every control back at the file's value."""
+        await self.rerun({cid: view.default for cid, view in self.current.controls.items()})
+
+    def sync_controls(self, session: LabSession) -> None:
+        """New widgets where the controls do not show the values of the run shown (after a reset or
+        a cancel): the browser takes a new widget's value, where it may keep a slider it is moving."""
+        shown = [w.value for w in self.controls.objects]
+        if shown != [session.values[cid] for cid in session.controls]:
+            self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
 
     def pin(self) -> None:
         if self.current.pin() is not None:
@@ -180,8 +265,13 @@ class LabPage:
     def redraw(self) -> None:
         session = self.current
         runs = {"current": session.current, "previous": session.previous, "pinned": session.pinned}
+        new = not self.charts and session.current is not None
+        if new:
+            self.charts = [Chart(label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(session.current.series)]
         for chart in self.charts:
             chart.show(runs)
+        if new:  # on the page once they have data
+            self.chart_column.objects = [c.pane for c in self.charts]
         self.cards.object = kpi_cards(session)
         challenge, met = session.challenge, session.challenge_met()
         self.challenge.object = "" if challenge is None else (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,9 +118,10 @@ class LabSession:
         values = self.values if values is None else values
         return {self.controls[cid].control.path: v for cid, v in values.items() if v != self.controls[cid].default}
 
-    def run(self, changes: Mapping[str, Any] | None = None) -> LabRun:
+    def run(self, changes: Mapping[str, Any] | None = None, progress: Callable[[float], None] | None = None) -> LabRun:
         """Set the changed controls (refusing values outside their range), run, and keep the run
-        before as the previous one. A run that fails leaves the session as it was."""
+        before as the previous one. ``progress`` hears the share of the horizon simulated (and may
+        stop the run by raising). A run that fails or is stopped leaves the session as it was."""
         values = dict(self.values)
         for cid, value in (changes or {}).items():
             if cid not in self.controls:
@@ -128,7 +129,7 @@ class LabSession:
             values[cid] = self.controls[cid].check(value)
         settings = self.settings(values)
         started = time.perf_counter()
-        result = sim.run(self.path, set=settings)
+        result = sim.run(self.path, set=settings, progress=progress)
         challenge = self.challenge
         names = self.kpis + ([challenge.kpi] if challenge is not None and challenge.kpi not in self.kpis else [])
         run = LabRun(settings, {k: kpi_value(result.kpis, k) for k in names},
