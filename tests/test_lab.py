@@ -108,8 +108,12 @@ def test_the_settings_download_as_a_scenario_that_reesim_run_accepts(tmp_path: P
 def test_kpi_cards_name_and_unit_their_kpis() -> None:
     from sim.lab.model import format_kpi, kpi_caption
 
-    assert kpi_caption("utilisation_by_facility.cells") == ("utilisation by facility: cells", "share")
-    assert kpi_caption("production_t.magnet") == ("production t: magnet", "t")
+    assert kpi_caption("utilisation_by_facility.cells") == ("utilisation: cells", "share")
+    assert kpi_caption("fill_rate_by_region_material.usa.magnet") == ("fill rate: usa, magnet", "share")
+    assert kpi_caption("price_usd_per_kg.ndpr.peak") == ("price: ndpr, peak", "USD/kg")
+    assert kpi_caption("production_t.magnet") == ("production: magnet", "t")
+    lesson5 = LabSession.open(ROOT / "scenarios" / "teaching" / "5_shock_and_stockpile.yaml")
+    assert lesson5.caption("policies.us_reserve.released_t") == ("us_reserve: released", "t")  # its kind declares the unit
     assert format_kpi(0.2403, "share") == "24.0%" and format_kpi(4380.2, "t") == "4,380 t" and format_kpi(None, "t") == "-"
 
 
@@ -129,3 +133,38 @@ def test_a_run_reports_its_progress_without_changing_its_numbers_and_stops_when_
 
     with pytest.raises(Stop):
         sim.run(baseline, progress=stop_halfway)
+
+
+LESSONS = ROOT / "scenarios" / "teaching"
+SOLUTIONS = {
+    "1_one_kiln": {"feed": 40},  # the kiln takes 40 t: more feed only piles up
+    "2_bottleneck": {"cells": 35},  # past the cells, separation (30 t) limits
+    "3_buffers_and_lead_times": {"buffer": 50, "slowest": 45},  # a shorter tail instead of more buffer
+    "4_bullwhip": {"smoothing_distributor": 0.1},  # a calmer forecast upstream
+    "5_shock_and_stockpile": {"stockpile": 4000},  # 120 days at 40 t a day, less the shelf
+    "6_western_answer": {"build": 730, "ramp_up": 180},  # a quick ramp-up makes up for the build
+    "7_price_feedback": {"step": 0.2, "review": 7},  # a quicker producer
+}
+"""One way to meet each lesson's challenge with its controls."""
+
+
+@pytest.mark.parametrize("lesson", sorted(SOLUTIONS))
+def test_each_lessons_challenge_is_unmet_at_the_files_values_and_reachable_with_its_controls(lesson: str) -> None:
+    session = LabSession.open(LESSONS / f"{lesson}.yaml")
+    assert session.challenge is not None
+    session.run()
+    met, missing = session.challenge_status()
+    assert met is False and missing  # the page says what is still missing
+    session.run(SOLUTIONS[lesson])
+    assert session.challenge_status() == (True, [])
+
+
+def test_a_challenge_counts_only_within_its_limits() -> None:
+    session = LabSession.open(LESSONS / "3_buffers_and_lead_times.yaml")
+    session.run({"buffer": 70})  # enough buffer, but more than the challenge allows
+    assert session.current is not None and session.current.kpis["fill_rate_by_region_material.usa.magnet"] > 0.99
+    assert session.challenge_status() == (False, ["Buffer (target cover) is 70 days, needs at most 50"])
+    lesson5 = LabSession.open(LESSONS / "5_shock_and_stockpile.yaml")
+    lesson5.run({"ban": 30})  # a short ban is no test of the stockpile
+    met, missing = lesson5.challenge_status()
+    assert not met and "Ban length is 30 days, needs at least 120" in missing

@@ -104,3 +104,17 @@ def test_every_slider_end_gives_a_valid_scenario(path: Path) -> None:
     for control in lab.controls.values():
         for value in (control.min, control.max):
             validate_scenario(data, positions, path, (), [(control.path, value)])
+
+
+CHALLENGE = 'challenge: {kpi: fill_rate, above: 0.55, text:'
+
+
+@pytest.mark.parametrize(("limits", "expected"), [
+    ("{cels: {max: 30}}", "lab.challenge.limits.cels: no control 'cels' in this lab, did you mean 'cells'?"),
+    ("{cells: {max: 300}}", "lab.challenge.limits.cells.max: 300 is outside control 'cells''s range 1 to 80"),
+    ("{cells: {min: 30, max: 20}}", "expected min at most max (min 30, max 20)"),
+    ("{cells: {}}", "expected min, max or both"),
+])
+def test_a_challenges_limits_name_a_slider_and_stay_in_its_range(tmp_path: Path, limits: str, expected: str) -> None:
+    path = _lesson2_with(tmp_path, CHALLENGE, f"challenge: {{kpi: fill_rate, above: 0.55, limits: {limits}, text:")
+    assert expected in _one_issue(path)

@@ -22,7 +22,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 
 from ..scenario.errors import InputError
-from .model import LabRun, LabSession, LabValueError, format_kpi, kpi_caption
+from .model import LabRun, LabSession, LabValueError, format_kpi
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 RUNS = (("current", {"line_width": 2}), ("previous", {"line_alpha": 0.3, "line_width": 2}),
@@ -83,9 +83,8 @@ def kpi_cards(session: LabSession) -> str:
     current = session.current.kpis if session.current else {}
     deltas = session.deltas()
     cards = []
-    focus = session.loaded.scenario.meta.focus_region
     for name in session.kpis:
-        title, unit = kpi_caption(name, focus)
+        title, unit = session.caption(name)
         delta = deltas.get(name)
         shown = "" if delta is None else (f"{100 * delta:+.1f} points" if unit == "share" else
                                           ("+" if delta >= 0 else "") + format_kpi(delta, unit))
@@ -273,9 +272,10 @@ class LabPage:
         if new:  # on the page once they have data
             self.chart_column.objects = [c.pane for c in self.charts]
         self.cards.object = kpi_cards(session)
-        challenge, met = session.challenge, session.challenge_met()
+        challenge, (met, missing) = session.challenge, session.challenge_status()
         self.challenge.object = "" if challenge is None else (
-            f"**Challenge:** {html.escape(challenge.text)} " + ("- **met**" if met else "- not yet"))
+            f"**Challenge:** {html.escape(challenge.text)} " + ("- **met**" if met else
+                                                                "- not yet: " + html.escape("; ".join(missing))))
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -149,11 +149,29 @@ class LabSession:
 
     def challenge_met(self) -> bool | None:
         """Whether the current run meets the lab's challenge (None without one, a run, or the KPI)."""
+        return self.challenge_status()[0]
+
+    def challenge_status(self) -> tuple[bool | None, list[str]]:
+        """Whether the current run meets the challenge (None without one, a run, or the KPI), and
+        what is still missing, in words: the KPI short of its mark, controls outside their limits."""
         challenge = self.challenge
         value = self.current.kpis.get(challenge.kpi) if challenge is not None and self.current is not None else None
         if challenge is None or value is None:
-            return None
-        return value > challenge.above if challenge.above is not None else value < challenge.below  # type: ignore[operator]
+            return None, []
+        missing = []
+        title, unit = self.caption(challenge.kpi)
+        if not (value > challenge.above if challenge.above is not None else value < challenge.below):  # type: ignore[operator]
+            mark = challenge.above if challenge.above is not None else challenge.below
+            missing.append(f"{title} is {format_kpi(value, unit)}, needs {'above' if challenge.above is not None else 'below'} "
+                           f"{format_kpi(mark, unit)}")
+        for cid, limit in challenge.limits.items():
+            view, value = self.controls[cid], self.values[cid]
+            unit = f" {view.control.unit}" if view.control.unit else ""
+            if limit.max is not None and value > limit.max:
+                missing.append(f"{view.label} is {value:g}{unit}, needs at most {limit.max:g}")
+            if limit.min is not None and value < limit.min:
+                missing.append(f"{view.label} is {value:g}{unit}, needs at least {limit.min:g}")
+        return not missing, missing
 
     def pin(self) -> LabRun | None:
         """Keep the current run as the baseline the KPI changes are measured from."""
@@ -176,6 +194,11 @@ class LabSession:
         lines += [f"#   {line}" for line in block] if settings else ["#   (no control moved from the file's values)"]
         body = yaml.safe_dump({"extends": str(self.path.resolve()), **nested}, sort_keys=False)
         return "\n".join(lines) + "\n" + body
+
+    def caption(self, kpi: str) -> tuple[str, str]:
+        """A KPI's name in words and its unit, for this scenario (see `kpi_caption`)."""
+        sc = self.loaded.scenario
+        return kpi_caption(kpi, sc.meta.focus_region, sc.policies)
 
     def deltas(self) -> dict[str, float | None]:
         """Each KPI of the current run less the pinned run's (None where either is missing)."""
@@ -249,17 +272,36 @@ def kpi_value(kpis: Mapping[str, Any], name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def kpi_caption(name: str, focus: str = "china") -> tuple[str, str]:
-    """A KPI's name as a card shows it, and its unit, from the registry: 'utilisation by facility:
-    cells' and 'share' for ``utilisation_by_facility.cells``."""
+UNIT_ENDINGS = ("_usd_per_kg", "_usd_per_t", "_t_per_day", "_t", "_days")
+"""Units spelt at the end of a KPI's name: the card shows the unit with the value instead."""
+
+
+def kpi_caption(name: str, focus: str = "china", policies: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """A KPI's name as a card shows it, and its unit, from the registry (or, for a policy's KPI,
+    its kind's declaration in ``policies``, the scenario's policy specs): 'fill rate: usa, magnet'
+    and 'share' for ``fill_rate_by_region_material.usa.magnet``."""
     from ..results.kpi_registry import by_name
 
     parts = name.split(".")
+    if parts[0] == "policies" and len(parts) == 3:
+        spec = (policies or {}).get(parts[1])
+        unit = getattr(type(spec), "KPIS", {}).get(parts[2], ("",))[0] if spec is not None else ""
+        return f"{parts[1]}: {_plain(parts[2])}", unit
     kpi = by_name(focus).get(parts[0])
-    title = parts[0].replace("_", " ")
+    base = parts[0]
+    if kpi is not None and len(parts) > 1:
+        base = base.removesuffix("_by_" + "_".join(kpi.keys))
+    title = _plain(base)
     if len(parts) > 1:
-        title += ": " + " ".join(parts[1:])
+        title += ": " + ", ".join(parts[1:])
     return title, kpi.unit if kpi is not None else ""
+
+
+def _plain(name: str) -> str:
+    for ending in UNIT_ENDINGS:
+        if name.endswith(ending):
+            return name.removesuffix(ending).replace("_", " ")
+    return name.replace("_", " ")
 
 
 def format_kpi(value: float | None, unit: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..scenario.policy import KIND, Condition, PolicySpec
 from ..scenario.ranges import PositiveRate, PositiveTonnes, Price, Rate, Step, Tonnes
@@ -33,6 +33,13 @@ class Stockpile(PolicySpec):
         "bought_t": ("t", "tonnes the reserve bought over the run"),
         "held_t": ("t", "tonnes held in the reserve at the end"),
     }
+
+    @model_validator(mode="after")
+    def _starts_within_its_size(self) -> Stockpile:
+        if self.initial_t > self.size_t:
+            raise ValueError(f"initial_t ({self.initial_t:,g} t) is more than size_t ({self.size_t:,g} t), the most "
+                             "the reserve holds: raise size_t or lower initial_t")
+        return self
 
 
 @register_policy(Stockpile)

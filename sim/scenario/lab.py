@@ -58,12 +58,29 @@ class Series(Model):
     label: str = Field("", description="the series' name in the legend (default: entity and variable)")
 
 
+class Limit(Model):
+    """Bounds a challenge puts on a control: the goal counts only when reached within them."""
+
+    min: float | None = Field(None, description="the control must be at least this")
+    max: float | None = Field(None, description="the control must be at most this")
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> Limit:
+        if self.min is None and self.max is None:
+            raise ValueError("expected min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"expected min at most max (min {self.min:g}, max {self.max:g})")
+        return self
+
+
 class Challenge(Model):
-    """A goal for the student: bring a KPI above or below a mark."""
+    """A goal for the student: bring a KPI above or below a mark, with the controls kept within limits."""
 
     kpi: str = Field(description="the KPI, named as in docs/kpis.md")
     above: float | None = Field(None, description="met when the KPI is above this")
     below: float | None = Field(None, description="met when the KPI is below this")
+    limits: dict[str, Limit] = Field({}, description="control id -> bounds it must stay within for the goal to count "
+                                                     "('with a buffer of at most 50 days': {buffer: {max: 50}})")
     text: str = Field(description="the challenge in words")
 
     @model_validator(mode="after")
@@ -80,7 +97,7 @@ class Lab(Model):
     controls: dict[str, Control] = Field(description="control id -> the value it changes and its range")
     kpis: list[str] = Field([], description="KPIs shown as cards, named as in docs/kpis.md (fill_rate_by_region_material.usa.magnet)")
     series: list[Series] = Field([], description="daily series charted after each run")
-    challenge: Challenge | None = Field(None, description="a goal to reach with the controls (shown by later versions of the lab)")
+    challenge: Challenge | None = Field(None, description="a goal to reach with the controls; the page says when the current run meets it")
 
 
 SERIES_ENTITIES = ("facilities", "demand", "sites", "markets", "links", "policies")
@@ -117,6 +134,10 @@ def check_lab(data: dict, positions: Positions) -> list[Issue]:
     for cid, control in (controls.items() if isinstance(controls, dict) else []):
         if isinstance(control, dict) and isinstance(control.get("path"), str):
             _check_control(("lab", "controls", cid), control, data, bad)
+    challenge = lab.get("challenge")
+    limits = challenge.get("limits") if isinstance(challenge, dict) else None
+    for cid, limit in (limits.items() if isinstance(limits, dict) else []):
+        _check_limit(("lab", "challenge", "limits", cid), cid, limit, controls if isinstance(controls, dict) else {}, bad)
     series = lab.get("series")
     known = {i for section in SERIES_ENTITIES if isinstance(data.get(section), dict) for i in data[section]}
     materials = data.get("materials") if isinstance(data.get("materials"), dict) else {}
@@ -155,6 +176,23 @@ def _check_control(at: tuple, control: dict, data: dict, bad) -> None:
     if _number(low) and _number(high) and low < high and not low <= value <= high:  # min >= max: the schema says so
         bad(at + ("min" if value < low else "max",),
             f"the file's value {value:g} at {control['path']} is outside the control's range {low:g} to {high:g}")
+
+
+def _check_limit(at: tuple, cid: str, limit: Any, controls: dict, bad) -> None:
+    control = controls.get(cid)
+    if control is None:
+        bad(at, f"no control '{cid}' in this lab" + did_you_mean(cid, controls) + " (a limit bounds one of lab.controls)")
+        return
+    if not isinstance(control, dict) or not isinstance(limit, dict):
+        return  # the schema says what is wrong
+    if isinstance(control.get("values"), list):
+        bad(at, f"control '{cid}' is a choice, not a slider: a limit needs min and max")
+        return
+    low, high = control.get("min"), control.get("max")
+    for key in ("min", "max"):
+        bound = limit.get(key)
+        if _number(bound) and _number(low) and _number(high) and not low <= bound <= high:
+            bad(at + (key,), f"{bound:g} is outside control '{cid}''s range {low:g} to {high:g}: the student could never reach it")
 
 
 def _number(x: Any) -> bool:
