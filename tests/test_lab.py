@@ -121,7 +121,7 @@ def test_a_run_reports_its_progress_without_changing_its_numbers_and_stops_when_
     baseline = ROOT / "scenarios" / "baseline.yaml"
     heard: list[float] = []
     with_progress = sim.run(baseline, progress=heard.append)
-    assert len(heard) >= 5 and heard == sorted(heard) and 0 < heard[0] and heard[-1] <= 1
+    assert len(heard) >= 5 and heard == sorted(heard) and heard[0] > 0 and heard[-1] <= 1
     assert with_progress.kpis == sim.run(baseline).kpis
 
     class Stop(Exception):

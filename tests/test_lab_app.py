@@ -284,3 +284,14 @@ def test_files_sharing_a_name_are_told_apart() -> None:
 
     a, b, c = Path("x/lesson.yaml"), Path("y/lesson.yaml"), Path("y/other.yaml")
     assert names([a, b, c]) == {"x/lesson.yaml": a, "y/lesson.yaml": b, "other": c}
+
+
+def test_the_page_opens_only_the_files_it_was_given() -> None:
+    _need_panel()
+    from sim.lab.app import LabPage
+
+    page = LabPage([LESSON2])
+    for sent in ("/etc/passwd", "../baseline", str(ROOT / "scenarios" / "baseline.yaml")):
+        page.selector.value = sent  # as if the browser sent it
+        assert f"{sent} is not one of this lab's scenarios" in page.status.object
+        assert list(page.sessions) == ["2_bottleneck"] and page.selector.value == "2_bottleneck"

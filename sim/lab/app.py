@@ -177,6 +177,12 @@ class LabPage:
 
     async def select(self, event: Any) -> None:
         """Another scenario chosen: stop a run of the one before, show this one, run it if it has not run."""
+        if event.new not in self.paths:  # only the files the lab was started with, whatever the browser sends
+            self.status.object = f"**Not opened:** {html.escape(str(event.new))} is not one of this lab's scenarios"
+            self.selector.value = event.old
+            return
+        if event.new == event.old:
+            return
         if self.running is not None:
             self.running.stop.set()
         self.pending = {}
