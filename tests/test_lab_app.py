@@ -295,3 +295,16 @@ def test_the_page_opens_only_the_files_it_was_given() -> None:
         page.selector.value = sent  # as if the browser sent it
         assert f"{sent} is not one of this lab's scenarios" in page.status.object
         assert list(page.sessions) == ["2_bottleneck"] and page.selector.value == "2_bottleneck"
+
+
+def test_a_file_broken_while_the_lab_runs_is_not_opened(tmp_path: Path) -> None:
+    _need_panel()
+    from sim.lab.app import LabPage
+
+    lesson = tmp_path / "lesson.yaml"
+    lesson.write_text(LESSON2.read_text())
+    page = LabPage([ROOT / "scenarios" / "teaching" / "1_one_kiln.yaml", lesson])
+    lesson.write_text(LESSON2.read_text().replace("t_per_day: 50", "t_per_day: lots"))  # a teacher's edit
+    page.selector.value = "lesson"
+    assert "**Not opened:**" in page.status.object and "t_per_day" in page.status.object
+    assert page.selector.value == "1_one_kiln" and page.current.current is not None

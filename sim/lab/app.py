@@ -186,7 +186,12 @@ class LabPage:
         if self.running is not None:
             self.running.stop.set()
         self.pending = {}
-        session = self.show(event.new)
+        try:
+            session = self.show(event.new)
+        except InputError as exc:  # the file was changed, and broken, since the lab started
+            self.status.object = f"**Not opened:** {html.escape(str(exc))}"
+            self.selector.value = event.old
+            return
         if session.current is None:
             await self.rerun({})
         else:
