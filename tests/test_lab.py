@@ -140,7 +140,7 @@ SOLUTIONS = {
     "1_one_kiln": {"feed": 40},  # the kiln takes 40 t: more feed only piles up
     "2_bottleneck": {"cells": 35},  # past the cells, separation (30 t) limits
     "3_buffers_and_lead_times": {"buffer": 50, "slowest": 45},  # a shorter tail instead of more buffer
-    "4_bullwhip": {"smoothing_distributor": 0.1},  # a calmer forecast upstream
+    "4_bullwhip": {"smoothing_distributor": 0.1},  # a calmer forecast upstream (less cover would starve buyers)
     "5_shock_and_stockpile": {"stockpile": 4000},  # 120 days at 40 t a day, less the shelf
     "6_western_answer": {"build": 730, "ramp_up": 180},  # a quick ramp-up makes up for the build
     "7_price_feedback": {"step": 0.2, "review": 7},  # a quicker producer
@@ -168,3 +168,12 @@ def test_a_challenge_counts_only_within_its_limits() -> None:
     lesson5.run({"ban": 30})  # a short ban is no test of the stockpile
     met, missing = lesson5.challenge_status()
     assert not met and "Ban length is 30 days, needs at least 120" in missing
+
+
+def test_lesson4s_bullwhip_grows_with_the_cover_and_a_starving_cut_does_not_count() -> None:
+    session = LabSession.open(LESSONS / "4_bullwhip.yaml")
+    ratios = [session.run({"cover": cover}).kpis["bullwhip_ratio.distributor.magnet"] for cover in (28, 42, 84)]
+    assert ratios == sorted(ratios) and ratios[-1] > 1.5 * ratios[0]  # each forecast change moves cover x change
+    session.run({"cover": 21})  # calm orders, starved buyers
+    assert session.current is not None and session.current.kpis["bullwhip_ratio.distributor.magnet"] < 20
+    assert session.challenge_status() == (False, ["Distributor's target cover is 21 days, needs at least 42"])
