@@ -120,6 +120,9 @@ def margin_layout(fig: Figure, left: float = 0.9, right: float = 0.2, top: float
 
 
 PNG_COLOURS = 256
+PNG_COMPRESSION = 6
+"""zlib's level for figure PNGs: level 9 made files 10-15% smaller but took six times as long
+(0.54 s against 0.09 s for a 10-year run's eight figures)."""
 
 
 def png_bytes(fig: Figure, dpi: int) -> bytes:
@@ -130,7 +133,7 @@ def png_bytes(fig: Figure, dpi: int) -> bytes:
     canvas.draw()  # raw pixels: encoding a PNG only to decode it would cost as much again
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     out = io.BytesIO()
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", compress_level=9)
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", compress_level=PNG_COMPRESSION)
     return out.getvalue()
 
 
