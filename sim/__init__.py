@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .results import Result
+    from .scenario.loader import LoadedScenario
 
 __version__ = "0.1.0"
 
@@ -26,15 +27,23 @@ def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios
     blocks to apply (as ``--scenario``), ``seed`` replaces ``meta.seed``. ``progress`` hears the
     share of the horizon simulated now and then; raising from it stops the run. Bad input raises
     `sim.scenario.InputError`, whose ``issues`` say where and what."""
-    from .engine import simulate
-    from .results import Result
     from .scenario.loader import read_scenario_data, scenario_notes, validate_scenario
 
     path = Path(scenario)
     data, positions = read_scenario_data(path)
     values = [*(set or {}).items(), *([("meta.seed", seed)] if seed is not None else [])]
     loaded = validate_scenario(data, positions, path, (), values, scenarios)
-    return Result.from_output(simulate(loaded.scenario, progress), loaded.resolved_yaml(), loaded.digest(), str(path), scenario_notes(path))
+    return run_loaded(loaded, progress, str(path), scenario_notes(path))
 
 
-__all__ = ["__version__", "run"]
+def run_loaded(loaded: LoadedScenario, progress: Callable[[float], None] | None = None, source: str = "",
+               notes: str = "") -> Result:
+    """Run and measure a scenario already validated (see `run`): ``source`` and ``notes`` say
+    where it came from, for the run folder."""
+    from .engine import simulate
+    from .results import Result
+
+    return Result.from_output(simulate(loaded.scenario, progress), loaded.resolved_yaml(), loaded.digest(), source, notes)
+
+
+__all__ = ["__version__", "run", "run_loaded"]

@@ -18,7 +18,7 @@ from . import __version__
 from .atomic import atomic_path, clean_stale, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
-from .scenario.yamlio import read_text
+from .scenario.yamlio import Positions, read_text
 from .sweep.spec import DEFAULT_MAX_RUNS
 
 REPO_DIR = SEEDS_DIR.parent
@@ -212,9 +212,9 @@ def _clean_stale(folder: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import simulate
+    from . import run_loaded
     from .report.html import write_report
-    from .results import Result, write_run_folder
+    from .results import write_run_folder
     from .scenario.loader import scenario_notes
 
     overrides = list(args.overrides)
@@ -226,15 +226,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_out(out)
     _clean_stale(out.parent)
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
-    output = simulate(loaded.scenario)
-    result = Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), str(args.scenario), scenario_notes(args.scenario))
+    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
     result.reference = reference
     try:
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, None if args.no_figures else write_report, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
-    print(format_kpis(result.kpis, meta.name, meta.seed, output.events, output.wall_seconds))
+    print(format_kpis(result.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"]))
     print(f"\nrun folder: {out}")
     return 0
 
@@ -305,29 +304,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{args.scenario}: ok - sweep of {sweep.runs} runs ({sweep.points} design points x "
               f"{sweep.spec.replications} replications) over {sweep.base_path.name}")
         return 0
-    loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
+    from .scenario.loader import read_scenario_data, validate_scenario
+
+    path = Path(args.scenario)
+    data, positions = read_scenario_data(path)
+    loaded = validate_scenario(data, positions, path, args.overrides, (), _flat(args.blocks))
     sc = loaded.scenario
     if sc.lab is not None:  # its KPI names are checked against the registry, above the loader
-        from .lab.checks import load_lab_scenario
+        from .lab.checks import lab_kpi_issues
 
-        load_lab_scenario(args.scenario)
-    blocks = _check_every_block(args.scenario, args.overrides)
+        if issues := lab_kpi_issues(loaded, positions):
+            raise InputError(issues)
+    blocks = _check_every_block(path, data, positions, args.overrides)
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
           f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days"
           + (f"; override blocks {', '.join(blocks)} apply cleanly" if blocks else ""))
     return 0
 
 
-def _check_every_block(path: str, overrides: list[str]) -> list[str]:
-    """Each of the file's override blocks, laid on it alone, must give a valid scenario."""
-    from .scenario.loader import override_blocks, read_scenario_data
+def _check_every_block(path: Path, data: dict, positions: Positions, overrides: list[str]) -> list[str]:
+    """Each of the file's override blocks (in ``data``, as read), laid on it alone, must give a valid scenario."""
+    from .scenario.loader import override_blocks, validate_scenario
 
-    data, positions = read_scenario_data(path)
     names = list(override_blocks(data, positions, str(path)))
     issues = []
     for name in names:
         try:
-            load_scenario(path, overrides, [name])
+            validate_scenario(data, positions, path, overrides, (), [name])
         except InputError as exc:
             issues += [Issue(i.mark, i.path, f"{i.message} (with --scenario {name})") for i in exc.issues]
     if issues:

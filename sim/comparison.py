@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .scenario import InputError, Issue, Mark, load_scenario
-from .scenario.loader import LoadedScenario
+from .scenario import InputError, Issue, Mark
+from .scenario.loader import LoadedScenario, read_scenario_data, validate_scenario
+from .scenario.yamlio import Positions
 
 
 @dataclass
@@ -22,6 +23,15 @@ class Side:
     blocks: list[str] = field(default_factory=list)
     loaded: LoadedScenario | None = None
     folder_result: Any = None  # a Result read from a run folder
+    data: dict | None = None  # the file as read, to validate again on another seed
+    positions: Positions | None = None
+
+    def on_seed(self, seed: int) -> LoadedScenario:
+        """The side's scenario run on ``seed`` (validated again only when that is not its own)."""
+        assert self.loaded is not None and self.data is not None and self.positions is not None
+        if seed == self.loaded.scenario.meta.seed:
+            return self.loaded
+        return validate_scenario(self.data, self.positions, Path(self.source), self.overrides, [("meta.seed", seed)], self.blocks)
 
     @property
     def name(self) -> str:
@@ -62,7 +72,9 @@ def load_side(label: str, source: str, overrides: list[str], replications: int, 
             raise InputError([Issue(Mark(source), "--replications", "a run folder is one run; give its scenario "
                                     "file to run replications")])
         return Side(label, source, overrides, folder_result=read_run_folder(path))
-    return Side(label, source, overrides, list(blocks or []), loaded=load_scenario(source, overrides, blocks or []))
+    data, positions = read_scenario_data(source)
+    loaded = validate_scenario(data, positions, path, overrides, (), blocks or [])
+    return Side(label, source, overrides, list(blocks or []), loaded=loaded, data=data, positions=positions)
 
 
 def _describe(side: Side) -> str:
@@ -103,8 +115,7 @@ def seeds(sides: list[Side], replications: int, seed: int | None) -> list[int]:
 def run_sides(sides: list[Side], replications: int, seed: int | None, align: bool) -> Compared:
     """Run the scenario sides (replication i of each on the same seed) and take each run's KPIs,
     over the common period when aligning."""
-    from .engine import simulate
-    from .results import Result
+    from . import run_loaded
     from .results.compare import kpis_within
 
     window = common_period(sides, align)
@@ -121,14 +132,9 @@ def run_sides(sides: list[Side], replications: int, seed: int | None, align: boo
         if side.folder_result is not None:
             runs = [side.folder_result]
         else:
-            runs = []
-            for s in shared:
-                loaded = load_scenario(side.source, [*side.overrides, f"meta.seed={s}"], side.blocks)
-                runs.append(Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest(), side.source))
+            runs = [run_loaded(side.on_seed(s), source=side.source) for s in shared]
         first[i] = runs[0]
         kpis[i].extend(kpis_within(r, *window) if window is not None else r.kpis for r in runs)
-    if len(kpis[0]) != len(kpis[1]):  # a run folder against replications of a file
-        raise InputError([Issue(Mark("--replications"), "", "a run folder is one run; compare it with one run")])
     return Compared(kpis, (first[0], first[1]), notes)
 
 
@@ -142,6 +148,6 @@ def reference_kpis(source: str, seed: int, period: tuple[dt.date, dt.date]) -> d
                                 "a reference must cover the same days (set its meta.start_date and meta.horizon_days)")])
     if side.folder_result is not None:
         return {"name": side.name, "source": source, "kpis": side.folder_result.kpis}
-    from . import run
+    from . import run_loaded
 
-    return {"name": side.name, "source": source, "kpis": run(source, seed=seed).kpis}
+    return {"name": side.name, "source": source, "kpis": run_loaded(side.on_seed(seed)).kpis}

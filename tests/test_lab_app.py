@@ -308,3 +308,43 @@ def test_a_file_broken_while_the_lab_runs_is_not_opened(tmp_path: Path) -> None:
     page.selector.value = "lesson"
     assert "**Not opened:**" in page.status.object and "t_per_day" in page.status.object
     assert page.selector.value == "1_one_kiln" and page.current.current is not None
+
+
+def test_choosing_another_scenario_during_a_run_stops_it_and_reruns_nothing(tmp_path: Path) -> None:
+    _need_panel()
+    import asyncio
+
+    from sim.lab.app import LabPage
+
+    page = LabPage([LESSON2, _long_baseline(tmp_path)])
+    lesson = page.current
+    lesson_runs = (lesson.current, lesson.previous)
+    page.selector.value = "long"  # its first run
+    long = page.current
+    cid = next(iter(long.controls))
+
+    async def move_then_go_back() -> None:
+        running = asyncio.ensure_future(page.change(cid, long.controls[cid].default / 2))
+        await asyncio.sleep(0.5)
+        page.selector.value = "/etc/passwd"  # refused: the run goes on
+        await asyncio.sleep(0.1)
+        assert page.selector.value == "long" and page.running is not None and not page.running.stop.is_set()
+        page.selector.value = "2_bottleneck"  # stops it
+        await running
+
+    first_long = long.current
+    asyncio.run(move_then_go_back())
+    assert long.current is first_long and long.values[cid] == long.controls[cid].default  # nothing of it kept
+    assert (lesson.current, lesson.previous) == lesson_runs  # the lesson shown again, not run again
+    assert page.current is lesson and "cancelled" not in page.status.object
+
+
+def test_runs_use_the_file_as_the_lab_read_it(tmp_path: Path) -> None:
+    from sim.lab.model import LabSession
+
+    lesson = tmp_path / "lesson.yaml"
+    lesson.write_text(LESSON2.read_text())
+    session = LabSession.open(lesson)
+    before = session.run().kpis["fill_rate"]
+    lesson.write_text(LESSON2.read_text().replace("capacity: {t_per_day: 12}", "capacity: {t_per_day: 30}"))
+    assert session.run().kpis["fill_rate"] == before  # the sliders show 12 t/day for the cells: so do the runs

@@ -34,7 +34,7 @@ from .stock import Stock
 from .streams import RandomStreams
 from .substitution import Substitution, pair_buyers
 
-PROGRESS_EVERY = 4095
+PROGRESS_MASK = 4095
 """A run tells its progress listener where it is once in this many (+1) events (a bit mask)."""
 
 
@@ -378,7 +378,7 @@ class World:
             while env.peek() < end:
                 env.step()
                 events += 1
-                if progress is not None and not events & PROGRESS_EVERY:
+                if progress is not None and not events & PROGRESS_MASK:
                     progress(env.now / end)
             env.run(until=end)
         for fac in self.facilities.values():

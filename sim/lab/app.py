@@ -10,6 +10,7 @@ import asyncio
 import functools
 import html
 import io
+import logging
 import socket
 import threading
 import time
@@ -147,13 +148,14 @@ class LabPage:
         self.running: Progress | None = None
         self.pending: dict[str, Any] = {}  # control moves not yet run (a newer move stops the run before)
         # the settings a class hands in: a scenario file that reesim run accepts (charts save as PNG from their toolbar)
-        self.download = pn.widgets.FileDownload(callback=lambda: io.StringIO(self.current.settings_yaml()), filename="lab_settings.yaml",
+        self.download = pn.widgets.FileDownload(callback=lambda: io.StringIO(self.current.settings_yaml()),
                                                 label="Download the settings (YAML)", sizing_mode="stretch_width")
         self.selector.param.watch(self.select, "value")
         sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
                             self.download, self.status, self.progress, self.cancel_button, width=340)
         main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
         self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
+        self.shown = ""  # the scenario on the page (the selector may briefly hold what the browser sent)
         if self.paths:
             first = self.show(next(iter(self.paths)))
             if first.current is None:
@@ -168,7 +170,8 @@ class LabPage:
     def show(self, name: str) -> LabSession:
         """Lay out a scenario: its question, controls and (empty until it has run) charts."""
         session = self.session(name)
-        self.download.filename = f"{session.path.stem}_lab.yaml"
+        self.shown = name
+        self.download.filename = session.settings_filename
         self.question.object = f"### {html.escape(session.title)}\n\n**{html.escape(session.question)}**"
         self.controls.objects = [control_widget(session, cid, self.change) for cid in session.controls]
         self.charts = []  # drawn with the first run's data (a chart with no data cannot set its ranges)
@@ -177,21 +180,21 @@ class LabPage:
 
     async def select(self, event: Any) -> None:
         """Another scenario chosen: stop a run of the one before, show this one, run it if it has not run."""
-        if event.new not in self.paths:  # only the files the lab was started with, whatever the browser sends
-            self.status.object = f"**Not opened:** {html.escape(str(event.new))} is not one of this lab's scenarios"
-            self.selector.value = event.old
+        if event.new == self.shown or event.new != self.selector.value:  # the selector put back below, or moved on since
             return
-        if event.new == event.old:
+        try:
+            if event.new not in self.paths:  # only the files the lab was started with, whatever the browser sends
+                raise LabValueError(f"{event.new} is not one of this lab's scenarios")
+            self.session(event.new)
+        except (LabValueError, InputError) as exc:  # (a file changed, and broken, since the lab started)
+            self.status.object = f"**Not opened:** {html.escape(str(exc), quote=False)}"
+            if self.selector.value == event.new:
+                self.selector.value = self.shown
             return
         if self.running is not None:
             self.running.stop.set()
         self.pending = {}
-        try:
-            session = self.show(event.new)
-        except InputError as exc:  # the file was changed, and broken, since the lab started
-            self.status.object = f"**Not opened:** {html.escape(str(exc))}"
-            self.selector.value = event.old
-            return
+        session = self.show(event.new)
         if session.current is None:
             await self.rerun({})
         else:
@@ -199,7 +202,7 @@ class LabPage:
 
     @property
     def current(self) -> LabSession:
-        return self.session(self.selector.value)
+        return self.sessions[self.shown]
 
     async def change(self, cid: str, value: Any) -> None:
         await self.rerun({cid: value})
@@ -207,7 +210,7 @@ class LabPage:
     async def rerun(self, changes: dict[str, Any]) -> None:
         """Run with the changes in a worker thread, so the page stays live; a run longer than
         `SHOW_PROGRESS_AFTER` shows its progress and can be cancelled. A move made while a run
-        goes on stops that run and reruns with both moves."""
+        goes on stops that run and reruns with both moves; another scenario chosen stops it too."""
         self.pending.update(changes)
         if self.running is not None:  # the loop below picks the new move up
             self.running.stop.set()
@@ -230,22 +233,28 @@ class LabPage:
             try:
                 run = future.result()
             except RunCancelled:
-                if session is self.current and not self.pending:  # the student cancelled
+                if session is self.current:
+                    if not self.pending:  # the student cancelled
+                        self.sync_controls(session)
+                        self.status.object = "cancelled: the charts and controls show the last run that finished"
+                        return
+                    self.pending = {**asked, **self.pending}  # a newer move: run with both
+            except Exception as exc:  # refused values, a file changed since, or a defect: the page says which
+                refused = isinstance(exc, LabValueError | InputError)
+                if not refused:
+                    logging.getLogger(__name__).exception("a lab run failed")
+                if session is self.current:
+                    what = "Not run" if refused else "Failed (a defect in reesim)"
+                    self.status.object = f"**{what}:** {html.escape(str(exc), quote=False)}"
                     self.sync_controls(session)
-                    self.status.object = "cancelled: the charts and controls show the last run that finished"
-                    return
-                if session is self.current:  # a newer move: run with both
-                    self.pending = {**asked, **self.pending}
-                continue  # (or another scenario was chosen: run that)
-            except (LabValueError, InputError) as exc:
-                self.status.object = f"**Not run:** {html.escape(str(exc))}"
                 return
-            if session is self.current:
-                self.status.object = f"ran in {run.seconds:.2f} s"
-                self.sync_controls(session)
-                # Bokeh models change only under the document's lock, which an awaiting callback lacks
-                pn.state.execute(self.redraw, schedule=True)
-            if not self.pending and self.current.current is not None:  # else a move, or another scenario, came as it finished
+            else:
+                if session is self.current:
+                    self.status.object = f"ran in {run.seconds:.2f} s"
+                    self.sync_controls(session)
+                    # Bokeh models change only under the document's lock, which an awaiting callback lacks
+                    pn.state.execute(self.redraw, schedule=True)
+            if not self.pending and self.current.current is not None:  # else a move, or another scenario, came meanwhile
                 return
 
     def cancel(self) -> None:

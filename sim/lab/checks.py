@@ -7,6 +7,7 @@ from pathlib import Path
 from ..results.kpi_registry import check_pattern, scenario_ids
 from ..scenario.errors import InputError, Issue, Mark
 from ..scenario.loader import LoadedScenario, read_scenario_data, validate_scenario
+from ..scenario.yamlio import Positions
 
 
 def lab_kpi_issues(loaded: LoadedScenario, positions: dict) -> list[Issue]:
@@ -29,11 +30,17 @@ def lab_kpi_issues(loaded: LoadedScenario, positions: dict) -> list[Issue]:
     return issues
 
 
-def load_lab_scenario(path: str | Path) -> LoadedScenario:
-    """A scenario file validated with its lab section's KPI names (`sim.scenario.InputError` if not)."""
+def read_lab_scenario(path: str | Path) -> tuple[LoadedScenario, dict, Positions]:
+    """A scenario file validated with its lab section's KPI names (`sim.scenario.InputError` if
+    not), and the data and positions it was read into, to validate again with other values."""
     data, positions = read_scenario_data(path)
     loaded = validate_scenario(data, positions, Path(path))
     issues = lab_kpi_issues(loaded, positions)
     if issues:
         raise InputError(issues)
-    return loaded
+    return loaded, data, positions
+
+
+def load_lab_scenario(path: str | Path) -> LoadedScenario:
+    """A scenario file validated with its lab section's KPI names (`sim.scenario.InputError` if not)."""
+    return read_lab_scenario(path)[0]

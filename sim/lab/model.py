@@ -20,10 +20,12 @@ import yaml
 
 import sim
 
+from ..results.kpis import flatten
 from ..scenario.errors import Mark
 from ..scenario.lab import Challenge, Control, Series, resolve
-from ..scenario.loader import LoadedScenario, read_scenario_data, set_path
-from .checks import load_lab_scenario
+from ..scenario.loader import LoadedScenario, set_path, validate_scenario
+from ..scenario.yamlio import Positions
+from .checks import read_lab_scenario
 
 DEFAULT_KPIS = ("fill_rate", "delivered_t", "unmet_demand_t")
 """KPIs shown for a scenario without a lab section."""
@@ -78,6 +80,8 @@ class LabSession:
 
     path: Path
     loaded: LoadedScenario
+    data: dict  # the file as read once, without its lab section: each run validates it with the controls' values
+    positions: Positions
     controls: dict[str, ControlView]
     kpis: list[str]
     series: list[Series]
@@ -91,10 +95,10 @@ class LabSession:
     def open(cls, path: str | Path) -> LabSession:
         """A session on a scenario file (`sim.scenario.InputError` if the file is not valid)."""
         path = Path(path)
-        loaded = load_lab_scenario(path)
+        loaded, written, positions = read_lab_scenario(path)
         sc = loaded.scenario
         if sc.lab is not None:
-            written, resolved = read_scenario_data(path)[0], loaded.resolved()
+            resolved = loaded.resolved()
             # the file's own value (a lead time of 21, not its resolved {dist: constant, value: 21}),
             # else the resolved one (a kind's default capacity)
             controls = {cid: ControlView(cid, c, _resolve(written, c.path, _resolve(resolved, c.path)))
@@ -104,7 +108,8 @@ class LabSession:
             controls = default_controls(loaded)
             kpis, series = list(DEFAULT_KPIS), default_series()
             question = sc.meta.question or sc.meta.description
-        session = cls(path, loaded, controls, kpis, series, question)
+        data = {k: v for k, v in written.items() if k != "lab"}  # checked once, here; runs go beyond its ranges
+        session = cls(path, loaded, data, positions, controls, kpis, series, question)
         session.values = {cid: view.default for cid, view in controls.items()}
         return session
 
@@ -129,10 +134,12 @@ class LabSession:
             values[cid] = self.controls[cid].check(value)
         settings = self.settings(values)
         started = time.perf_counter()
-        result = sim.run(self.path, set=settings, progress=progress)
+        # the file as read when the lab opened: its controls and their defaults came from it
+        result = sim.run_loaded(validate_scenario(self.data, self.positions, self.path, (), settings.items()), progress)
         challenge = self.challenge
         names = self.kpis + ([challenge.kpi] if challenge is not None and challenge.kpi not in self.kpis else [])
-        run = LabRun(settings, {k: kpi_value(result.kpis, k) for k in names},
+        flat = flatten(result.kpis)
+        run = LabRun(settings, {k: flat.get(k) for k in names},
                      {_series_label(s): series_frame(result.timeseries, s) for s in self.series},
                      time.perf_counter() - started)
         self.values, self.previous, self.current = values, self.current, run
@@ -178,6 +185,11 @@ class LabSession:
         self.pinned = self.current
         return self.pinned
 
+    @property
+    def settings_filename(self) -> str:
+        """The name the settings download under, as their header's run command gives it."""
+        return f"{self.loaded.scenario.meta.name}_lab.yaml"
+
     def settings_yaml(self) -> str:
         """The current settings as a scenario file `reesim run` accepts (it extends the lab's file
         and lays the moved controls' values on it), with the same values as an ``overrides:``
@@ -189,7 +201,7 @@ class LabSession:
             set_path(nested, dotted.split("."), value, Mark("lab"))
         block = yaml.safe_dump({"overrides": {"lab": settings}}, sort_keys=False, default_flow_style=False).splitlines()
         lines = [f"# Settings saved from reesim lab: {self.title}.",
-                 f"# Run it: reesim run {name}.yaml (it extends the lesson's file below).",
+                 f"# Run it: reesim run {self.settings_filename} (it extends the lesson's file below).",
                  "# Or paste this block into that file and run it with --scenario lab:"]
         lines += [f"#   {line}" for line in block] if settings else ["#   (no control moved from the file's values)"]
         body = yaml.safe_dump({"extends": str(self.path.resolve()), **nested}, sort_keys=False)
@@ -252,24 +264,8 @@ def series_frame(timeseries: pd.DataFrame, series: Series) -> pd.DataFrame:
 
 
 def kpi_value(kpis: Mapping[str, Any], name: str) -> float | None:
-    """A KPI by its dotted name in a run's nested KPIs (keys may themselves hold dots), or None."""
-    parts = name.split(".")
-
-    def walk(node: Any, i: int) -> Any:
-        if i == len(parts):
-            return node
-        if not isinstance(node, Mapping):
-            return None
-        for j in range(len(parts), i, -1):
-            key = ".".join(parts[i:j])
-            if key in node:
-                found = walk(node[key], j)
-                if found is not None:
-                    return found
-        return None
-
-    value = walk(kpis, 0)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A KPI by its dotted name in a run's nested KPIs, or None (keys may themselves hold dots)."""
+    return flatten(dict(kpis)).get(name)
 
 
 UNIT_ENDINGS = ("_usd_per_kg", "_usd_per_t", "_t_per_day", "_t", "_days")
