@@ -13,7 +13,6 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.engine.separation import product_split
 from sim.scenario.schema import Scenario
 
 
@@ -32,7 +31,7 @@ def run_daily_loop(sc: Scenario) -> dict[str, np.ndarray]:
         r = spec.recipe
         if r.products:
             feed = next(iter(r.inputs))
-            outs = product_split(sc.ore_bodies[sc.materials[feed].ore_body], r.products, sc.materials)
+            outs = sc.ore_bodies[sc.materials[feed].ore_body].split(r.products, sc.materials)
         else:
             outs = dict(r.outputs)
         ins = [((spec.site, m), c) for m, c in r.inputs.items()]

@@ -29,7 +29,6 @@ from .market import Market
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
 from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Precaution, Replenisher
-from .separation import product_split
 from .stock import Stock
 from .streams import RandomStreams
 from .substitution import Substitution, pair_buyers
@@ -360,7 +359,7 @@ class World:
         if recipe.products:
             feed = next(iter(recipe.inputs))
             ore = sc.ore_bodies[sc.materials[feed].ore_body]  # type: ignore[index]
-            out_coef = product_split(ore, recipe.products, sc.materials)
+            out_coef = ore.split(recipe.products, sc.materials)
         else:
             out_coef = dict(recipe.outputs)
         inputs = [Flow(self.stock(spec.site, m), c) for m, c in recipe.inputs.items()]

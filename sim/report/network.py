@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 
 from ..atomic import atomic_path
 from ..policies.capacity_addition import CapacityAddition
-from ..scenario.components import STAGES, Facility, Material, OreBody
+from ..scenario.components import STAGES, Facility
 from ..scenario.schema import Scenario
 from .style import UNKNOWN, region_colours
 
@@ -114,20 +114,13 @@ class Bottleneck:
                 f"against {_t(self.demand)} t/day demanded")
 
 
-def _split(ore: OreBody, products: tuple[str, ...], materials: Mapping[str, Material]) -> dict[str, float]:
-    """Tonnes of each separation product per tonne fed, before yield: the ore body's element shares
-    (as the engine splits it; reports do not import the engine)."""
-    total = sum(ore.shares_pct.values())
-    return {m: sum(ore.shares_pct.get(el, 0.0) for el in materials[m].elements) / total for m in products}
-
-
 def main_outputs(sc: Scenario, f: Facility) -> dict[str, float]:
     """Tonnes of what counts as a plant's production per unit of activity, after yield: every
     co-product of a separation, else the first output (a magnet plant's scrap is a by-product)."""
     r = f.recipe
     if r.products:
         ore_body = sc.materials[next(iter(r.inputs))].ore_body
-        split = _split(sc.ore_bodies[ore_body], r.products, sc.materials) if ore_body in sc.ore_bodies else {}
+        split = sc.ore_bodies[ore_body].split(r.products, sc.materials) if ore_body in sc.ore_bodies else {}
         return {m: c * f.yield_ for m, c in split.items()}
     first = next(iter(r.outputs))
     return {first: r.outputs[first] * f.yield_}

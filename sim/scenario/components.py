@@ -83,6 +83,14 @@ class OreBody(Model):
             raise ValueError(f"element shares add up to {total:.2f}%, expected 100%")
         return self
 
+    def split(self, products: typing.Iterable[str], materials: typing.Mapping[str, Material]) -> dict[str, float]:
+        """Tonnes of each separation product per tonne of REO fed (before yield), in the ratios of
+        the deposit's elements; sums to 1 over products that take every element. Making more NdPr
+        from Bayan Obo ore also makes about three tonnes of La and Ce a tonne, which must find a
+        buyer or pile up."""
+        total = sum(self.shares_pct.values())
+        return {m: sum(self.shares_pct.get(el, 0.0) for el in materials[m].elements) / total for m in products}
+
 
 class Material(Model):
     stage: Stage | None = Field(None, description="the stage that makes it (the stage column of its stocks in the entities table)")
