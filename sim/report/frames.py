@@ -146,10 +146,15 @@ class RunFrames:
         for variable in (*DEMAND_VARIABLES, "backorder_t"):
             rows = self.rows(variable)
             region = _lookup(rows, ents, ("entity",), "region", self.regions)
+            material, materials = _codes(rows["material"])
             keep = region >= 0
-            frame = pd.DataFrame({"date": rows["date"].to_numpy()[keep], "material": rows["material"].astype(str).to_numpy()[keep],
-                                  "region": np.asarray(self.regions, dtype=object)[region[keep]], "value": rows["value"].to_numpy()[keep]})
-            tables[variable] = frame.groupby(["date", "material", "region"])["value"].sum().unstack(["material", "region"])
+            frame = pd.DataFrame({"date": rows["date"].to_numpy()[keep], "material": material[keep],
+                                  "region": region[keep], "value": rows["value"].to_numpy()[keep]})
+            table = frame.groupby(["date", "material", "region"])["value"].sum().unstack(["material", "region"])
+            # grouped on the codes, named after: names for a few columns, not for every row
+            table.columns = pd.MultiIndex.from_tuples([(str(materials[m]), self.regions[r]) for m, r in table.columns],
+                                                      names=["material", "region"])
+            tables[variable] = table.sort_index(axis=1)
         dates = reduce(pd.Index.union, (t.index for t in tables.values()))
         columns = reduce(lambda a, b: a.union(b), (t.columns for t in tables.values()))
         return {v: t.reindex(index=dates, columns=columns).fillna(0.0) for v, t in tables.items()}
