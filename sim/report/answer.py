@@ -101,11 +101,8 @@ def _price_sentences(run: RunFrames) -> list[str]:
 
 def _stockpile_sentences(run: RunFrames) -> list[str]:
     out = []
-    for pid, kpis in sorted(run.result.kpis.get("policies", {}).items()):
-        if "released_t" not in kpis:
-            continue
-        levels = run.rows("level_t")
-        rows = levels[levels["entity"].astype(str) == pid].sort_values("day")
+    for pid, rows in run.reserves.items():
+        kpis = run.result.kpis["policies"][pid]
         falls = np.flatnonzero(np.diff(rows["value"].to_numpy()) < -1e-9)
         when = f" from {_date(pd.Timestamp(rows['date'].iloc[falls[0] + 1]))}" if len(falls) else ""
         out.append(f"The reserve {pid} released {kpis['released_t']:,.0f} t{when} and bought {kpis.get('bought_t', 0):,.0f} t; "

@@ -451,21 +451,13 @@ def plot_material_flow(result: Run, path: Path, first_day: int = 0, last_day: in
     return _save(fig, f"Material flow from mine to end use - {run.title}", path)
 
 
-def _reserves(run: RunFrames) -> list[str]:
-    """Stockpile policies of the run: those whose own KPIs count releases (their reserve is a stock
-    named after the policy)."""
-    return sorted(pid for pid, kpis in run.result.kpis.get("policies", {}).items() if "released_t" in kpis)
-
-
 def plot_stockpile(result: Run, path: Path) -> Path:
     """Each strategic reserve: tonnes held, and what it released and bought each week."""
     run = prepare(result)
-    reserves = _reserves(run)
+    reserves = run.reserves
     fig = Figure(figsize=(9, 2.6 * len(reserves) + 0.6))
     axes = fig.subplots(len(reserves), 1, sharex=True, squeeze=False)[:, 0]
-    levels = run.rows("level_t")
-    for ax, pid in zip(axes, reserves, strict=True):
-        rows = levels[levels["entity"].astype(str) == pid].sort_values("day")
+    for ax, (pid, rows) in zip(axes, reserves.items(), strict=True):
         dates = pd.to_datetime(rows["date"]).to_numpy()
         held = rows["value"].to_numpy()
         ax.fill_between(dates, held, color="#0077BB", alpha=0.35, label="held, t")
@@ -548,7 +540,7 @@ SHOWS = {
     "fill_rates.png": lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
     "utilisation.png": lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
     "material_flow.png": lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
-    "stockpile.png": lambda run: bool(_reserves(run)),
+    "stockpile.png": lambda run: bool(run.reserves),
     "orders.png": lambda run: bool(len(run.rows("ordered_t"))),
 }
 """Whether a run has anything for each figure: one with nothing to show is left out."""

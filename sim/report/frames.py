@@ -160,6 +160,14 @@ class RunFrames:
         return {v: t.reindex(index=dates, columns=columns).fillna(0.0) for v, t in tables.items()}
 
     @cached_property
+    def reserves(self) -> dict[str, pd.DataFrame]:
+        """Each strategic reserve's daily level (day, date, value; sorted), by policy id: the
+        policies whose own KPIs count releases (a reserve is a stock named after its policy)."""
+        pids = sorted(pid for pid, kpis in self.result.kpis.get("policies", {}).items() if "released_t" in kpis)
+        levels = self.rows("level_t")
+        return {pid: levels[levels["entity"] == pid].sort_values("day") for pid in pids}
+
+    @cached_property
     def prices(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Each market's price rows (date, value in USD/kg), by material, then market."""
         rows = self.rows("price_usd_per_kg")
