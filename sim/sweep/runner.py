@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..results.kpi_registry import check_pattern, scenario_ids
 from ..scenario.errors import InputError, Issue, Mark
-from ..scenario.loader import read_scenario_data, validate_scenario
+from ..scenario.loader import validate_scenario
 from .design import DesignPoints, build_design, count_points
 from .executors import RUNNERS
 from .spec import DEFAULT_MAX_RUNS, LoadedSweep, check_size
@@ -50,45 +50,34 @@ def plan(loaded: LoadedSweep, design: DesignPoints) -> list[RunTask]:
     return tasks
 
 
-def _check_paths(loaded: LoadedSweep, job: Job, design: DesignPoints) -> None:
-    """A misspelt path would fail every run: check each parameter once, and say so at its line."""
-    issues = []
-    for name, param in loaded.spec.parameters.items():
-        if param.path is None:
-            continue
-        try:
-            validate_scenario(job.base_data, {}, Path(job.base_path), (), [(param.path, design.points[0][name])])
-        except InputError as exc:
-            mark = loaded.positions.get(("parameters", name, "path"), Mark(str(loaded.path)))
-            issues += [Issue(mark, f"sweep.parameters.{name}.path", f"in {Path(job.base_path).name}: {i.path}: {i.message}")
-                       for i in exc.issues]
-    for where, settings in [(("set",), list(loaded.spec.set.items()))] + [
-        (("overrides", block), list(values.items())) for block, values in loaded.used_blocks.items()
-    ]:
-        try:
-            validate_scenario(job.base_data, {}, Path(job.base_path), (), settings)
-        except InputError as exc:
-            mark = loaded.positions.get(where, Mark(str(loaded.path)))
-            issues += [Issue(mark, "sweep." + ".".join(where), f"in {Path(job.base_path).name}: {i.path}: {i.message}")
-                       for i in exc.issues]
-    if issues:
-        raise InputError(issues)
+def _check_settings(loaded: LoadedSweep, job: Job, design: DesignPoints) -> list[Any]:
+    """Each parameter's path (at its first value), the sweep's ``set:``, and ``set:`` with each
+    block it uses (what the runs get) must give valid scenarios; returns them, for the KPI check."""
+    base, issues, scenarios = Path(job.base_path), [], []
 
-
-def _check_kpis(loaded: LoadedSweep, job: Job) -> None:
-    """A KPI pattern that matches nothing would leave a column out without a word: check each
-    against the registry and the scenario's ids."""
-    base = Path(job.base_path)
-    variants = [list(loaded.spec.set.items())] + [list(loaded.spec.set.items()) + list(block.items())
-                                                  for block in loaded.used_blocks.values()]
-    scenarios = []
-    for settings in variants:
+    def check(where: tuple, settings: list[tuple[str, Any]], path: str) -> None:
         try:
             scenarios.append(validate_scenario(job.base_data, {}, base, (), settings).scenario)
-        except InputError:
-            continue  # reported by _check_paths
-    if not scenarios:
-        return
+        except InputError as exc:
+            mark = loaded.positions.get(where, Mark(str(loaded.path)))
+            issues.extend(Issue(mark, path, f"in {base.name}: {i.path}: {i.message}") for i in exc.issues)
+
+    for name, param in loaded.spec.parameters.items():
+        if param.path is not None:
+            check(("parameters", name, "path"), [(param.path, design.points[0][name])], f"sweep.parameters.{name}.path")
+    common = list(loaded.spec.set.items())
+    check(("set",), common, "sweep.set")
+    if not issues:  # else each block would repeat what is wrong with set:
+        for block, values in loaded.used_blocks.items():
+            check(("overrides", block), common + list(values.items()), f"sweep.overrides.{block}")
+    if issues:
+        raise InputError(issues)
+    return scenarios
+
+
+def _check_kpis(loaded: LoadedSweep, scenarios: list[Any]) -> None:
+    """A KPI pattern that matches nothing would leave a column out without a word: check each
+    against the registry and the ids of the scenarios the runs get."""
     ids, policies, focus = scenario_ids(scenarios)
     file = str(loaded.path)
     issues = []
@@ -107,6 +96,16 @@ def _check_kpis(loaded: LoadedSweep, job: Job) -> None:
         raise InputError(issues)
 
 
+def prepare(loaded: LoadedSweep, max_runs: int) -> tuple[DesignPoints, Job]:
+    """Everything checked before a run: the sweep's size, its paths, settings and KPIs; returns
+    its design and the job every run shares."""
+    check_size(loaded, count_points(loaded.spec), max_runs)
+    design = build_design(loaded.spec)
+    job = make_job(loaded)
+    _check_kpis(loaded, _check_settings(loaded, job, design))
+    return design, job
+
+
 class CheckedSweep:
     def __init__(self, loaded: LoadedSweep, design: DesignPoints):
         self.spec = loaded.spec
@@ -120,16 +119,13 @@ def check_sweep(path: str | Path, max_runs: int = DEFAULT_MAX_RUNS) -> CheckedSw
     from .spec import load_sweep
 
     loaded = load_sweep(path)
-    check_size(loaded, count_points(loaded.spec), max_runs)
-    design = build_design(loaded.spec)
-    job = make_job(loaded)
-    _check_paths(loaded, job, design)
-    _check_kpis(loaded, job)
+    design, _ = prepare(loaded, max_runs)
     return CheckedSweep(loaded, design)
 
 
 def make_job(loaded: LoadedSweep) -> Job:
-    data, _ = read_scenario_data(loaded.base_path)
+    # the base's lab section says what the lab offers; it was checked with the file, and runs need none
+    data = {k: v for k, v in loaded.base_data.items() if k != "lab"}
     ts = loaded.spec.timeseries
     discovery = loaded.spec.discovery
     # the rule's KPI is kept even when kpis: leaves it out, or discovery would have nothing to read
@@ -147,12 +143,8 @@ def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", worke
     workers as chunks (see ``make_chunks``).
     """
     workers = workers or os.cpu_count() or 1
-    check_size(loaded, count_points(loaded.spec), max_runs)
-    design = build_design(loaded.spec)
-    job = make_job(loaded)
+    design, job = prepare(loaded, max_runs)
     tasks = plan(loaded, design)
-    _check_paths(loaded, job, design)
-    _check_kpis(loaded, job)
     store = RunStore(out)
     store.open(loaded.resolved(), loaded.digest())
     done = store.done_ids()

@@ -156,11 +156,13 @@ class SweepSpec(_Model):
 class LoadedSweep:
     """A validated sweep spec with where it came from."""
 
-    def __init__(self, spec: SweepSpec, path: Path, positions: Positions, base_blocks: dict[str, dict[str, Any]] | None = None):
+    def __init__(self, spec: SweepSpec, path: Path, positions: Positions, base_data: dict[str, Any],
+                 base_blocks: dict[str, dict[str, Any]]):
         self.spec = spec
         self.path = path
         self.positions = positions
-        self.base_blocks = base_blocks or {}
+        self.base_data = base_data  # the base scenario as read (its parents merged), which every run starts from
+        self.base_blocks = base_blocks
 
     @property
     def blocks(self) -> dict[str, dict[str, Any]]:
@@ -210,6 +212,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                   for i in pydantic_issues(exc, inner, file, root=SweepSpec)]
         raise InputError(issues) from None
     base = (path.parent / spec.base)
+    base_data: dict[str, Any] = {}
     base_blocks: dict[str, dict[str, Any]] = {}
     issues = []
     if not base.exists():
@@ -221,7 +224,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
               + _check_report(spec, inner, file) + issues)
     if issues:
         raise InputError(issues)
-    return LoadedSweep(spec, path, inner, base_blocks)
+    return LoadedSweep(spec, path, inner, base_data, base_blocks)
 
 
 DEFAULT_MAX_RUNS = 100_000
