@@ -71,7 +71,8 @@ def format_path(path: tuple) -> str:
 Positions = dict[tuple, Mark]
 
 
-def _mark_for(loc: tuple, positions: Positions, fallback: Mark) -> Mark:
+def mark_for(loc: tuple, positions: Positions, fallback: Mark) -> Mark:
+    """Where the nearest key of ``loc`` that the file has was written (``fallback`` if none)."""
     for n in range(len(loc), -1, -1):
         if loc[:n] in positions:
             return positions[loc[:n]]
@@ -185,7 +186,7 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, root:
             msg = _plain(kind, err) + shown
         # pydantic puts the distribution's tag in the path; the user never wrote it
         clean = tuple(p for p in loc if p not in tags)
-        issues.append(Issue(_mark_for(clean, positions, Mark(file)), format_path(clean), msg))
+        issues.append(Issue(mark_for(clean, positions, Mark(file)), format_path(clean), msg))
     return issues
 
 

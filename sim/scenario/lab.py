@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from .components import Model
-from .errors import Issue, Mark, did_you_mean, format_path
+from .errors import Issue, Mark, did_you_mean, format_path, mark_for
 from .yamlio import Positions
 
 Scalar = float | int | bool | str
@@ -127,8 +127,7 @@ def check_lab(data: dict, positions: Positions) -> list[Issue]:
     issues: list[Issue] = []
 
     def bad(loc: tuple, message: str) -> None:
-        mark = next((positions[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in positions), Mark(""))
-        issues.append(Issue(mark, format_path(loc), message))
+        issues.append(Issue(mark_for(loc, positions, Mark("")), format_path(loc), message))
 
     controls = lab.get("controls")
     for cid, control in (controls.items() if isinstance(controls, dict) else []):

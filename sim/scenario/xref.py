@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from .errors import Issue, Mark, did_you_mean, format_path
+from .errors import Issue, Mark, did_you_mean, format_path, mark_for
 from .markets import BACKORDER_SHARE_BY_END_USE, SUBSTITUTION_REACH
 from .xref_policies import check_policies
 from .yamlio import Positions
@@ -27,12 +27,7 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
     issues: list[Issue] = []
 
     def bad(loc: tuple, message: str) -> None:
-        mark = Mark("")
-        for n in range(len(loc), -1, -1):
-            if loc[:n] in positions:
-                mark = positions[loc[:n]]
-                break
-        issues.append(Issue(mark, format_path(loc), message))
+        issues.append(Issue(mark_for(loc, positions, Mark("")), format_path(loc), message))
 
     regions = _d(data.get("regions"))
     sites = _d(data.get("sites"))
