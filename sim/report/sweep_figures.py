@@ -21,6 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
+from ..results.discovery import Rule, plain, rule_of
+from ..results.kpi_registry import kpi_matcher
+
 HIT, MISS = "#D55E00", "#999999"
 """Runs that meet the discovery rule, and runs that do not."""
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
@@ -45,53 +48,24 @@ class SweepFigure:
     parameters: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """The discovery rule: runs where ``kpi`` is above (or below) ``value``."""
-
-    kpi: str
-    above: bool
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.kpi} {'>' if self.above else '<'} {plain(self.value)}"
-
-    def hits(self, runs: pd.DataFrame) -> pd.Series:
-        column = runs[f"k.{self.kpi}"]
-        return column > self.value if self.above else column < self.value
-
-
-def rule_of(spec: dict[str, Any]) -> Rule | None:
-    cond = spec.get("discovery")
-    if not cond:
-        return None
-    above = cond.get("above") is not None
-    return Rule(str(cond["kpi"]), above, float(cond["above"] if above else cond["below"]))
-
-
 # --- what to plot -------------------------------------------------------------------------------
-
-
-def _pattern(pattern: str) -> re.Pattern:
-    """A sweep's KPI pattern as the runs matched it: ``*`` stands for one level."""
-    return re.compile("^" + re.escape(pattern).replace(r"\*", r"[^.]+") + "$")
 
 
 def ordered_kpis(spec: dict[str, Any], runs: pd.DataFrame) -> list[str]:
     """KPI names in the order the question asks: the discovery KPI, then each of the sweep file's
     patterns expanded (sorted) to the KPIs of the run table."""
     names = [c[2:] for c in runs.columns if c.startswith("k.")]
-    rule = rule_of(spec)
+    rule = rule_of(spec.get("discovery"))
     order = [rule.kpi] if rule and rule.kpi in names else []
     for pattern in spec.get("kpis") or ["*"]:
-        regex = _pattern(pattern) if pattern != "*" else re.compile(".*")
+        regex = kpi_matcher((pattern,)) if pattern != "*" else re.compile(".*")
         order += sorted(n for n in names if regex.match(n))
     return list(dict.fromkeys(order + sorted(names)))
 
 
 def chosen_kpis(spec: dict[str, Any], ok: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The KPIs to plot (at most MAX_KPIS; the discovery KPI always) and those left out, with why."""
-    rule = rule_of(spec)
+    rule = rule_of(spec.get("discovery"))
     chosen, left = [], []
     for name in ordered_kpis(spec, ok):
         values = ok[f"k.{name}"].dropna()
@@ -132,15 +106,6 @@ def levels(values: pd.Series) -> list[Any] | None:
         return list(dict.fromkeys(values.astype(str)))
     unique = sorted(values.dropna().unique())
     return unique if len(unique) <= MAX_LEVELS else None
-
-
-def plain(value: Any) -> str:
-    """A value as a label: numbers in plain positional notation, never 1e-05."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
-        return str(value)
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return np.format_float_positional(float(value), precision=4, unique=False, fractional=False, trim="-")
 
 
 # --- series of a panel --------------------------------------------------------------------------
@@ -253,7 +218,7 @@ def kpi_figures(spec: dict[str, Any], runs: pd.DataFrame, box: pd.DataFrame) -> 
     if not parameters:
         return [], ""
     names = parameter_names(spec, ok)
-    rule = rule_of(spec)
+    rule = rule_of(spec.get("discovery"))
     figures = [SweepFigure(_kpi_caption(kpi, rule), fig_kpi(ok, kpi, parameters, names, rule), kpi, parameters) for kpi in kpis]
     notes = []
     if left_kpis:
@@ -391,7 +356,7 @@ def fig_prim_box(ok: pd.DataFrame, hits: pd.Series, box: pd.DataFrame, rule: Rul
 
 
 def discovery_figures(spec: dict[str, Any], runs: pd.DataFrame, box: pd.DataFrame) -> list[SweepFigure]:
-    rule = rule_of(spec)
+    rule = rule_of(spec.get("discovery"))
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     if rule is None or ok.empty or f"k.{rule.kpi}" not in ok:
         return []

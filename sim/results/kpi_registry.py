@@ -8,7 +8,9 @@ Imports nothing heavy: a sweep is validated without pandas or the engine.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ..scenario.components import KPI_STAGES
@@ -86,6 +88,12 @@ TEXT_KPIS = {"focus_region": "the scenario's focus region (text)"}
 
 def by_name(focus: str) -> dict[str, Kpi]:
     return {k.named(focus): k for k in KPIS}
+
+
+@cache
+def kpi_matcher(patterns: tuple[str, ...]) -> re.Pattern:
+    """One regular expression matching the dotted KPI names of any of ``patterns`` (``*``: one level)."""
+    return re.compile("|".join("^" + re.escape(p).replace(r"\*", r"[^.]+") + "$" for p in patterns))
 
 
 def check_pattern(pattern: str, focus: str, ids: dict[str, set[str]], policy_kinds: dict[str, dict[str, tuple[str, str]]]) -> str | None:

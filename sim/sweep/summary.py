@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from ..atomic import atomic_path
+from ..results.discovery import rule_of
 from .design import build_design
 from .prim import decode_limits, encode_inputs, prim
 from .spec import SweepSpec
@@ -92,8 +93,9 @@ def discovery(spec: SweepSpec, runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     inputs = ok[[c for c in ok.columns if c.startswith("p.")]].dropna(axis=1, how="all")
     inputs.columns = [c[2:] for c in inputs.columns]
     x, levels = encode_inputs(inputs)
-    y = (ok[column] > cond.above) if cond.above is not None else (ok[column] < cond.below)
-    rule = f"{cond.kpi} {'>' if cond.above is not None else '<'} {cond.above if cond.above is not None else cond.below}"
+    rule = rule_of(cond.model_dump())
+    assert rule is not None
+    y = rule.hits(ok)
     if not y.any() or x.empty:
         return pd.DataFrame(columns=cols), f"discovery: no run has {rule}"
     box = prim(x, y.to_numpy())

@@ -10,11 +10,9 @@ needs (no runner, tqdm, scipy.stats, SALib or summaries; see ``sim/sweep/__init_
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import simulate
+from ..results.kpi_registry import kpi_matcher
 from ..results.kpis import compute_kpis, flatten
 from ..results.result import POLICY_EVENT_COLUMNS
 from ..scenario.errors import InputError
@@ -53,12 +52,6 @@ class Job:
 def run_seed(sweep_seed: int, run_id: int) -> int:
     """A run's seed depends only on the sweep's seed and the run's index."""
     return int(np.random.SeedSequence([sweep_seed, run_id]).generate_state(1, dtype=np.uint32)[0])
-
-
-@cache
-def kpi_matcher(patterns: tuple[str, ...]) -> re.Pattern:
-    parts = ["^" + re.escape(p).replace(r"\*", r"[^.]+") + "$" for p in patterns]
-    return re.compile("|".join(parts))
 
 
 def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | None]:
