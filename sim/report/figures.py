@@ -221,10 +221,9 @@ MAX_MATERIAL_PANELS = 6
 
 
 def _short_materials(run: RunFrames) -> list[str]:
-    """Materials some region ran short of, most tonnes lost first."""
-    unmet = run.demand_by_material["unmet_t"]
-    lost = unmet.T.groupby(level="material").sum().sum(axis=1) if len(unmet.columns) else pd.Series(dtype=float)
-    return [str(m) for m in lost[lost > 1e-6].sort_values(ascending=False).index[:MAX_MATERIAL_PANELS]]
+    """Materials some region ran short of (as the page's sentences say: lost or kept waiting), the
+    most tonnes first."""
+    return list(dict.fromkeys(s.material for s in shortfalls(run)))[:MAX_MATERIAL_PANELS]
 
 
 def plot_unmet(result: Run, path: Path) -> Path:

@@ -92,7 +92,7 @@ def _or_dash(value: Any) -> Any:
 def _stages(k: dict[str, Any]) -> pd.DataFrame:
     focus = k.get("focus_region", "china")
     share = k.get(f"share_{focus}", {})
-    return pd.DataFrame([{"stage": s, "production t": t, f"{focus.capitalize()} share %": 100 * share.get(s, 0.0), "HHI": k.get("hhi", {}).get(s, float("nan"))}
+    return pd.DataFrame([{"stage": s, "production t": t, f"{region_name(focus)} share %": 100 * share.get(s, 0.0), "HHI": k.get("hhi", {}).get(s, float("nan"))}
                          for s, t in k["production_t"].items()])
 
 
