@@ -109,13 +109,6 @@ class AtomicFolder:
         raise FileExistsError(self.target)
 
 
-@contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``target`` when the block ends without error."""
-    with AtomicFolder(target) as tmp:
-        yield tmp
-
-
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -165,4 +158,4 @@ def clean_stale(folder: str | Path) -> list[Path]:
     return removed
 
 
-__all__ = ["AtomicFolder", "atomic_folder", "atomic_path", "clean_stale", "stale_temporaries", "write_bytes", "write_text"]
+__all__ = ["AtomicFolder", "atomic_path", "clean_stale", "stale_temporaries", "write_bytes", "write_text"]

@@ -44,10 +44,6 @@ def _block_names(text: str) -> list[str]:
     return names
 
 
-def _flat(groups: list[list[str]]) -> list[str]:
-    return [name for group in groups for name in group]
-
-
 def _replications(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_REPLICATIONS:
@@ -73,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("scenario", help="scenario YAML file")
         sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a value by dotted path, e.g. meta.horizon_days=730 (repeatable)")
-        sp.add_argument("--scenario", dest="blocks", action="append", default=[], type=_block_names, metavar="NAME[,NAME]",
+        sp.add_argument("--scenario", dest="blocks", action="extend", default=[], type=_block_names, metavar="NAME[,NAME]",
                         help="apply the file's named override blocks, in order (repeatable)")
         sp.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -101,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set-a", action="append", default=[], metavar="KEY=VALUE", help="override a value of A only")
     cmp_.add_argument("--set-b", action="append", default=[], metavar="KEY=VALUE", help="override a value of B only")
     for flag, whom in (("--scenario", "both sides"), ("--scenario-a", "A only"), ("--scenario-b", "B only")):
-        cmp_.add_argument(flag, action="append", default=[], type=_block_names, metavar="NAME[,NAME]",
+        cmp_.add_argument(flag, action="extend", default=[], type=_block_names, metavar="NAME[,NAME]",
                           help=f"apply the file's named override blocks to {whom}")
     cmp_.add_argument("--seed", type=int, help="the seed of both sides (default: A's meta.seed)")
     cmp_.add_argument("--replications", type=_replications, default=1,
@@ -155,13 +151,9 @@ def slug(name: str) -> str:
 
 
 def _default_out(name: str, seed: int) -> Path:
+    """The run folder's name without --out (a run finishing first under it makes this one take -2, -3...)."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = results_dir() / f"{slug(name)}-seed{seed}-{stamp}"
-    out, k = base, 2
-    while out.exists():
-        out = base.with_name(f"{base.name}-{k}")
-        k += 1
-    return out
+    return results_dir() / f"{slug(name)}-seed{seed}-{stamp}"
 
 
 def _check_out(out: Path) -> None:
@@ -220,10 +212,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.seed is not None:
         overrides.append(f"meta.seed={args.seed}")
-    loaded = load_scenario(args.scenario, overrides, _flat(args.blocks))
+    loaded = load_scenario(args.scenario, overrides, args.blocks)
     meta = loaded.scenario.meta
     out = args.out or _default_out(meta.name, meta.seed)
-    _check_out(out)
+    if args.out:
+        _check_out(out)
+    else:  # the name is ours to choose: the folder is renamed into a free one when written
+        _check_writable(out, "a run folder")
     _clean_stale(out.parent)
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
     result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
@@ -308,7 +303,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     path = Path(args.scenario)
     data, positions = read_scenario_data(path)
-    loaded = validate_scenario(data, positions, path, args.overrides, (), _flat(args.blocks))
+    loaded = validate_scenario(data, positions, path, args.overrides, (), args.blocks)
     sc = loaded.scenario
     if sc.lab is not None:  # its KPI names are checked against the registry, above the loader
         from .lab.checks import lab_kpi_issues
@@ -351,8 +346,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .comparison import load_side, run_sides
     from .results.compare import compare_kpis, format_comparison
 
-    sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications, _flat(args.scenario + args.scenario_a)),
-             load_side("B", args.b, [*args.overrides, *args.set_b], args.replications, _flat(args.scenario + args.scenario_b))]
+    sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications, args.scenario + args.scenario_a),
+             load_side("B", args.b, [*args.overrides, *args.set_b], args.replications, args.scenario + args.scenario_b)]
     names = [side.name for side in sides]
     out = args.out or results_dir() / f"compare-{slug(names[0])}-vs-{slug(names[1])}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if out.is_dir():
@@ -435,7 +430,7 @@ def cmd_sweep_summary(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from .report.network import describe, draw
 
-    loaded = load_scenario(args.scenario, args.overrides, _flat(args.blocks))
+    loaded = load_scenario(args.scenario, args.overrides, args.blocks)
     print(describe(loaded.scenario))
     out = args.out or results_dir() / f"{slug(loaded.scenario.meta.name)}-network.png"
     out = _diagram_path(out)
