@@ -191,7 +191,7 @@ def pydantic_issues(exc: ValidationError, positions: Positions, file: str, root:
 
 
 def _bound(value: Any) -> str:
-    """A range's bound as people write it: 36,500, 0.01, 1e+12."""
+    """A range's bound as people write it: 36,500, 0.01, 1,000,000,000,000."""
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
         return f"{int(value):,}"
     return f"{value:g}" if isinstance(value, float) else str(value)
@@ -204,7 +204,6 @@ _PLAIN = {
     "less_than": lambda c: f"expected less than {_bound(c.get('lt'))}",
     "finite_number": lambda c: "expected a finite number",
     "string_type": lambda c: "expected text",
-    "missing": lambda c: "required, but missing",
     "bool_type": lambda c: "expected true or false",
     "bool_parsing": lambda c: "expected true or false",
     "int_type": lambda c: "expected a whole number",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .components import SOURCE
-from .ranges import MAX_USD_PER_KG, PositiveDays, Price, Step
+from .ranges import MAX_USD_PER_KG, PositiveDays, Price, Ratio, Step
 
 
 class _Model(BaseModel):
@@ -43,8 +43,8 @@ class Market(_Model):
     max_multiple: float = Field(20.0, ge=1, le=1e4, description="price cap, as a multiple of the reference price")
     update_days: Step = Field(7.0, description="days between price updates")
     smoothing: float = Field(0.1, gt=0, le=1, description="exponential smoothing of outflow and stock (weekly: ~10 weeks of memory)")
-    made_from: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
-    also_counts: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
+    made_from: dict[str, Ratio] = Field({}, description="t of each input per t of this product: the price stays at or above their cost plus conversion")
+    also_counts: dict[str, Ratio] = Field(
         {}, description="other materials whose stocks and pace count towards this one's cover, t of this per t of theirs (an element held downstream as metal)"
     )
     conversion_usd_per_kg: Annotated[float, Field(ge=0, le=MAX_USD_PER_KG)] | None = Field(
