@@ -9,7 +9,7 @@ ahead."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -39,7 +39,7 @@ class CapacityAddition(PolicySpec):
     when: Condition | None = Field(None, description="go ahead only once this holds (on or after announced); the build runs from then")
     review_days: Step = Field(7.0, description="with when: how often the condition is checked")
 
-    KPIS: ClassVar[dict[str, tuple[str, str]]] = {
+    KPIS = {
         "capex_musd": ("million USD", "the project's capital cost, as given"),
         "online_day": ("day", "the day (from the start) the plant came online; absent if it never did"),
         "go_ahead_day": ("day", "with when: the day the project went ahead; absent if it never did"),

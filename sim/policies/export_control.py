@@ -3,7 +3,7 @@ or licences with a processing delay and an approval probability that changes ove
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -48,7 +48,7 @@ class ExportControl(TimedPolicy):
     )
 
     disruption = True
-    KPIS: ClassVar[dict[str, tuple[str, str]]] = {
+    KPIS = {
         "licence_approved_t": ("t", "licence mode: tonnes whose export licence was approved"),
         "licence_denied_t": ("t", "licence mode: tonnes whose export licence was refused"),
         "smuggled_t": ("t", "a leaking ban or quota: tonnes that left past the control, off the customs books"),

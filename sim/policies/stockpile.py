@@ -4,7 +4,7 @@ the mass balance like any stock."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -28,7 +28,7 @@ class Stockpile(PolicySpec):
     market: str | None = Field(None, description="market whose price drives buying (default: the material's price in the site's region)")
     review_days: Step = Field(1.0, description="how often the reserve looks at its condition and the price")
 
-    KPIS: ClassVar[dict[str, tuple[str, str]]] = {
+    KPIS = {
         "released_t": ("t", "tonnes the reserve released to buyers over the run"),
         "bought_t": ("t", "tonnes the reserve bought over the run"),
         "held_t": ("t", "tonnes held in the reserve at the end"),
