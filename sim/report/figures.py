@@ -29,7 +29,7 @@ from ..results.result import Result
 from ..scenario.components import FLOW_STAGES, STAGES
 from .answer import shortfalls
 from .frames import RunFrames, prepare, timeline
-from .style import DARK_REGIONS, EVENT_COLOUR, UNKNOWN, market_colour, region_colours
+from .style import DARK_REGIONS, EVENT_COLOUR, RESERVE, UNKNOWN, market_colour, region_colours
 
 Run = Result | RunFrames
 """What a figure draws from: a Result, or one already prepared by `frames.prepare`."""
@@ -459,12 +459,17 @@ def plot_stockpile(result: Run, path: Path) -> Path:
     for ax, (pid, rows) in zip(axes, reserves.items(), strict=True):
         dates = pd.to_datetime(rows["date"]).to_numpy()
         held = rows["value"].to_numpy()
-        ax.fill_between(dates, held, color="#0077BB", alpha=0.35, label="held, t")
+        ax.fill_between(dates, held, color=RESERVE["held"], label="held, t")
         change = pd.Series(np.diff(held, prepend=held[:1]), index=pd.to_datetime(rows["date"]))
         weekly = change.resample("W").sum()
         week = np.timedelta64(5, "D")  # bars of dates need a width in time, not in plain numbers
-        ax.bar(weekly.index.to_numpy(), (-weekly.clip(upper=0)).to_numpy(), width=week, color="#CC3311", label="released a week, t")
-        ax.bar(weekly.index.to_numpy(), weekly.clip(lower=0).to_numpy(), width=week, color="#009944", label="bought a week, t")
+        released, bought = -weekly.clip(upper=0), weekly.clip(lower=0)
+        released, bought = released[released > 0], bought[bought > 0]  # an empty week draws no bar (nor its edge)
+        if len(released):
+            ax.bar(released.index.to_numpy(), released.to_numpy(), width=week, color=RESERVE["released"], label="released a week, t")
+        if len(bought):
+            ax.bar(bought.index.to_numpy(), bought.to_numpy(), width=week, color=RESERVE["bought"], edgecolor="black", hatch="///",
+                   label="bought a week, t")
         k = run.result.kpis["policies"][pid]
         ax.set_title(f"{pid}: released {k.get('released_t', 0):,.0f} t, bought {k.get('bought_t', 0):,.0f} t, "
                      f"{k.get('held_t', 0):,.0f} t held at the end", fontsize=10, loc="left")

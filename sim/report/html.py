@@ -13,7 +13,7 @@ from ..atomic import write_text
 from ..results.kpis import flatten
 from ..results.result import Result
 from .answer import answer, region_name
-from .figures import FIGURES, timeline
+from .figures import FIGURES
 from .frames import RunFrames, prepare
 from .pages import Embedded, number, read_scenario, render, table
 
@@ -126,7 +126,7 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
     scenario = read_scenario(result.scenario_yaml)
     meta = scenario.get("meta", {})
     k, run = result.kpis, result.run
-    events = timeline(result)
+    events = frames.events
     src = _sources(scenario)
     names = [n for n in ORDER if n in figures] + [n for n in figures if n not in ORDER]
     reference = result.reference

@@ -15,6 +15,8 @@ DARK_REGIONS = frozenset({"china", "usa", "eu", "japan", "myanmar", "vietnam"})
 """Regions whose colour is dark enough to carry white text."""
 EVENT_COLOUR = "#555555"
 """Dashed lines and labels of policy events."""
+RESERVE = {"held": "#AAAAAA", "released": "#000000", "bought": "#FFFFFF"}
+"""A reserve's tonnes held (filled), released and bought (bars; bought hatched): greys, never a region's colour."""
 OTHER_MARKET = "#000000"
 """A market that borders do not split (neither ``_china`` nor ``_world``)."""
 
