@@ -399,13 +399,14 @@ def _print_sweep(folder: Path, spec, runs) -> None:
     write_summaries(folder, summaries)
     from .report.sweep_figures import ordered_kpis
 
-    order = ordered_kpis(spec.model_dump(mode="json", by_alias=True), runs) if len(runs) else []
+    store = RunStore(folder)
+    stored = store.spec()  # the spec as the sweep folder holds it, for the summary's order and the page
+    order = ordered_kpis(stored, runs) if len(runs) else []
     summary = format_summary(runs, summaries.points, first=tuple(k.removeprefix("k.") for k in order))
     print(summary)
     if summaries.discovery_text:
         print("\n" + summaries.discovery_text)
-    store = RunStore(folder)
-    page = build_sweep_report(store.spec(), runs, summaries.points, summaries.sensitivity, summaries.box,
+    page = build_sweep_report(stored, runs, summaries.points, summaries.sensitivity, summaries.box,
                               store.load_series(), summary, summaries.discovery_text)
     write_text(folder / "sweep_report.html", page)
     print(f"report: {folder / 'sweep_report.html'}")
