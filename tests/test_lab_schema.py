@@ -118,3 +118,11 @@ CHALLENGE = 'challenge: {kpi: fill_rate, above: 0.55, text:'
 def test_a_challenges_limits_name_a_slider_and_stay_in_its_range(tmp_path: Path, limits: str, expected: str) -> None:
     path = _lesson2_with(tmp_path, CHALLENGE, f"challenge: {{kpi: fill_rate, above: 0.55, limits: {limits}, text:")
     assert expected in _one_issue(path)
+
+
+def test_a_control_cannot_name_an_item_of_a_list(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "teaching" / "5_shock_and_stockpile.yaml").read_text()
+    assert "materials: [magnet]" in text
+    path = tmp_path / "lesson.yaml"
+    path.write_text(text.replace("  controls:\n", "  controls:\n    first: {path: policies.ban.materials.0, label: First, values: [magnet, alloy]}\n", 1))
+    assert "lab.controls.first.path: policies.ban.materials is a list: a control changes a key of a mapping" in _one_issue(path)

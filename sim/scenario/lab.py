@@ -155,6 +155,10 @@ def check_lab(data: dict, positions: Positions) -> list[Issue]:
 def _check_control(at: tuple, control: dict, data: dict, bad) -> None:
     parts = control["path"].split(".")
     value, matched = resolve(data, parts)
+    through_list = next((".".join(parts[:i]) for i in range(1, matched) if isinstance(resolve(data, parts[:i])[0], list)), None)
+    if through_list is not None:  # its settings could not be written as a file that extends this one
+        bad(at + ("path",), f"{through_list} is a list: a control changes a key of a mapping, not an item of a list")
+        return
     if value is _MISSING:
         parent, _ = resolve(data, parts[:matched])
         choices = list(parent) if isinstance(parent, dict) else []
