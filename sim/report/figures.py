@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -524,30 +526,37 @@ def _has_stages(table: dict[str, pd.DataFrame]) -> bool:
     return any(len(t.columns) and (t.fillna(0.0).to_numpy() != 0).any() for t in table.values())
 
 
-FIGURES = {
-    "stocks.png": plot_stocks,
-    "production.png": plot_production,
-    "unmet_demand.png": plot_unmet,
-    "prices.png": plot_prices,
-    "fill_rates.png": plot_fill_rates,
-    "utilisation.png": plot_utilisation,
-    "material_flow.png": plot_material_flow,
-    "stockpile.png": plot_stockpile,
-    "orders.png": plot_orders,
-}
+@dataclass(frozen=True)
+class RunFigure:
+    """One figure of a run: how it is drawn, whether the run has anything for it (one with
+    nothing to show is left out), and its caption on the page."""
 
-SHOWS = {
-    "stocks.png": lambda run: _has_stages(run.stocks),
-    "production.png": lambda run: _has_stages(run.production),
-    "unmet_demand.png": lambda run: bool(len(shortfalls(run))),
-    "prices.png": lambda run: bool(run.prices),
-    "fill_rates.png": lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
-    "utilisation.png": lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
-    "material_flow.png": lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
-    "stockpile.png": lambda run: bool(run.reserves),
-    "orders.png": lambda run: bool(len(run.rows("ordered_t"))),
+    plot: Callable[..., Path]
+    shows: Callable[[RunFrames], bool]
+    caption: str
+
+
+RUN_FIGURES = {
+    "unmet_demand.png": RunFigure(plot_unmet, lambda run: bool(len(shortfalls(run))),
+                                  "Demand not met, cumulative by region, and the share met over the last 30 days for each material that ran short."),
+    "fill_rates.png": RunFigure(plot_fill_rates, lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
+                                "Share of demand met over the run, by region and material and by region and end use."),
+    "prices.png": RunFigure(plot_prices, lambda run: bool(run.prices),
+                            "Prices per market (USD/kg): Chinese and outside markets where borders split them."),
+    "stockpile.png": RunFigure(plot_stockpile, lambda run: bool(run.reserves),
+                               "Each strategic reserve: tonnes held, and what it released and bought each week."),
+    "material_flow.png": RunFigure(plot_material_flow, lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
+                                   "Where the tonnes went, from mine to end use, by region."),
+    "production.png": RunFigure(plot_production, lambda run: _has_stages(run.production),
+                                "Output of each stage by region (30-day mean). Dashed lines: policy events."),
+    "stocks.png": RunFigure(plot_stocks, lambda run: _has_stages(run.stocks), "Stocks held, by stage of material and region."),
+    "orders.png": RunFigure(plot_orders, lambda run: bool(len(run.rows("ordered_t"))),
+                            "Weekly orders placed by each stock that orders, against buyers' weekly demand: the bullwhip."),
+    "utilisation.png": RunFigure(plot_utilisation, lambda run: bool(run.result.kpis.get("utilisation_by_facility")),
+                                 "Each facility's output against its capacity over the run."),
 }
-"""Whether a run has anything for each figure: one with nothing to show is left out."""
+"""Every run figure, in the order the page shows them."""
+FIGURES = {name: figure.plot for name, figure in RUN_FIGURES.items()}
 
 
 def write_figures(result: Run, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
@@ -555,15 +564,13 @@ def write_figures(result: Run, folder: Path, flow_days: tuple[int, int | None] =
     report drew that has nothing now); the material flow covers days ``flow_days``."""
     run = prepare(result)
     out = {}
-    for name, fn in FIGURES.items():
-        if not SHOWS[name](run):
+    for name, figure in RUN_FIGURES.items():
+        if not figure.shows(run):
             (Path(folder) / name).unlink(missing_ok=True)
             continue
-        if fn is plot_material_flow:
-            out[name] = fn(run, Path(folder) / name, *flow_days)
-        else:
-            out[name] = fn(run, Path(folder) / name)
+        extra = flow_days if figure.plot is plot_material_flow else ()
+        out[name] = figure.plot(run, Path(folder) / name, *extra)
     return out
 
 
-__all__ = ["FIGURES", "material_flows", "png_base64", "region_colours", "timeline", "write_figures"]
+__all__ = ["FIGURES", "RUN_FIGURES", "material_flows", "png_base64", "region_colours", "timeline", "write_figures"]

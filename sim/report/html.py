@@ -13,23 +13,10 @@ from ..atomic import write_text
 from ..results.kpis import flatten
 from ..results.result import Result
 from .answer import answer, region_name
-from .figures import FIGURES
+from .figures import FIGURES, RUN_FIGURES
 from .frames import RunFrames, prepare
 from .pages import Embedded, number, read_scenario, render, table
 
-CAPTIONS = {
-    "material_flow.png": "Where the tonnes went, from mine to end use, by region.",
-    "production.png": "Output of each stage by region (30-day mean). Dashed lines: policy events.",
-    "stocks.png": "Stocks held, by stage of material and region.",
-    "unmet_demand.png": "Demand not met, cumulative by region, and the share met over the last 30 days for each material that ran short.",
-    "fill_rates.png": "Share of demand met over the run, by region and material and by region and end use.",
-    "prices.png": "Prices per market (USD/kg): Chinese and outside markets where borders split them.",
-    "utilisation.png": "Each facility's output against its capacity over the run.",
-    "stockpile.png": "Each strategic reserve: tonnes held, and what it released and bought each week.",
-    "orders.png": "Weekly orders placed by each stock that orders, against buyers' weekly demand: the bullwhip.",
-}
-ORDER = ("unmet_demand.png", "fill_rates.png", "prices.png", "stockpile.png", "material_flow.png", "production.png", "stocks.png",
-         "orders.png", "utilisation.png")
 CARD_STAGES = ("mining", "separation", "magnet")
 """The stages whose focus-region share gets a card of its own."""
 
@@ -128,7 +115,7 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
     k, run = result.kpis, result.run
     events = frames.events
     src = _sources(scenario)
-    names = [n for n in ORDER if n in figures] + [n for n in figures if n not in ORDER]
+    names = [n for n in RUN_FIGURES if n in figures] + [n for n in figures if n not in RUN_FIGURES]
     reference = result.reference
     ref_kpis = reference["kpis"] if reference else None
     return render(
@@ -146,7 +133,7 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
         regions=table(_regions(k, ref_kpis), "regions"),
         stages=table(_stages(k), "stages"),
         prices=table(_prices(k), "prices") if k.get("price_usd_per_kg") else None,
-        figures=[Embedded(name, base64.b64encode(Path(figures[name]).read_bytes()).decode(), CAPTIONS.get(name, name)) for name in names],
+        figures=[Embedded(name, base64.b64encode(Path(figures[name]).read_bytes()).decode(), RUN_FIGURES[name].caption if name in RUN_FIGURES else name) for name in names],
         timeline=table(events.assign(date=events["date"].dt.strftime("%Y-%m-%d")), "policy-timeline") if len(events) else None,
         facilities=table(_facilities(result), "facilities-table"),
         sources=table(src, "sources-table") if len(src) else None,
