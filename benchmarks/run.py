@@ -53,6 +53,8 @@ def measure(kind: str, years: int) -> dict:
     else:
         from daily_loop import run_daily_loop
 
+        import sim.engine  # noqa: F401  the engine's modules in memory as in its process: the collector scans the same heap
+
         res = run_daily_loop(sc)
         events = (sc.meta.horizon_days + sc.meta.warmup_days)  # one step a day
         facs = list(sc.facilities.values())
