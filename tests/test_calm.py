@@ -16,11 +16,13 @@ BASELINE = SCENARIOS / "baseline.yaml"
 
 
 @cache
-def calm(growth: bool = False) -> Result:
+def calm(growth: bool = False, investment: bool = True) -> Result:
     plain = load_scenario(BASELINE).scenario
     overrides = ["meta.horizon_days=1095"]
     if not growth:
         overrides += [f"demand.{d}.growth_pct_per_year=0" for d in plain.demand]
+    if not investment:
+        overrides += ["investment.enabled=false"]
     loaded = load_scenario(BASELINE, overrides)
     return Result.from_output(simulate(loaded.scenario), loaded.resolved_yaml(), loaded.digest())
 
@@ -58,7 +60,7 @@ def test_no_price_sits_below_its_inputs_cost():
         assert (prices(r, mid) >= floor * (1 - 1e-9)).all(), mid
 
 
-def test_with_growth_magnet_prices_move_towards_the_shortage():
-    grown, flat = calm(growth=True), calm()
+def test_with_growth_and_no_new_capacity_magnet_prices_move_towards_the_shortage():
+    grown, flat = calm(growth=True, investment=False), calm()
     for market in ("ndfeb_magnet_world", "ndfeb_magnet_hre_free_world", "ndfeb_magnet_china", "ndfeb_magnet_hre_free_china"):
         assert prices(grown, market)[730:].mean() > prices(flat, market)[730:].mean(), market

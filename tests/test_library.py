@@ -115,6 +115,10 @@ def test_recycling_adds_magnets_outside_china(region):
     assert made(more) > made(base) + 3_000
 
 
+@pytest.mark.xfail(strict=True, reason="issue 20, item 3: with supply that grows, the build-out's lanes strand NdPr "
+                   "outside China (Mountain Pass, Fort Worth, Japan, Korea), the world NdPr price reads that stock as "
+                   "cover and falls to 0.3-0.5x, China's mines stop growing and its magnets go short, so the gap "
+                   "outside China widens; surplus that finds buyers and stranded stock that sets no price are next")
 def test_the_build_out_narrows_the_gap_by_2030_and_slips_cost_some_of_it():
     horizon = "meta.horizon_days=2191"
     without = run("export_licensing_2025", horizon)

@@ -107,8 +107,10 @@ class BuyerGroup:
             stock.want(new_total)
             stock.buyers_pace.add(new_total)
             wants = [n + s.backlog for n, s in zip(news, self.sinks, strict=True)]
-            gets = self.sharing.allocate(wants, self.end_uses, stock.home_free(sum(wants)))
-            taken = stock.take(sum(gets))
+            # beside plants drawing the same stock, the buyers claim their pace (the buyers' groups at
+            # one stock together: in practice one group a stock)
+            gets = self.sharing.allocate(wants, self.end_uses, stock.home_free(sum(wants), user=self, buyers=True))
+            taken = stock.take(sum(gets), self)
             if taken < sum(gets):  # rounding at the last digit: scale down to what was there
                 gets = [g * taken / sum(gets) for g in gets]
             self.ledger.delivered[stock.material] += taken

@@ -25,7 +25,7 @@ import simpy
 from ..scenario.components import Facility as FacilitySpec
 from .core import Core
 from .sampling import exponential_or_constant
-from .stock import Pace, Stock
+from .stock import Stock
 
 _TINY = 1e-9
 MIN_START_GAP_DAYS = 1.0
@@ -82,6 +82,7 @@ class Facility:
         self.recorder = recorder = core.recorder
         self.down_days = 0.0
         self.campaigns = 0
+        self.throughput = 0.0  # tonnes of the capacity basis worked so far (utilisation, investment)
         # what counts as the plant's production: all co-products of a separation, else the first output
         self._main = outputs if co_products else outputs[:1]
         self._out_sid = {f.stock.material: recorder.series(fid, f.stock.material, "produced_t") for f in outputs}
@@ -100,19 +101,32 @@ class Facility:
         self.price_floors: dict[str, float] = {}  # guaranteed USD/kg per output material (its books pay the gap)
         self.process: simpy.Process | None = None
         self._breaker: simpy.Process | None = None
-        # what the plant has been drawing of each input, smoothed: its claim when a stock is short
-        # (its draws, not its nameplate, which for some plants is headroom)
-        self._draws = {f.stock.material: Pace(self.rate * self.ramp(core.env.now) * f.t_per_activity) for f in inputs}
+        self._coef = {f.stock.material: f.t_per_activity for f in inputs}
+        # a plant making to stock (its output's stock limits producers) runs for what is wanted of it
+        self._pulled_by = [f for f in outputs if f.stock.limits_producers]
         for f in inputs:
-            f.stock.draw_for(partial(self.need, f.stock.material))
+            f.stock.draw_for(partial(self.need, f.stock.material), partial(self.need, f.stock.material, False))
 
-    def need(self, material: str) -> float:
-        """Tonnes a day of an input this plant has been drawing (smoothed over about a month);
-        none while it is stopped, broken down or not yet built."""
+    def need(self, material: str, refill: bool = True) -> float:
+        """Tonnes a day of an input this plant needs: at its current capacity, or, making to stock,
+        what is wanted of its output by everyone downstream (their own needs, not their draws, so
+        a plant starved of a shared input keeps its claim on it), more while its output's stock
+        is low and less while it is full (others may feed that stock too); none while it is
+        stopped, broken down or not yet built."""
+        return self.wanted_activity(refill) * self._coef[material]
+
+    def wanted_activity(self, refill: bool = True) -> float:
+        """Units of activity a day this plant would run if its inputs allowed (making to stock,
+        with ``refill``: harder while its output's stock is low; without: what is wanted of it)."""
         now = self.env.now
         if self._stops or self._down_until > now or now < self.start_day - _TINY:
             return 0.0
-        return self._draws[material].read(now)
+        full = self.rate * self.ramp(now) * self.multiplier
+        if not self._pulled_by:
+            return full
+        pulled = max(f.stock.demand_pace() * (f.stock.refill_factor() if refill else 1.0) / (f.t_per_activity * self.yield_)
+                     for f in self._pulled_by)
+        return min(full, pulled)
 
     def start(self) -> None:
         """Start making (and breaking down); called once the world is wired."""
@@ -149,7 +163,7 @@ class Facility:
         """Activity possible now given inputs on hand and room for outputs; and what limits it."""
         activity, limiting = planned, None
         for f in self.inputs:
-            possible = f.stock.home_free(planned * f.t_per_activity) / f.t_per_activity
+            possible = f.stock.home_free(planned * f.t_per_activity, self.need(f.stock.material), self) / f.t_per_activity
             if possible < activity:
                 activity, limiting = possible, f.stock
         for f in self.outputs:
@@ -239,10 +253,9 @@ class Facility:
         now, y = self.env.now, self.yield_
         for f in self.inputs:
             amount = activity * f.t_per_activity
-            f.stock.take(amount)
+            f.stock.take(amount, self)
             f.stock.want(amount)
             m = f.stock.material
-            self._draws[m].add(amount)
             self.ledger.consumed[m] += amount * y
             self.ledger.lost[m] += amount * (1 - y)
             self.recorder.flow(self._in_sid[m], now, now, amount)
@@ -261,6 +274,7 @@ class Facility:
             made += activity * f.t_per_activity * self.yield_ * share
         self.recorder.flow(self._main_sid, t0, t1, made)
         self.recorder.flow(self._basis_sid, t0, t1, activity * self.basis * share)
+        self.throughput += activity * self.basis * share
         for f in self.outputs:
             self.recorder.flow(self._out_sid[f.stock.material], t0, t1, activity * f.t_per_activity * self.yield_ * share)
 

@@ -70,7 +70,8 @@ class Stock:
         "_first", "_listeners", "_put_waiters", "_take_waiters", "on_order", "target_cover_days",
         "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
         "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
-        "_aside_sid", "_lane_pace",
+        "_aside_sid", "_lane_pace", "_home_memo", "_demand_memo",
+        "_round_base", "_round_taken", "_plant_base_needs",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
@@ -108,6 +109,14 @@ class Stock:
         self.backordered = 0.0  # buyers' backorders waiting here
         self.home_first = home_first  # a short stock serves home users before export orders
         self._plant_needs: list[Callable[[], float]] = []  # plants drawing here: their current need, t/day
+        self._plant_base_needs: list[Callable[[], float]] = []  # the same, without their own refill
+        # paces read many times at one moment (every plant's and lane's share asks): computed once a moment
+        self._home_memo = (-1.0, 0.0)
+        self._demand_memo = (-1.0, 0.0)
+        # a short stock is shared by rounds: from each arrival, each home user may take its share
+        # of what was free then, so who comes first within a round does not matter
+        self._round_base = initial
+        self._round_taken: dict[Hashable, float] = {}
         ledger.initial[material] += initial
 
     # -- who draws on this stock ------------------------------------------------------------------
@@ -131,9 +140,11 @@ class Stock:
     def reserved_for(self, lane: Hashable) -> float:
         return self._reserved_for[lane]
 
-    def draw_for(self, need: Callable[[], float]) -> None:
-        """A plant draws its input here; ``need`` gives its current need in t/day."""
+    def draw_for(self, need: Callable[[], float], base_need: Callable[[], float] | None = None) -> None:
+        """A plant draws its input here; ``need`` gives its current need in t/day (``base_need``
+        the same without the push to refill its own output's stock, for the pull upstream)."""
         self._plant_needs.append(need)
+        self._plant_base_needs.append(base_need or need)
 
     def want(self, amount: float) -> None:
         """Count ``amount`` as wanted of this stock (once: when demand arises or an order comes in)."""
@@ -160,7 +171,27 @@ class Stock:
 
     def home_pace(self) -> float:
         """What home users want, t/day: the buyers' pace and the plants' needs."""
-        return self.buyers_pace.read(self.env.now) + sum(need() for need in self._plant_needs)
+        now = self.env.now
+        t, pace = self._home_memo
+        if t != now:
+            self._home_memo = (now, 0.0)  # a plant's need that loops back here reads nothing more
+            pace = self.buyers_pace.read(now) + sum(need() for need in self._plant_needs)
+            self._home_memo = (now, pace)
+        return pace
+
+    def demand_pace(self) -> float:
+        """What everyone drawing on this stock wants of it, t/day: home users and the destinations
+        of the lanes that order from it (the pull a make-to-stock producer here answers; plants
+        downstream count what is wanted of them, not their own refill, so pulls do not compound
+        along the chain)."""
+        now = self.env.now
+        t, pace = self._demand_memo
+        if t != now:
+            self._demand_memo = (now, 0.0)
+            pace = (self.buyers_pace.read(now) + sum(need() for need in self._plant_base_needs)
+                    + sum(need() for need in self._export_needs))
+            self._demand_memo = (now, pace)
+        return pace
 
     def home_claim(self, days: float = HOME_CLAIM_DAYS) -> float:
         """What home users will want over the next ``days``, with the backorders they wait for."""
@@ -175,15 +206,34 @@ class Stock:
         h = self.home_pace()
         return x / (x + h) if x + h > 0 else 0.0
 
-    def home_free(self, claim: float) -> float:
+    def home_free(self, claim: float, rate: float | None = None, user: Hashable | None = None,
+                  buyers: bool = False) -> float:
         """What a home user (a buyer group, a plant) wanting ``claim`` tonnes may take now: all of
-        it when there is enough for everyone; else home first, or what the export orders' pro rata
-        share leaves."""
+        it when there is enough for everyone; else what the export orders' share leaves (none under
+        home first), and of that, given the user's ``rate`` of need (t/day), its share among home
+        users by their rates, so plants drawing one short input share it pro rata to their needs
+        instead of first come (a user that states no rate takes what is left). A ``user`` that
+        says who it is takes its share of what was free at the last arrival, less what it took
+        since (see ``take``). The buyers here (``buyers``) claim their pace."""
         free = self.free
-        if self.home_first or free >= claim + self.promised:
+        if not self._plant_needs:
+            rate = None  # the buyers are the only home users: nothing to share among them
+        elif buyers:
+            rate = self.buyers_pace.read(self.env.now)  # as home_pace counts it
+        home = self.home_pace() if rate is not None else 0.0
+        others = max(home - rate, 0.0) * HOME_CLAIM_DAYS if rate is not None else 0.0
+        if free >= claim + self.promised + others:
             return min(claim, free)
-        exports = min(self.promised, free * self._export_share())
-        return min(claim, free - exports)
+        exports = 0.0 if self.home_first else min(self.promised, free * self._export_share())
+        left = free - exports
+        if rate is not None and home > rate > 0:
+            share = rate / home
+            if user is None:
+                left *= share
+            else:
+                round_share = self._round_base * (left / free if free > 0 else 0.0) * share
+                left = min(left, max(round_share - self._round_taken.get(user, 0.0), 0.0))
+        return max(min(claim, left), 0.0)
 
     def export_free(self, backlog: float, abroad: bool = True) -> float:
         """What a lane with ``backlog`` tonnes ordered may ship now: all of it when there is enough
@@ -206,6 +256,18 @@ class Stock:
         """Whether producers here may run out of room (a storage limit or make to stock)."""
         return self.max_t is not None or self.max_cover_days is not None
 
+    def refill_factor(self) -> float:
+        """How hard producers making to this stock are pulled, against what is wanted of it: 2 when
+        it is empty, 1 half full, 0 at its limit (a proportional refill)."""
+        cap = float("inf") if self.max_t is None else self.max_t
+        if self.max_cover_days is not None:
+            cap = min(cap, self.max_cover_days * self.wanted.read(self.env.now))
+        if cap == float("inf"):
+            return 1.0
+        if cap <= 0:
+            return 0.0
+        return max(2.0 * (1.0 - self.level / cap), 0.0)
+
     def room(self) -> float:
         """Tonnes producers may still add: to the storage limit, and to ``max_cover_days`` of what
         is wanted here (make to stock)."""
@@ -222,6 +284,9 @@ class Stock:
         self._split(amount)
         if self.surplus_cover_days is not None:
             self._set_aside_surplus()
+        self._round_base = self.free
+        if self._round_taken:
+            self._round_taken.clear()
         self.recorder.level(self.sid, self.env.now, self.level)
         self._wake()
         if self._put_waiters:
@@ -279,12 +344,15 @@ class Stock:
         self.free += amount
         self.recorder.level(self.sid, self.env.now, self.level)
 
-    def take(self, amount: float) -> float:
-        """Take up to ``amount`` of the free material; returns what was taken."""
+    def take(self, amount: float, by: Hashable | None = None) -> float:
+        """Take up to ``amount`` of the free material; returns what was taken (counted against
+        ``by``'s share of this round, see ``home_free``)."""
         got = min(amount, self.free)
         if got <= 0:
             return 0.0
         self.free -= got  # never negative: got <= free
+        if by is not None:
+            self._round_taken[by] = self._round_taken.get(by, 0.0) + got
         self._taken()
         return got
 

@@ -23,6 +23,7 @@ from .core import Core
 from .demand import BuyerGroup, DemandSink
 from .economics import PlantBooks, run_economics
 from .facility import Facility, Flow
+from .investment import Expandable, Investor, rule_for
 from .ledger import Ledger
 from .link import Link
 from .market import Market
@@ -254,10 +255,44 @@ class World:
                     pol.cancel_excess,
                 ))
         self._create_markets()
+        self.investor = self._create_investor()
         site_of = {did: d.site for did, d in sc.demand.items()}
         for sid, spec in sc.substitutions.items():
             pairs = pair_buyers(spec, self.demands, site_of, self.region_of)
             self.substitutions[sid] = Substitution(self.core, sid, spec, pairs, self._price_and_reference)
+
+    def _create_investor(self) -> Investor | None:
+        spec = self.scenario.investment
+        plants = []
+        for fid, fspec in self.facility_specs.items():
+            region = self.region_of[fspec.site]
+            rule = rule_for(spec, fid, fspec.stage, fspec.kind, region)
+            if rule is not None:
+                fac = self.facilities[fid]
+                plants.append(Expandable(fac, rule, region, fspec.stage or "", fac.rate))
+        return Investor(self.core, spec, plants, self._signal, self._asked_for) if plants else None
+
+    def _asked_for(self, materials: tuple[str, ...]) -> float:
+        """Tonnes the buyers have asked for of some materials so far, world-wide."""
+        return sum(st.buyers_pace.total for (_, m), st in self.stocks.items() if m in materials)
+
+    def _signal(self, plant: Facility, rule) -> tuple[float, float] | None:
+        """What tells whether expanding a plant pays, against its reference: the signal market's
+        price, or, for a product made from priced inputs, its margin over them (for a product
+        priced at cost plus conversion, always its reference margin)."""
+        if rule.signal_market is not None:
+            market = self.markets[rule.signal_market]
+        else:
+            region = self.region_of[self.facility_specs[plant.id].site]
+            market = self.market_of.get((plant.outputs[0].stock.material, region))
+        if market is None:
+            return None
+        if rule.signal_market is None and market.spec.pricing == "cost_plus":
+            return None  # priced at its inputs' cost plus conversion: its margin is the reference's
+        floor = market.cost_floor()
+        if floor is None or rule.signal_market is not None:
+            return market.price, market.reference
+        return market.price - floor, market.conversion
 
     def _in_reach(self) -> set[tuple[str, str]]:
         """Stocks a buyer can reach: with buyers, a plant drawing on them, or a lane out of them."""
@@ -319,7 +354,7 @@ class World:
             if runner.in_force_from_the_first_moment():
                 runner.switch_on()
         entities = [*self.facilities.values(), *self.links.values(), *self.buyers, *self.replenishers,
-                    *self.markets.values(), *self.substitutions.values()]
+                    *self.markets.values(), *self.substitutions.values(), *([self.investor] if self.investor else [])]
         for entity in entities:
             entity.start()
         self._started = True
@@ -395,6 +430,9 @@ class World:
         for policy in self.policies.values():
             for name, value in policy.counters().items():
                 counters[name] = counters.get(name, 0.0) + value
+        if self.investor is not None:
+            counters["expansions"] = float(self.investor.expansions)
+            counters["capacity_added_t_per_day"] = self.investor.added_t_per_day
         if self.books:
             counters["floor_payments_usd"] = sum(b.floor_payments_usd for b in self.books)
         policy_kpis = {pid: kpis for pid, p in self.policies.items() if (kpis := p.kpis())}

@@ -31,6 +31,7 @@ from .components import (  # noqa: F401  (re-exported: the schema in one place)
     Stage,
     Stock,
 )
+from .investment import Investment
 from .lab import Lab
 from .markets import Allocation, Buyers, Economics, Market, Substitution
 from .policy import PolicySpec
@@ -53,5 +54,6 @@ class Scenario(Model):
     buyers: Buyers = Field(Buyers(), description="backorders and their patience; how home and export buyers share a short stock")
     economics: Economics = Field(Economics(), description="when plants under water idle or close; buyers' price sensitivity")
     substitutions: dict[str, Substitution] = Field({}, description="buyers moving from a dear material to another (thrifting, HRE-free magnets)")
+    investment: Investment = Field(Investment(), description="capacity that follows margins and utilisation, within a region's ceiling (off unless enabled)")
     policies: dict[str, PolicySpec] = Field({}, description="what changes the world, at a date or on a trigger (kinds: sim/policies/)")
     lab: Lab | None = Field(None, description="what `reesim lab` lets a student change and shows: controls, KPIs, series, a question")

@@ -143,6 +143,19 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         if subst.get("to") is not None:
             need(("substitutions", sid, "to"), subst.get("to"), materials, "material")
 
+    investment = _d(data.get("investment"))
+    facilities = _d(data.get("facilities"))
+    for rid, rule in _d(investment.get("rules")).items():
+        rule = _d(rule)
+        for i, region in enumerate(_l(rule.get("regions"))):
+            need(("investment", "rules", rid, "regions", i), region, regions, "region")
+        if rule.get("signal_market") is not None:
+            need(("investment", "rules", rid, "signal_market"), rule.get("signal_market"), markets, "market")
+    for i, fid in enumerate(_l(investment.get("exclude"))):
+        need(("investment", "exclude", i), fid, facilities, "facility")
+    for cid, ceiling in _d(investment.get("ceilings")).items():
+        need(("investment", "ceilings", cid, "region"), _d(ceiling).get("region"), regions, "region")
+
     _check_end_uses(data, bad)
     check_policies(data, need, bad)
 
