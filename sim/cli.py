@@ -13,6 +13,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .atomic import atomic_path, clean_stale, write_text
@@ -20,6 +21,10 @@ from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
 from .scenario.yamlio import Positions, read_text
 from .sweep.spec import DEFAULT_MAX_RUNS
+
+if TYPE_CHECKING:
+    from .results import Result
+    from .results.window import Window
 
 REPO_DIR = SEEDS_DIR.parent
 
@@ -60,6 +65,18 @@ def _scheduler_address(text: str) -> str:
     return text
 
 
+def _window(text: str) -> Window:
+    from .results.window import Window, WindowError
+
+    try:
+        return Window.parse(text)
+    except WindowError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+WINDOW_HELP = "KPIs, sentences and the page over FROM:TO (dates, YYYY-MM-DD; either may be left out) or policy:ID (the policy's span)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reesim", description="Simulate the rare-earth supply chain.")
     p.add_argument("--version", action="version", version=f"reesim {__version__}")
@@ -78,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="random seed (overrides meta.seed)")
     run.add_argument("--out", type=Path, help="run folder to create (default: results/<name>-seed<N>-<time>)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures and report.html")
+    run.add_argument("--window", type=_window, metavar="FROM:TO|policy:ID", help=WINDOW_HELP + " (the folder keeps the whole run)")
     run.add_argument("--against", metavar="REFERENCE", help="a scenario file (run on the same seed) or run folder to read "
                      "this run against: the report's key figures show the difference")
     rep = sub.add_parser("report", help="rebuild a run folder's figures and report.html from the folder alone")
@@ -86,10 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--flow-to", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="end of the material-flow period")
     rep.add_argument("--against", metavar="REFERENCE", help="a scenario file (run on the run's seed) or run folder to read "
                      "the run against (kept in the folder as reference.json)")
+    rep.add_argument("--window", type=_window, metavar="FROM:TO|policy:ID", help=WINDOW_HELP)
     rep.add_argument("--debug", action="store_true", help="show tracebacks")
     val = sub.add_parser("validate", help="check a scenario file without running it")
     common(val)
     val.add_argument("--max-runs", type=_positive_int, default=DEFAULT_MAX_RUNS, help="a sweep file: the most runs allowed")
+    val.add_argument("--balance", action="store_true", help="also run the file with its policies off and say where its world "
+                     "is out of balance (shortages, stock piling up, starved plants, prices at their cap)")
     cmp_ = sub.add_parser("compare", help="compare two scenarios or run folders KPI by KPI (B - A)")
     cmp_.add_argument("a", help="scenario A (a YAML file or a run folder)")
     cmp_.add_argument("b", help="scenario B (a YAML file or a run folder)")
@@ -103,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--replications", type=_replications, default=1,
                       help="runs a side on common random numbers, for a 95%% interval of each difference (default 1)")
     cmp_.add_argument("--align", action="store_true", help="runs over different periods: compare the days both cover")
+    cmp_.add_argument("--window", type=_window, metavar="FROM:TO|policy:ID", help="compare KPIs over FROM:TO or policy:ID only "
+                      "(a policy's span as it ran in A)")
     cmp_.add_argument("--out", type=Path, help="where to write the table (.csv) and its page (.html) "
                       "(default: results/compare-<A>-vs-<B>-<time>.csv)")
     cmp_.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -223,14 +246,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
     result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
     result.reference = reference
+    shown = _windowed(result, args.window)
+    page = None if args.no_figures else (lambda _whole, folder: write_report(shown, folder))
     try:
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
-        out = write_run_folder(result, out, None if args.no_figures else write_report, unique=args.out is None)
+        out = write_run_folder(result, out, page, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
-    print(format_kpis(result.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"]))
+    print(format_kpis(shown.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"]))
+    if "window" in shown.run:
+        print(f"\n  window: {shown.run['window']['label']} (the KPIs above and the page; the folder keeps the whole run)")
+    print()
+    print(_balance(result))
     print(f"\nrun folder: {out}")
     return 0
+
+
+def _windowed(result: Result, window: Window | None) -> Result:
+    """The result over ``--window`` (itself without one); a window outside the run is bad input."""
+    if window is None:
+        return result
+    from .results.window import WindowError, cut
+
+    try:
+        return cut(result, window)
+    except WindowError as exc:
+        raise InputError([Issue(Mark("--window"), "", str(exc))]) from None
+
+
+def _balance(result: Result) -> str:
+    from .results.imbalance import findings, format_findings
+
+    return format_findings(findings(result))
 
 
 def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
@@ -283,6 +330,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         result.reference = _reference(args.against, int(result.run.get("seed", 0)), start, last + 1)
         write_reference(folder, result.reference)
+    result = _windowed(result, args.window)
     try:
         path = write_report(result, folder, flow_days=(first_day, last_day))
     except OSError as exc:  # the disk, not reesim: full or read-only
@@ -314,6 +362,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.scenario}: ok - {len(sc.sites)} sites, {len(sc.facilities)} facilities, "
           f"{len(sc.links)} links, {len(sc.demand)} demands, {sc.meta.horizon_days} days"
           + (f"; override blocks {', '.join(blocks)} apply cleanly" if blocks else ""))
+    if args.balance:
+        from . import run_loaded
+        from .scenario.loader import LoadedScenario
+
+        calm = LoadedScenario(sc.model_copy(update={"policies": {}}), path)
+        print(f"\nthe world of {args.scenario} with its policies off ({len(sc.policies)} left out), "
+              f"{sc.meta.horizon_days} days from {sc.meta.start_date}:")
+        print(_balance(run_loaded(calm, source=str(path))))
     return 0
 
 
@@ -355,7 +411,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out, page_out = out.with_suffix(".csv"), out.with_suffix(".html")  # a table and its page, never one file
     for path, what in ((out, "the comparison table"), (page_out, "the comparison page")):
         _check_file_out(path, what)
-    compared = run_sides(sides, args.replications, args.seed, args.align)
+    compared = run_sides(sides, args.replications, args.seed, args.align, args.window)
     table = compare_kpis(compared.kpis[0], compared.kpis[1])
     with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)

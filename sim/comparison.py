@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .scenario import InputError, Issue, Mark
 from .scenario.loader import LoadedScenario, read_scenario_data, validate_scenario
 from .scenario.yamlio import Positions
+
+if TYPE_CHECKING:
+    from .results.window import Window
 
 
 @dataclass
@@ -112,9 +115,10 @@ def seeds(sides: list[Side], replications: int, seed: int | None) -> list[int]:
     return [base] if replications == 1 else [run_seed(base, i) for i in range(replications)]
 
 
-def run_sides(sides: list[Side], replications: int, seed: int | None, align: bool) -> Compared:
+def run_sides(sides: list[Side], replications: int, seed: int | None, align: bool, within: Window | None = None) -> Compared:
     """Run the scenario sides (replication i of each on the same seed) and take each run's KPIs,
-    over the common period when aligning."""
+    over the common period when aligning, and within ``within`` (a policy's span as it ran in
+    A's first run)."""
     from . import run_loaded
     from .results.compare import kpis_within
 
@@ -134,8 +138,26 @@ def run_sides(sides: list[Side], replications: int, seed: int | None, align: boo
         else:
             runs = [run_loaded(side.on_seed(s), source=side.source) for s in shared]
         first[i] = runs[0]
+        if within is not None and i == 0:
+            window = _within(runs[0], within, window)
+            notes.append(f"window: KPIs over {window[0]} to {window[1]} only (policies' own KPIs left out)")
         kpis[i].extend(kpis_within(r, *window) if window is not None else r.kpis for r in runs)
     return Compared(kpis, (first[0], first[1]), notes)
+
+
+def _within(result: Any, within: Window, period: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date]:
+    """A window's dates in a run, inside the period both sides cover; a window outside it is bad input."""
+    from .results.window import WindowError, dates
+
+    try:
+        first, last, _ = dates(result, within)
+    except WindowError as exc:
+        raise InputError([Issue(Mark("--window"), "", str(exc))]) from None
+    if period is not None:
+        first, last = max(first, period[0]), min(last, period[1])
+        if first > last:
+            raise InputError([Issue(Mark("--window"), "", f"no day of the window lies in the days both sides cover ({period[0]} to {period[1]})")])
+    return first, last
 
 
 def reference_kpis(source: str, seed: int, period: tuple[dt.date, dt.date]) -> dict[str, Any]:

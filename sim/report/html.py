@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..atomic import write_text
+from ..results.imbalance import findings
 from ..results.kpis import flatten
 from ..results.result import Result
 from .answer import answer, region_name
@@ -128,6 +129,8 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
              "events": number(run.get("events")), "wall_seconds": number(run.get("wall_seconds")),
              "version": str(run.get("reesim_version", __version__)), "sha256": str(run.get("scenario_sha256", ""))[:16]},
         answer=answer(frames, reference),
+        window=(run.get("window") or {}).get("label", ""),
+        imbalance=findings(result),
         reference=reference,
         cards=_cards(k, ref_kpis),
         regions=table(_regions(k, ref_kpis), "regions"),

@@ -1,0 +1,206 @@
+"""Runs that say when their world is out of balance: findings read from a run's results alone.
+
+Four kinds, each with its numbers and where to look:
+
+- **short before any policy**: a region runs short of a material before the first policy event
+  (or in a run with none), so the shortage is the world's own, not the policy's;
+- **piling up**: a stock that grows through the run and holds far more than what leaves it, so
+  no one takes it (with no open lane or buyer it is stranded);
+- **starved while its input piles up**: a plant run well below its capacity while its input
+  piles up at another site;
+- **at its cap**: a market whose price sits at its cap for weeks.
+
+The thresholds are stated below; ``docs/kpis.md`` explains them to users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import yaml
+
+from .result import Result
+
+PILE_MIN_T = 1_000.0
+"""A stock piles up when it grew by at least this many tonnes over the run..."""
+PILE_MIN_DAYS = 180.0
+"""...and holds at the end more than this many days of what left it over the last quarter of the run."""
+STARVED_BELOW = 0.5
+"""A plant is starved when it ran below this share of its capacity over the last quarter of the run."""
+SHORT_MIN_DAYS = 7
+"""A region's shortage before any policy counts when it lasted at least this many days (not a start-up hiccup)."""
+CAP_MIN_DAYS = 28
+"""A market is at its cap when its price sat there for at least this many days."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sign that a run's world is out of balance."""
+
+    kind: str  # short_before_policy, piling_up, starved, at_cap
+    where: str  # region, site or market
+    material: str
+    text: str  # one sentence for the terminal and the page
+    look: str  # where to look: a series or a file of the run folder
+
+    def as_row(self) -> dict[str, str]:
+        return {"kind": self.kind, "where": self.where, "material": self.material, "finding": self.text, "look": self.look}
+
+
+def _date(result: Result, day: int) -> str:
+    start = pd.Timestamp(result.run["start_date"])
+    return (start + pd.Timedelta(days=int(day))).strftime("%d %b %Y")
+
+
+def _series(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
+    return ts[ts["variable"] == variable]
+
+
+def short_before_policy(result: Result) -> list[Finding]:
+    """Regions short of a material (demand lost or waiting) before the first policy event."""
+    ts, ent = result.timeseries, result.entities
+    events = result.policy_events
+    first = int(events["day"].min()) if len(events) else None
+    first = max(first, 0) if first is not None else None
+    demand = ent[ent["type"] == "demand"][["entity", "region"]]
+    rows = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & (ts["value"] > 1e-6)]
+    if not len(rows):
+        return []
+    rows = rows.merge(demand, on="entity")
+    if first is not None:
+        rows = rows[rows["day"] < first]
+    out = []
+    for (region, material), grp in rows.groupby(["region", "material"], observed=True):
+        if grp["day"].nunique() < SHORT_MIN_DAYS:
+            continue
+        start = int(grp["day"].min())
+        lost = float(grp.loc[grp["variable"] == "unmet_t", "value"].sum())
+        before = f"before the first policy event ({_date(result, first)})" if first is not None else "with no policy in the run"
+        out.append(Finding(
+            "short_before_policy", str(region), str(material),
+            f"{region} ran short of {material} from {_date(result, start)}, {before}: {lost:,.0f} t lost by then. "
+            "The shortage is the world's own, not a policy's.",
+            f"timeseries: unmet_t and backorder_t of {region}'s {material} buyers"))
+    return sorted(out, key=lambda f: f.text)
+
+
+def _outflow(result: Result) -> pd.DataFrame:
+    """Tonnes a day leaving each (site, material): taken by plants, shipped, delivered to buyers."""
+    ts, ent = result.timeseries, result.entities
+    # a stock's entity is its site: only plants, lanes (their origin) and buyers move material out
+    movers = ent[ent["type"].isin(["facility", "link", "demand"])].drop_duplicates("entity")
+    site_of = movers.set_index("entity")["site"]
+    flows = ts[ts["variable"].isin(["consumed_t", "shipped_t", "delivered_t"])][["day", "entity", "material", "value"]]
+    flows = flows.assign(site=flows["entity"].astype(str).map(site_of))
+    return flows.groupby(["site", "material", "day"], observed=True)["value"].sum().reset_index()
+
+
+def piling_up(result: Result) -> list[Finding]:
+    """Stocks that grew through the run and hold many days of what leaves them."""
+    ts = result.timeseries
+    levels = _series(ts, "level_t")
+    if not len(levels):
+        return []
+    last = int(ts["day"].max())
+    quarter = max(last // 4, 1)
+    table = levels.pivot_table(index="day", columns=["entity", "material"], values="value", observed=True)
+    grew = table.iloc[-1] - table.iloc[0]
+    grew = grew[grew >= PILE_MIN_T]
+    if not len(grew):
+        return []
+    stocks = result.entities[result.entities["type"] == "stock"]
+    utility = {(str(r.site), str(r.material)) for r in stocks.itertuples() if r.stage == "utility"}
+    grew = grew[[key not in utility for key in grew.index]]  # process water is not a product
+    out_flow = _outflow(result)
+    recent = out_flow[out_flow["day"] > last - quarter].groupby(["site", "material"], observed=True)["value"].sum() / quarter
+    out = []
+    for (site, material), rise in grew.items():
+        held = float(table[(site, material)].iloc[-1])
+        pace = float(recent.get((site, material), 0.0))
+        days = held / pace if pace > 1e-9 else float("inf")
+        if days < PILE_MIN_DAYS:
+            continue
+        how = "nothing left it over the last quarter of the run" if pace <= 1e-9 else f"{days:,.0f} days of what left it"
+        out.append(Finding(
+            "piling_up", str(site), str(material),
+            f"{material} piled up at {site}: {held:,.0f} t at the end, up {rise:,.0f} t ({how}). "
+            "No one takes it: look for a lane that carries it away or a buyer.",
+            f"timeseries: level_t of {site} {material}; links from {site}"))
+    return sorted(out, key=lambda f: -float(table[(f.where, f.material)].iloc[-1]))
+
+
+def starved(result: Result, piles: list[Finding]) -> list[Finding]:
+    """Plants run well below capacity while one of their inputs piles up at another site."""
+    if not piles:
+        return []
+    ts, ent = result.timeseries, result.entities
+    last = int(ts["day"].max())
+    quarter = max(last // 4, 1)
+    plants = ent[ent["type"] == "facility"].set_index("entity")
+    made = _series(ts, "throughput_t")
+    made = made[made["day"] > last - quarter].groupby("entity", observed=True)["value"].sum() / quarter
+    inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
+    piled = {(f.material): f for f in piles}
+    out = []
+    for plant, material in inputs.itertuples(index=False):
+        pile = piled.get(str(material))
+        if pile is None or plant not in plants.index or plants.at[plant, "site"] == pile.where:
+            continue
+        cap = float(plants.at[plant, "capacity_t_per_day"] or 0.0)
+        used = float(made.get(plant, 0.0)) / cap if cap > 0 else 1.0
+        if used >= STARVED_BELOW:
+            continue
+        out.append(Finding(
+            "starved", str(plants.at[plant, "site"]), str(material),
+            f"{plant} ran at {100 * used:.0f}% of its capacity over the last quarter of the run while {material}, "
+            f"its input, piled up at {pile.where}.",
+            f"timeseries: throughput_t of {plant}; level_t of {pile.where} {material}"))
+    return out
+
+
+def at_cap(result: Result) -> list[Finding]:
+    """Markets whose price sat at its cap for weeks."""
+    markets = (yaml.safe_load(result.scenario_yaml) or {}).get("markets", {}) or {}
+    prices = _series(result.timeseries, "price_usd_per_kg")
+    out = []
+    for mid, grp in prices.groupby("entity", observed=True):
+        spec = markets.get(str(mid))
+        if not spec:
+            continue
+        cap = float(spec.get("price_usd_per_kg", 0.0)) * float(spec.get("max_multiple", 20.0))
+        at = grp.sort_values("day")
+        days = at.loc[at["value"] >= cap * (1 - 1e-6), "day"].to_numpy()
+        if len(days) < CAP_MIN_DAYS:
+            continue
+        out.append(Finding(
+            "at_cap", str(mid), str(spec.get("material", "")),
+            f"the {mid} price sat at its cap ({cap:,.1f} USD/kg, {spec.get('max_multiple', 20.0):g}x its reference) on "
+            f"{len(days):,} days from {_date(result, int(days[0]))}: the shortage is beyond what the price can say.",
+            f"timeseries: price_usd_per_kg and cover_days of {mid}"))
+    return out
+
+
+def findings(result: Result) -> list[Finding]:
+    """Every sign that the run's world is out of balance, shortages first."""
+    piles = piling_up(result)
+    return [*short_before_policy(result), *piles, *starved(result, piles), *at_cap(result)]
+
+
+def findings_table(found: list[Finding]) -> pd.DataFrame:
+    return pd.DataFrame([f.as_row() for f in found], columns=["kind", "where", "material", "finding", "look"])
+
+
+def format_findings(found: list[Finding], limit: int = 12) -> str:
+    """The terminal's section: the findings, or that the world held together."""
+    if not found:
+        return "  world in balance: no shortage before a policy, no stock piling up, no market at its cap"
+    lines = [f"  world out of balance ({len(found)} finding{'s' if len(found) > 1 else ''}; all in the run's report.html):"]
+    for f in found[:limit]:
+        lines.append(f"    - {f.text}")
+    if len(found) > limit:
+        lines.append(f"    ... and {len(found) - limit} more")
+    return "\n".join(lines)
+
+
+__all__ = ["Finding", "findings", "findings_table", "format_findings"]
