@@ -131,3 +131,32 @@ def test_validate_balance_runs_the_file_with_its_policies_off(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "policies off" in out and "piled up at depot" in out
     assert "before the first policy" not in out  # with the policies off, there is none
+
+
+def stranded_market(days):
+    """b is made at the plant (20 t/day), half pushed to a depot whose only lane has no orders:
+    the depot's pile is in reach but no one takes it. The plant's buyers want 10 t/day."""
+    w = base_world(365)
+    w["meta"]["warmup_days"] = 60
+    w["sites"]["depot"] = {"region": "china"}
+    w["facilities"] = {"plant": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"b": 1}}, "capacity": {"t_per_day": 20},
+                                 "cycle_days": 1}}
+    w["links"] = {
+        "to_depot": {"from": "plant", "to": "depot", "materials": ["b"], "mode": "push", "share": 0.5, "lead_time_days": 1, "dispatch_every_days": 1},
+        "depot_out": {"from": "depot", "to": "market", "materials": ["b"], "mode": "pull", "lead_time_days": 5},
+    }
+    w["demand"] = {"buyers": {"site": "plant", "material": "b", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["markets"] = {"b": {"material": "b", "regions": ["china"], "price_usd_per_kg": 10, "target_cover_days": 5,
+                          "stranded_after_days": days}}
+    return w
+
+
+def test_stranded_stock_sets_no_price_and_is_recorded():
+    held = run_dict(stranded_market(180))
+    counted = run_dict(stranded_market(None))
+    # counted, the depot's pile (10 t/day, nothing taken) drives the price to its floor, 0.25 x 10;
+    # stranded, it sets no price and is recorded: the plant's balanced stock holds the price up
+    assert series(counted, "b", "price_usd_per_kg").iloc[-1] == pytest.approx(2.5)
+    assert series(held, "b", "price_usd_per_kg").iloc[-1] > 5.0
+    depot = series(held, "depot", "level_t").iloc[-1]
+    assert series(held, "b", "stranded_t").iloc[-1] == pytest.approx(depot, rel=0.02)

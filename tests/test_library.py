@@ -115,16 +115,15 @@ def test_recycling_adds_magnets_outside_china(region):
     assert made(more) > made(base) + 3_000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20, item 3: with supply that grows, the build-out's lanes strand NdPr "
-                   "outside China (Mountain Pass, Fort Worth, Japan, Korea), the world NdPr price reads that stock as "
-                   "cover and falls to 0.3-0.5x, China's mines stop growing and its magnets go short, so the gap "
-                   "outside China widens; surplus that finds buyers and stranded stock that sets no price are next")
 def test_the_build_out_narrows_the_gap_by_2030_and_slips_cost_some_of_it():
     horizon = "meta.horizon_days=2191"
     without = run("export_licensing_2025", horizon)
     planned, slipped = run("western_buildout_2030"), run("western_buildout_2030+slips")
     assert planned.run["horizon_days"] == slipped.run["horizon_days"] == 2191
-    assert outside_china_unmet(planned) < outside_china_unmet(without) - 10_000
+    # with supply that grows the market builds part of what the build-out adds (issue 20), so its
+    # own share of the gap is smaller than the 10,000 t it was against a world whose supply stood
+    # still: at least 5% of what buyers outside China miss without it
+    assert outside_china_unmet(planned) < 0.95 * outside_china_unmet(without)
     usa = lambda r: r.kpis["unmet_demand_t_by_region"]["usa"]  # noqa: E731
     assert usa(planned) < usa(slipped) < usa(without)
     made = lambda r: r.kpis["production_t_by_region"]["magnet"]["usa"]  # noqa: E731

@@ -7,7 +7,10 @@ price = reference x (cover / target) ^ (-1 / elasticity), clipped to [min, max] 
 So a shortage shows in the price even when nothing is taken because there is nothing to take.
 
 Only stocks in reach of a buyer count: one with buyers, a plant drawing on it or a lane out of
-it; with ``also_counts``, stocks of the same element in another form count too. A co-product nobody takes or ships (Dy oxide at a separator with no Dy offtake) sets no
+it; with ``also_counts``, stocks of the same element in another form count too. From the start
+date, a stock with no end-use buyer beside it counts only up to ``stranded_after_days`` of what
+its plants and lanes take: the rest is stranded (a pile no lane or buyer takes), sets no price, and is
+recorded as ``stranded_t``; a pile where buyers are is a glut, and counts. A co-product nobody takes or ships (Dy oxide at a separator with no Dy offtake) sets no
 price. A market with nothing in reach keeps its price.
 """
 
@@ -45,11 +48,17 @@ class Market:
         self._held: float | None = None
         self.peak = self.price
         self._wanted = self._wanted_total()
+        self._totals = [st.wanted.total for st in stocks]
+        self._paces: list[float] | None = None  # what is wanted of each stock, t/day (stranded stock)
+        # stock with end-use buyers beside it is sold at home: a pile there is a glut, not stranded
+        self._home = [st.sells_at_home() for st in stocks]
         self._last = env.now
         self.inputs: list[tuple[Market, float]] = []  # input markets and t per t, for the cost floor
         self.conversion = 0.0
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
         self._sid_cover = recorder.series(mid, spec.material, "cover_days", level=True, initial=0.0)
+        self._sid_stranded = recorder.series(mid, spec.material, "stranded_t", level=True, initial=0.0) \
+            if spec.stranded_after_days is not None and spec.pricing == "scarcity" else -1
         self.recorder = recorder
         self.process: simpy.Process | None = None
 
@@ -72,8 +81,33 @@ class Market:
         return sum(m.price * coef for m, coef in self.inputs) + self.conversion
 
     def held(self) -> float:
-        """Tonnes on hand for buyers: stock less the backorders waiting for it."""
-        return sum(w * (st.level - st.backordered) for st, w in zip(self.stocks, self.weights, strict=True))
+        """Tonnes on hand for buyers: stock less the backorders waiting for it; from the start date,
+        each stock up to ``stranded_after_days`` of what is wanted of it (beyond that it is
+        stranded: no lane or buyer takes it, and it sets no price). In the warm-up every tonne
+        counts, so the reference cover is what it was."""
+        days = self.spec.stranded_after_days
+        if days is None or self._paces is None or self.env.now < self.settle_at:
+            return sum(w * (st.level - st.backordered) for st, w in zip(self.stocks, self.weights, strict=True))
+        return sum(w * ((st.level if home else min(st.level, days * pace)) - st.backordered)
+                   for st, w, pace, home in zip(self.stocks, self.weights, self._paces, self._home, strict=True))
+
+    def stranded(self) -> float:
+        """Tonnes held in this market's stocks beyond ``stranded_after_days`` of what is wanted of
+        them, where no end-use buyer stands by the stock (a glut where buyers are is a glut)."""
+        days = self.spec.stranded_after_days
+        if days is None or self._paces is None:
+            return 0.0
+        return sum(w * max(st.level - days * pace, 0.0)
+                   for st, w, pace, home in zip(self.stocks, self.weights, self._paces, self._home, strict=True) if not home)
+
+    def _stock_paces(self, dt: float) -> None:
+        """What is wanted of each stock, t/day, smoothed as the market's own pace is (the market keeps
+        its own: reading the stocks' paces would move them for their other users)."""
+        totals = [st.wanted.total for st in self.stocks]
+        seen = [(now - before) / dt for now, before in zip(totals, self._totals, strict=True)]
+        a = self.spec.smoothing
+        self._paces = seen if self._paces is None else [a * x + (1 - a) * p for x, p in zip(seen, self._paces, strict=True)]
+        self._totals = totals
 
     def _wanted_total(self) -> float:
         return sum(w * st.wanted.total for st, w in zip(self.stocks, self.weights, strict=True))
@@ -96,6 +130,8 @@ class Market:
             self._record(now)
             return  # nothing in reach: no signal, the price holds
         wanted = self._wanted_total()
+        if self.spec.stranded_after_days is not None:
+            self._stock_paces(max(now - self._last, 1e-9))
         observed = (wanted - self._wanted) / max(now - self._last, 1e-9)
         self._wanted, self._last = wanted, now
         a = spec.smoothing
@@ -128,3 +164,5 @@ class Market:
     def _record(self, now: float) -> None:
         self.recorder.level(self._sid_price, now, self.price)
         self.recorder.level(self._sid_cover, now, min(self.cover_days, 1e6))
+        if self._sid_stranded >= 0:
+            self.recorder.level(self._sid_stranded, now, self.stranded())

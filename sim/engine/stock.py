@@ -169,6 +169,10 @@ class Stock:
         """Free material beyond the orders already received from other sites."""
         return max(self.free - self.promised, 0.0)
 
+    def sells_at_home(self) -> bool:
+        """Whether end-use buyers stand by this stock (else only plants and lanes take it away)."""
+        return self.buyers_pace.rate > 0
+
     def home_pace(self) -> float:
         """What home users want, t/day: the buyers' pace and the plants' needs."""
         now = self.env.now

@@ -50,6 +50,9 @@ class Market(_Model):
     conversion_usd_per_kg: Annotated[float, Field(ge=0, le=MAX_USD_PER_KG)] | None = Field(
         None, description="conversion cost over the inputs (default: the reference price less the inputs at their reference prices)"
     )
+    stranded_after_days: PositiveDays | None = Field(
+        180.0, description="from the start date, stock with no end-use buyer beside it, beyond this many days of what its plants and lanes take, is stranded and sets no price; none: all stock counts"
+    )
     pricing: Literal["scarcity", "cost_plus"] = Field("scarcity", description="scarcity: from cover (never below the inputs' cost); cost_plus: the inputs' cost plus conversion")
     source: str = Field("", description=SOURCE)
 
