@@ -246,8 +246,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
     result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
     result.reference = reference
+    from .results.imbalance import findings, format_findings
+
     shown = _windowed(result, args.window)
-    page = None if args.no_figures else (lambda _whole, folder: write_report(shown, folder))
+    found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
+    page = None if args.no_figures else (lambda _whole, folder: write_report(shown, folder, imbalance=found if shown is result else None))
     try:
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, page, unique=args.out is None)
@@ -257,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "window" in shown.run:
         print(f"\n  window: {shown.run['window']['label']} (the KPIs above and the page; the folder keeps the whole run)")
     print()
-    print(_balance(result))
+    print(format_findings(found))
     print(f"\nrun folder: {out}")
     return 0
 
@@ -272,12 +275,6 @@ def _windowed(result: Result, window: Window | None) -> Result:
         return cut(result, window)
     except WindowError as exc:
         raise InputError([Issue(Mark("--window"), "", str(exc))]) from None
-
-
-def _balance(result: Result) -> str:
-    from .results.imbalance import findings, format_findings
-
-    return format_findings(findings(result))
 
 
 def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
@@ -369,7 +366,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         calm = LoadedScenario(sc.model_copy(update={"policies": {}}), path)
         print(f"\nthe world of {args.scenario} with its policies off ({len(sc.policies)} left out), "
               f"{sc.meta.horizon_days} days from {sc.meta.start_date}:")
-        print(_balance(run_loaded(calm, source=str(path))))
+        from .results.imbalance import findings, format_findings
+
+        print(format_findings(findings(run_loaded(calm, source=str(path)))))
     return 0
 
 

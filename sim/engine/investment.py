@@ -70,7 +70,6 @@ class Investor:
         self.recorder = core.recorder
         self.expansions = 0
         self.added_t_per_day = 0.0
-        self.decisions: list[tuple[float, str, str, float]] = []  # (time, plant, why, t/day of basis)
         for p in plants:
             p.sid = core.recorder.series(p.plant.id, "", "capacity_t_per_day", level=True, initial=p.capacity())
         self.process = None
@@ -140,11 +139,9 @@ class Investor:
             while p.ratios and p.ratios[0][0] < now - rule.window_days - 1e-9:
                 p.ratios.popleft()
             ratio = sum(r for _, r in p.ratios) / len(p.ratios)
-        step, why = 0.0, ""
-        if ratio is not None and ratio >= rule.price_ratio:
-            step, why = p.first_rate * rule.step_pct / 100, "scarcity"
-        elif self._backlogged(p):
-            step, why = p.first_rate * rule.step_pct / 100, "feed piling up"
+        step = 0.0
+        if (ratio is not None and ratio >= rule.price_ratio) or self._backlogged(p):  # scarcity, or feed piling up
+            step = p.first_rate * rule.step_pct / 100
         growth = self.growth(rule.follows_demand_of, now) if rule.follows_demand_of else None
         if growth is not None and growth * 100 >= rule.min_growth_pct and (ratio is None or ratio >= rule.min_price_ratio):
             # growth: capacity for what the demand will call for when the build is done, and, while
@@ -152,8 +149,7 @@ class Investor:
             planned = plant.rate + p.building
             ahead = seen[0] / plant.basis * (1 + growth) ** (rule.build_time_days / 365.0) - planned
             along = planned * ((1 + growth) ** (self.spec.review_days / 365.0) - 1)
-            if max(ahead, along) > step:
-                step, why = max(ahead, along), "demand growth"
+            step = max(step, ahead, along)
         step = min(step, p.first_rate * rule.max_multiple - plant.rate - p.building,
                    plant.rate * rule.max_pending_pct / 100 - p.building)
         room = self._room(p, now)
@@ -163,7 +159,6 @@ class Investor:
             return
         p.building += step
         self.expansions += 1
-        self.decisions.append((now, plant.id, why, step * plant.basis))
         timer = self.env.timeout(rule.build_time_days)
         timer.callbacks.append(lambda _ev, p=p, step=step: self._online(p, step))
 
@@ -202,9 +197,9 @@ class Investor:
         return start.year + (start.timetuple().tm_yday - 1) / 365.0 + (now - self.core.warmup) / 365.0
 
 
-def rule_for(spec: Investment, fid: str, stage: str | None, kind: str, region: str) -> ExpansionRule | None:
+def rule_for(spec: Investment, fid: str, stage: str, kind: str, region: str) -> ExpansionRule | None:
     """The first rule (in file order) that covers a plant, or None (excluded, or no rule)."""
-    if not spec.enabled or fid in spec.exclude or stage is None:
+    if not spec.enabled or fid in spec.exclude:
         return None
     for rule in spec.rules.values():
         if stage in rule.stages and (not rule.kinds or kind in rule.kinds) and (not rule.regions or region in rule.regions):

@@ -260,25 +260,25 @@ class Stock:
         """Whether producers here may run out of room (a storage limit or make to stock)."""
         return self.max_t is not None or self.max_cover_days is not None
 
+    def _producers_cap(self) -> float:
+        """The level producers fill this stock to: the storage limit, and ``max_cover_days`` of
+        what is wanted here (make to stock); infinite without either."""
+        cap = float("inf") if self.max_t is None else self.max_t
+        if self.max_cover_days is not None:
+            cap = min(cap, self.max_cover_days * self.wanted.read(self.env.now))
+        return cap
+
     def refill_factor(self) -> float:
         """How hard producers making to this stock are pulled, against what is wanted of it: 2 when
         it is empty, 1 half full, 0 at its limit (a proportional refill)."""
-        cap = float("inf") if self.max_t is None else self.max_t
-        if self.max_cover_days is not None:
-            cap = min(cap, self.max_cover_days * self.wanted.read(self.env.now))
+        cap = self._producers_cap()
         if cap == float("inf"):
             return 1.0
-        if cap <= 0:
-            return 0.0
-        return max(2.0 * (1.0 - self.level / cap), 0.0)
+        return max(2.0 * (1.0 - self.level / cap), 0.0) if cap > 0 else 0.0
 
     def room(self) -> float:
-        """Tonnes producers may still add: to the storage limit, and to ``max_cover_days`` of what
-        is wanted here (make to stock)."""
-        cap = float("inf") if self.max_t is None else self.max_t
-        if self.max_cover_days is not None:
-            cap = min(cap, self.max_cover_days * self.wanted.read(self.env.now))
-        return max(cap - self.level, 0.0)
+        """Tonnes producers may still add before the stock reaches its producers' cap."""
+        return max(self._producers_cap() - self.level, 0.0)
 
     # -- moving material -------------------------------------------------------------------------
     def put(self, amount: float) -> None:

@@ -269,7 +269,7 @@ class World:
             rule = rule_for(spec, fid, fspec.stage, fspec.kind, region)
             if rule is not None:
                 fac = self.facilities[fid]
-                plants.append(Expandable(fac, rule, region, fspec.stage or "", fac.rate))
+                plants.append(Expandable(fac, rule, region, fspec.stage, fac.rate))
         return Investor(self.core, spec, plants, self._signal, self._asked_for) if plants else None
 
     def _asked_for(self, materials: tuple[str, ...]) -> float:
@@ -282,17 +282,13 @@ class World:
         priced at cost plus conversion, always its reference margin)."""
         if rule.signal_market is not None:
             market = self.markets[rule.signal_market]
-        else:
-            region = self.region_of[self.facility_specs[plant.id].site]
-            market = self.market_of.get((plant.outputs[0].stock.material, region))
-        if market is None:
-            return None
-        if rule.signal_market is None and market.spec.pricing == "cost_plus":
-            return None  # priced at its inputs' cost plus conversion: its margin is the reference's
-        floor = market.cost_floor()
-        if floor is None or rule.signal_market is not None:
             return market.price, market.reference
-        return market.price - floor, market.conversion
+        region = self.region_of[self.facility_specs[plant.id].site]
+        market = self.market_of.get((plant.outputs[0].stock.material, region))
+        if market is None or market.spec.pricing == "cost_plus":
+            return None  # no price, or priced at its inputs' cost plus conversion: its margin is the reference's
+        floor = market.cost_floor()
+        return (market.price, market.reference) if floor is None else (market.price - floor, market.conversion)
 
     def _in_reach(self) -> set[tuple[str, str]]:
         """Stocks a buyer can reach: with buyers, a plant drawing on them, or a lane out of them."""

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..atomic import write_text
-from ..results.imbalance import findings
+from ..results.imbalance import Finding, findings
 from ..results.kpis import flatten
 from ..results.result import Result
 from .answer import answer, region_name
@@ -107,8 +107,9 @@ def _sources(scenario: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "id", "source"])
 
 
-def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
-    """The report page for a run (or a run already prepared for its figures), with its figures embedded."""
+def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance: list[Finding] | None = None) -> str:
+    """The report page for a run (or a run already prepared for its figures), with its figures
+    embedded; ``imbalance``, the run's balance findings if already worked out."""
     frames = prepare(result)
     result = frames.result
     scenario = read_scenario(result.scenario_yaml)
@@ -130,7 +131,7 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
              "version": str(run.get("reesim_version", __version__)), "sha256": str(run.get("scenario_sha256", ""))[:16]},
         answer=answer(frames, reference),
         window=(run.get("window") or {}).get("label", ""),
-        imbalance=findings(result),
+        imbalance=findings(result) if imbalance is None else imbalance,
         reference=reference,
         cards=_cards(k, ref_kpis),
         regions=table(_regions(k, ref_kpis), "regions"),
@@ -145,14 +146,15 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path]) -> str:
 
 
 def write_report(result: Result, folder: Path, figures: dict[str, Path] | None = None,
-                 flow_days: tuple[int, int | None] = (0, None)) -> Path:
-    """Draw the figures (if not given) and write report.html into ``folder``."""
+                 flow_days: tuple[int, int | None] = (0, None), imbalance: list[Finding] | None = None) -> Path:
+    """Draw the figures (if not given) and write report.html into ``folder`` (with the run's
+    balance findings, worked out here unless given)."""
     from .figures import write_figures
 
     folder = Path(folder)
     run = prepare(result)  # cut once, for the figures and the page's sentences alike
     figures = figures if figures is not None else write_figures(run, folder, flow_days)
-    return write_text(folder / "report.html", build_report(run, figures))
+    return write_text(folder / "report.html", build_report(run, figures, imbalance))
 
 
 __all__ = ["FIGURES", "build_report", "kpi_rows", "write_report"]

@@ -104,8 +104,9 @@ def piling_up(result: Result) -> list[Finding]:
         return []
     last = int(ts["day"].max())
     quarter = max(last // 4, 1)
-    table = levels.pivot_table(index="day", columns=["entity", "material"], values="value", observed=True)
-    grew = table.iloc[-1] - table.iloc[0]
+    # each series runs day by day, so its first and last rows are the run's first and last days
+    ends = levels.groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
+    grew = ends["last"] - ends["first"]
     grew = grew[grew >= PILE_MIN_T]
     if not len(grew):
         return []
@@ -116,7 +117,7 @@ def piling_up(result: Result) -> list[Finding]:
     recent = out_flow[out_flow["day"] > last - quarter].groupby(["site", "material"], observed=True)["value"].sum() / quarter
     out = []
     for (site, material), rise in grew.items():
-        held = float(table[(site, material)].iloc[-1])
+        held = float(ends.at[(site, material), "last"])
         pace = float(recent.get((site, material), 0.0))
         days = held / pace if pace > 1e-9 else float("inf")
         if days < PILE_MIN_DAYS:
@@ -127,7 +128,7 @@ def piling_up(result: Result) -> list[Finding]:
             f"{material} piled up at {site}: {held:,.0f} t at the end, up {rise:,.0f} t ({how}). "
             "No one takes it: look for a lane that carries it away or a buyer.",
             f"timeseries: level_t of {site} {material}; links from {site}"))
-    return sorted(out, key=lambda f: -float(table[(f.where, f.material)].iloc[-1]))
+    return sorted(out, key=lambda f: -float(ends.at[(f.where, f.material), "last"]))
 
 
 def starved(result: Result, piles: list[Finding]) -> list[Finding]:
@@ -141,7 +142,9 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     made = _series(ts, "throughput_t")
     made = made[made["day"] > last - quarter].groupby("entity", observed=True)["value"].sum() / quarter
     inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
-    piled = {(f.material): f for f in piles}
+    piled: dict[str, Finding] = {}
+    for f in piles:  # largest first: a plant is named against the biggest pile of its input
+        piled.setdefault(f.material, f)
     out = []
     for plant, material in inputs.itertuples(index=False):
         pile = piled.get(str(material))

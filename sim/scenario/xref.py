@@ -8,6 +8,7 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
+from .catalog import facility_kinds
 from .errors import Issue, Mark, did_you_mean, format_path, mark_for
 from .markets import BACKORDER_SHARE_BY_END_USE, SUBSTITUTION_REACH
 from .xref_policies import check_policies
@@ -149,6 +150,10 @@ def check_references(data: dict, positions: Positions) -> list[Issue]:
         rule = _d(rule)
         for i, region in enumerate(_l(rule.get("regions"))):
             need(("investment", "rules", rid, "regions", i), region, regions, "region")
+        if _l(rule.get("kinds")):
+            kinds = facility_kinds()
+            for i, kind in enumerate(_l(rule.get("kinds"))):
+                need(("investment", "rules", rid, "kinds", i), kind, kinds, "facility kind")
         if rule.get("signal_market") is not None:
             need(("investment", "rules", rid, "signal_market"), rule.get("signal_market"), markets, "market")
     for i, fid in enumerate(_l(investment.get("exclude"))):
