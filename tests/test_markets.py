@@ -176,3 +176,34 @@ def test_cost_plus_passes_the_inputs_cost_on():
     r = run_dict(oxide_and_metal("cost_plus"))
     oxide, metal = series(r, "a", "price_usd_per_kg"), series(r, "b", "price_usd_per_kg")
     assert metal.tolist() == pytest.approx((1.2 * oxide + 40).tolist())
+
+
+def announced_ban(announced: str | None):
+    """A US buyer ordering to 30 days of cover from a Chinese plant; China bans the material from
+    1 July 2025 (day 181), announced or not on 1 April (day 90)."""
+    w = base_world(240)
+    w["stocks"] = {"plant": {"a": {"initial_t": 1e6}},
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
+    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w["markets"] = {"a_usa": {"material": "a", "regions": ["usa"], "price_usd_per_kg": 10, "target_cover_days": 30,
+                              "smoothing": 1.0, "update_days": 7}}
+    ban = {"kind": "export_control", "from": "china", "to": ["usa"], "materials": ["a"], "mode": "ban", "start": "2025-07-01"}
+    if announced:
+        ban["announced"] = announced
+    w["policies"] = {"ban": ban}
+    return w
+
+
+def test_an_announced_control_raises_the_covered_buyers_cover_from_its_announcement():
+    told, surprised = run_dict(announced_ban("2025-04-01")), run_dict(announced_ban(None))
+    ordered = {"told": series(told, "market", "ordered_t"), "surprised": series(surprised, "market", "ordered_t")}
+    extra = ordered["told"] - ordered["surprised"]
+    assert extra.loc[:89].abs().max() < 1e-9  # nothing moves before the announcement
+    # at the first review after it (day 91) buyers order up to 1.5 x 30 days of 10 t/day: 150 t more
+    assert extra.loc[91] == pytest.approx(0.5 * 30 * 10, rel=0.01)
+    price = {"told": series(told, "a_usa", "price_usd_per_kg"), "surprised": series(surprised, "a_usa", "price_usd_per_kg")}
+    assert price["told"][84] == pytest.approx(price["surprised"][84])
+    # the traders' first look after it, before the forward order lands: the same cover against a
+    # target 1.5 times higher, so (elasticity 1) a price 1.5 times higher, three months before the ban
+    assert price["told"][91] == pytest.approx(1.5 * price["surprised"][91])

@@ -140,5 +140,15 @@ class EngineContext:
     def price(self, material: str, region: str) -> float | None:
         return self._world.price(material, region)
 
+    def expect(self, regions: set[str], materials: set[str]) -> None:
+        """Buyers and traders of ``materials`` in ``regions`` know of this policy from now: they
+        hold the scenario's anticipation multiple of their target cover until ``forget``."""
+        multiple = self.scenario.buyers.anticipation.cover_multiple
+        self._world.expectations.announce(self.id, regions, materials, multiple)
+
+    def forget(self) -> None:
+        """The policy has ended: buyers go back to their own cover."""
+        self._world.expectations.withdraw(self.id)
+
     def holds(self, condition: Condition) -> bool:
         return holds(condition, self._world)

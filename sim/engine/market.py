@@ -53,6 +53,7 @@ class Market:
         # stock with end-use buyers beside it is sold at home: a pile there is a glut, not stranded
         self._home = [st.sells_at_home() for st in stocks]
         self._last = env.now
+        self._expect: list[float] | None = None  # traders' cover multiple per stock (anticipation)
         self.inputs: list[tuple[Market, float]] = []  # input markets and t per t, for the cost floor
         self.conversion = 0.0
         self._sid_price = recorder.series(mid, spec.material, "price_usd_per_kg", level=True, initial=self.price)
@@ -99,6 +100,20 @@ class Market:
             return 0.0
         return sum(w * max(st.level - days * pace, 0.0)
                    for st, w, pace, home in zip(self.stocks, self.weights, self._paces, self._home, strict=True) if not home)
+
+    def expect(self, multiples: list[float]) -> None:
+        """The cover multiple traders hold for each stock's buyers while a control is known."""
+        self._expect = multiples if any(m != 1.0 for m in multiples) else None
+
+    def expectation(self) -> float:
+        """The traders' cover multiple: each stock's, weighted by how fast it is wanted."""
+        if self._expect is None:
+            return 1.0
+        paces = [w * st.wanted.rate for st, w in zip(self.stocks, self.weights, strict=True)]
+        total = sum(paces)
+        if total <= 0:
+            return max(self._expect)
+        return sum(p * m for p, m in zip(paces, self._expect, strict=True)) / total
 
     def _stock_paces(self, dt: float) -> None:
         """What is wanted of each stock, t/day, smoothed as the market's own pace is (the market keeps
@@ -153,7 +168,7 @@ class Market:
         elif self.cover_days <= 0:
             multiple = spec.max_multiple
         else:
-            multiple = (self.cover_days / self.target) ** (-1.0 / spec.elasticity)
+            multiple = (self.cover_days / (self.target * self.expectation())) ** (-1.0 / spec.elasticity)
             multiple = min(max(multiple, spec.min_multiple), spec.max_multiple)
         self.price = self.reference * multiple
         if floor is not None and floor > self.price:  # no one sells below what the inputs cost

@@ -161,6 +161,7 @@ class Replenisher:
         self.review = review_days
         self.precaution = precaution
         self.cancel_excess = cancel_excess
+        self._expected = 1.0  # the cover multiple a known control makes buyers hold (anticipation)
         self._xsid = recorder.series(stock.site, stock.material, "cancelled_t") if cancel_excess else -1
         self._sid = recorder.series(stock.site, stock.material, "ordered_t")
         self._csid = recorder.series(stock.site, stock.material, "cover_multiple", level=True, initial=1.0) \
@@ -181,12 +182,18 @@ class Replenisher:
                 self.recorder.level(self._fsid, env.now, self.forecast.value)
                 if self._csid >= 0:
                     multiple = self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
-                    self.rule.cover = self.rule.base_cover * multiple
+                    self.rule.cover = self.rule.base_cover * multiple * self._expected
                     self.recorder.level(self._csid, env.now, multiple)
             first = False
             self._order()
             stock.wanted_window = 0.0  # the window for the next forecast starts after this review
             yield env.timeout(self.review)
+
+    def expect(self, multiple: float) -> None:
+        """Hold ``multiple`` times the target cover (a control is known); orders follow at the next review."""
+        self._expected = multiple
+        precaution = self.precaution.multiple if self._csid >= 0 else 1.0  # type: ignore[union-attr]
+        self.rule.cover = self.rule.base_cover * precaution * multiple
 
     def _order(self) -> None:
         stock = self.stock

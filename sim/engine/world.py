@@ -18,6 +18,7 @@ from ..scenario.policy_kinds import ensure_loaded, kinds
 from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
 from .allocation import allocation
+from .anticipation import Expectations
 from .context import EngineContext
 from .core import Core
 from .demand import BuyerGroup, DemandSink
@@ -255,6 +256,10 @@ class World:
                     pol.cancel_excess,
                 ))
         self._create_markets()
+        self.expectations = Expectations(
+            [(rep, self.region_of[rep.stock.site]) for rep in self.replenishers],
+            [(m, [self.region_of[st.site] for st in m.stocks]) for m in self.markets.values()],
+        )
         self.investor = self._create_investor()
         site_of = {did: d.site for did, d in sc.demand.items()}
         for sid, spec in sc.substitutions.items():

@@ -43,6 +43,9 @@ class ExportControl(TimedPolicy):
     quota_t_per_year: Tonnes | None = Field(None, description="quota: tonnes a year that may leave, released in two halves on 1 Jan and 1 Jul")
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
     licence: LicenceTerms | None = Field(None, description="licence: the processing delay and the approval probability")
+    announced: Date | None = Field(
+        None, description="the day it was made public, if before it came into force: from then buyers and traders it covers hold more cover (buyers.anticipation)"
+    )
     leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )
@@ -62,6 +65,8 @@ class ExportControl(TimedPolicy):
             raise ValueError("a quota needs quota_t_per_year or quota_batches")
         if self.mode == "licence" and self.licence is None:
             raise ValueError("licence mode needs licence: {processing_working_days, approval}")
+        if self.announced is not None and self.start is not None and self.announced > self.start:
+            raise ValueError("announced must come on or before start")
         if self.mode == "licence" and self.leakage_t_per_year > 0:
             raise ValueError("leakage_t_per_year applies to a ban or a quota, not to licences")
         return self
@@ -90,16 +95,21 @@ class ExportControlPolicy(Policy):
         if spec.leakage_t_per_year > 0:
             self.rule.leaks(spec.leakage_t_per_year, lambda: ctx.now)
         dest = set(spec.to_regions) or (set(ctx.scenario.regions) - {spec.from_region})
-        self.rule.attach(ctx.links(spec.from_region, dest - set(spec.exempt_regions), materials))
+        self.covered = (dest - set(spec.exempt_regions), materials)
+        self.rule.attach(ctx.links(spec.from_region, self.covered[0], materials))
+        if spec.announced is not None:
+            ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(*self.covered))
         if isinstance(self.rule, Quota):
             for day, amount, reset in quota_schedule(ctx, spec.quota_t_per_year, spec.quota_batches):
                 ctx.at(day, lambda a=amount, r=reset: self.rule.refill(a, r))  # type: ignore[attr-defined]
 
     def switch_on(self) -> None:
         self.rule.switch(True)
+        self.ctx.expect(*self.covered)  # unannounced, buyers learn of it as it comes into force
 
     def switch_off(self) -> None:
         self.rule.switch(False)
+        self.ctx.forget()
 
     def counters(self) -> dict[str, float]:
         return {"licence_denied_t": self.rule.denied_t} if isinstance(self.rule, Licence) else {}

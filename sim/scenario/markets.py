@@ -110,6 +110,17 @@ class Precaution(_Model):
         return min(max(1.0 + k * change, self.min_multiple), self.max_multiple)
 
 
+class Anticipation(_Model):
+    """Buyers and traders who act on the cover they expect: from the day a control is announced
+    (or comes into force unannounced) until it ends, those in the regions it covers hold
+    ``cover_multiple`` times their target cover of the materials it covers. Buyers who order to a
+    cover order the difference forward; a market's price reads its cover against the raised
+    target, weighted by the share of its pace that is covered, so prices move before stocks
+    run down."""
+
+    cover_multiple: float = Field(1.5, ge=1, le=10, description="target cover multiple of covered buyers and traders while a control is announced or in force (ASSUMPTION anticipation)")
+
+
 class Buyers(_Model):
     """How end users behave when they are short, and how home and export buyers share a stock.
 
@@ -126,6 +137,7 @@ class Buyers(_Model):
     other_backorder_share: Share = Field(0.5, description="for end uses not in backorder_share (ASSUMPTION backorder_share)")
     patience_days: PositiveDays = Field(120.0, description="mean wait before a backorder is cancelled (ASSUMPTION backorder_patience)")
     precaution: Precaution = Field(Precaution(), description="precautionary buying and destocking by buyers who order to a cover")
+    anticipation: Anticipation = Field(Anticipation(), description="the cover buyers and traders hold once a control is announced")
     home_and_export: Literal["pro_rata", "home_first"] = Field(
         "pro_rata", description="when a stock is short: home users and export orders share it pro rata to what they want, or home users first"
     )
