@@ -65,6 +65,12 @@ def _scheduler_address(text: str) -> str:
     return text
 
 
+def _window_text(text: str) -> str:
+    """A --window as text (a sweep keeps it in its spec), checked as run's is."""
+    _window(text)
+    return text.strip()
+
+
 def _window(text: str) -> Window:
     from .results.window import Window, WindowError
 
@@ -135,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=_positive_int, help="parallel workers (default: the machine's cores)")
     sw.add_argument("--scheduler", type=_scheduler_address, help="address of a running Dask scheduler, tcp://host:port (with --executor dask)")
     sw.add_argument("--max-runs", type=_positive_int, default=DEFAULT_MAX_RUNS, help=f"the most runs allowed (default {DEFAULT_MAX_RUNS:,})")
+    sw.add_argument("--window", type=_window_text, metavar="FROM:TO|policy:ID", help=WINDOW_HELP + " (as the sweep file's window:, "
+                    "which it replaces; default folder results/<name>-<window>-sweep)")
     sw.add_argument("--out", type=Path, help="sweep folder (default: results/<name>-sweep); rerun to resume")
     sw.add_argument("--no-progress", action="store_true", help="no progress bar")
     sw.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -432,7 +440,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
 
     loaded = load_sweep(args.spec)
-    out = args.out or results_dir() / f"{slug(loaded.spec.name)}-sweep"
+    if args.window is not None:  # checked as the file's window: would be; the runs' KPIs change, so does the folder
+        loaded.spec = loaded.spec.model_copy(update={"window": args.window})
+    tag = f"-{slug(loaded.spec.window)}" if args.window is not None else ""
+    out = args.out or results_dir() / f"{slug(loaded.spec.name)}{tag}-sweep"
     if args.scheduler and args.executor != "dask":
         raise InputError([Issue(Mark("--scheduler"), "--executor", "a scheduler address needs --executor dask")])
     _check_writable(out, "a sweep folder", inside=True)
@@ -458,6 +469,8 @@ def _print_sweep(folder: Path, spec, runs) -> None:
     stored = store.spec()  # the spec as the sweep folder holds it, for the summary's order and the page
     order = ordered_kpis(stored, runs) if len(runs) else []
     summary = format_summary(runs, summaries.points, first=tuple(k.removeprefix("k.") for k in order))
+    if stored.get("window"):
+        summary = f"KPIs over {stored['window']} only\n" + summary
     print(summary)
     if summaries.discovery_text:
         print("\n" + summaries.discovery_text)

@@ -327,3 +327,36 @@ def test_kept_series_are_thinned(tmp_path):
     assert set(series["run_id"]) == {0, 1}
     assert set(series["day"]) == set(range(0, 365, 30))
     assert set(series["entity"]) == {"market"} and set(series["variable"]) == {"level_t"}
+
+
+def test_a_windowed_sweep_keeps_each_runs_kpis_over_the_window(tmp_path, capsys):
+    """--window on a sweep: each row's KPIs are those of its run's series over the window, summed by hand."""
+    out = tmp_path / "out"
+    assert main(["sweep", str(TINY), "--executor", "serial", "--window", "2025-03-01:2025-05-31",
+                 "--out", str(out), "--no-progress"]) == 0
+    assert "KPIs over 2025-03-01:2025-05-31 only" in capsys.readouterr().out
+    assert "KPIs over <b>2025-03-01:2025-05-31</b> only" in (out / "sweep_report.html").read_text()
+    row = rows(out).iloc[4]
+    loaded = load_sweep(TINY)
+    settings = [(k, row[f"p.{name}"]) for name, k in (("cells_capacity", "facilities.cells.capacity.t_per_day"),
+                                                      ("demand", "demand.usa_ev.t_per_day"))]
+    from sim.engine import simulate
+    from sim.scenario.loader import validate_scenario
+    sc = validate_scenario(loaded.base_data, {}, loaded.base_path, (), (*settings, ("meta.seed", int(row["seed"])))).scenario
+    ts = simulate(sc).timeseries()
+    inside = ts[(ts["day"] >= 59) & (ts["day"] <= 150)]  # 1 March to 31 May 2025
+    demand = inside[inside["entity"] == "usa_ev"]
+    by_hand = demand[demand["variable"] == "delivered_t"]["value"].sum() / demand[demand["variable"] == "requested_t"]["value"].sum()
+    assert row["k.fill_rate"] == pytest.approx(by_hand, rel=1e-12)
+    whole = ts[ts["entity"] == "usa_ev"]
+    assert by_hand != pytest.approx(whole[whole["variable"] == "delivered_t"]["value"].sum()
+                                    / whole[whole["variable"] == "requested_t"]["value"].sum(), rel=1e-6)
+
+
+def test_a_sweep_window_naming_an_unknown_policy_is_refused(tmp_path, capsys):
+    body = TINY.read_text().replace("base: ../scenarios/chain.yaml", f"base: {HERE / 'scenarios' / 'chain.yaml'}") + "  window: policy:stirke\n"
+    spec = tmp_path / "s.yaml"
+    spec.write_text(body)
+    assert main(["validate", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "sweep.window: no policy 'stirke' in the base scenario" in err

@@ -88,6 +88,7 @@ def build_sweep_report(spec: dict, runs: pd.DataFrame, points: pd.DataFrame, sen
         design=str(design.get("kind", "grid")),
         replications=str(spec.get("replications", 1)),
         seed=str(spec.get("seed", 0)),
+        window=spec.get("window"),
         summary=summary_text,
         discovery=discovery_text,
         figure_note=note,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .compare import kpis_within
 from .result import Result
 
 
@@ -82,6 +81,9 @@ def dates(result: Result, window: Window) -> tuple[dt.date, dt.date, str]:
 def cut(result: Result, window: Window) -> Result:
     """The result over a window only: its series, events and KPIs (a policy's own KPIs, totals of
     the whole run, are left out); ``run["window"]`` says which."""
+    # compare loads scipy, which a sweep's worker needs not for a window's days
+    from .compare import kpis_within
+
     first, last, label = dates(result, window)
     start = dt.date.fromisoformat(str(result.run["start_date"]))
     lo, hi = (first - start).days, (last - start).days
@@ -94,4 +96,10 @@ def cut(result: Result, window: Window) -> Result:
     return replace(result, timeseries=ts, policy_events=events, kpis=kpis_within(result, first, last), run=run)
 
 
-__all__ = ["Window", "WindowError", "cut", "dates"]
+def within(ts: pd.DataFrame, events: pd.DataFrame, start: dt.date, horizon_days: int, window: Window) -> pd.DataFrame:
+    """A run's series over a window only (a sweep's run, before its KPIs are taken)."""
+    lo, hi = window.days(start, horizon_days, events)
+    return ts[(ts["day"] >= lo) & (ts["day"] <= hi)].reset_index(drop=True)
+
+
+__all__ = ["Window", "WindowError", "cut", "dates", "within"]

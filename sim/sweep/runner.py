@@ -12,7 +12,8 @@ from typing import Any
 from tqdm import tqdm
 
 from ..results.kpi_registry import check_pattern, scenario_ids
-from ..scenario.errors import InputError, Issue, Mark
+from ..results.window import Window
+from ..scenario.errors import InputError, Issue, Mark, did_you_mean
 from ..scenario.loader import validate_scenario
 from .design import DesignPoints, build_design, count_points
 from .executors import RUNNERS
@@ -86,6 +87,10 @@ def _check_kpis(loaded: LoadedSweep, scenarios: list[Any]) -> None:
         if problem:
             issues.append(Issue(loaded.positions.get(("kpis", i), Mark(file)), f"sweep.kpis[{i}]", problem))
     discovery = loaded.spec.discovery
+    window = Window.parse(loaded.spec.window) if loaded.spec.window else None
+    if window is not None and window.policy is not None and window.policy not in policies:
+        issues.append(Issue(loaded.positions.get(("window",), Mark(file)), "sweep.window",
+                            f"no policy '{window.policy}' in the base scenario" + did_you_mean(window.policy, sorted(policies))))
     if discovery is not None:
         problem = check_pattern(discovery.kpi, focus, ids, policies)
         if problem is None and "*" in discovery.kpi:
@@ -131,7 +136,7 @@ def make_job(loaded: LoadedSweep) -> Job:
     # the rule's KPI is kept even when kpis: leaves it out, or discovery would have nothing to read
     kpis = loaded.spec.kpis + ((discovery.kpi,) if discovery and discovery.kpi not in loaded.spec.kpis else ())
     return Job(data, str(loaded.base_path), kpis,
-               ts.variables if ts else (), ts.entities if ts else (), ts.every_days if ts else 7)
+               ts.variables if ts else (), ts.entities if ts else (), ts.every_days if ts else 7, loaded.spec.window)
 
 
 def run_sweep(loaded: LoadedSweep, out: Path, executor: str = "processes", workers: int | None = None,

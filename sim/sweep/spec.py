@@ -10,8 +10,17 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from ..results.window import Window
 from ..scenario.distributions import Distribution
 from ..scenario.errors import InputError, Issue, Mark, did_you_mean, pydantic_issues
 from ..scenario.loader import override_blocks, read_scenario_data
@@ -149,7 +158,15 @@ class SweepSpec(_Model):
     kpis: tuple[str, ...] = Field(DEFAULT_KPIS, description="KPI names to keep; * matches one level")
     timeseries: KeepSeries | None = Field(None, description="daily series to keep from each run (none: KPIs only)")
     discovery: Discovery | None = Field(None, description="scenario discovery over the runs (none: no discovery)")
+    window: str | None = Field(None, description="KPIs over FROM:TO (YYYY-MM-DD, either end may be left out) or policy:ID only (none: the whole run)")
     report: Report = Field(Report(), description="how the page is drawn; changing it needs no new sweep folder")
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, text: str | None) -> str | None:
+        if text is not None:
+            Window.parse(text)  # a WindowError is a ValueError: reported at the key
+        return text
 
 
 

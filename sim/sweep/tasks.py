@@ -23,6 +23,7 @@ from ..engine import simulate
 from ..results.kpi_registry import kpi_matcher
 from ..results.kpis import compute_kpis, flatten
 from ..results.result import POLICY_EVENT_COLUMNS
+from ..results.window import Window, WindowError, within
 from ..scenario.errors import InputError
 from ..scenario.loader import validate_scenario
 
@@ -47,6 +48,7 @@ class Job:
     series_variables: tuple[str, ...] = ()
     series_entities: tuple[str, ...] = ()
     series_every_days: int = 7
+    window: str | None = None  # KPIs over FROM:TO or policy:ID only
 
 
 def run_seed(sweep_seed: int, run_id: int) -> int:
@@ -65,7 +67,12 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
         out = simulate(loaded.scenario)
         ts = out.timeseries()
         events = pd.DataFrame(out.policy_events, columns=POLICY_EVENT_COLUMNS)
-        kpis = flatten(compute_kpis(ts, out.entities, events, loaded.scenario.meta.focus_region, out.policy_kpis))
+        meta = loaded.scenario.meta
+        if job.window is None:
+            kpis = flatten(compute_kpis(ts, out.entities, events, meta.focus_region, out.policy_kpis))
+        else:  # a policy's own KPIs are totals of the whole run: left out, as run --window does
+            cut = within(ts, events, meta.start_date, meta.horizon_days, Window.parse(job.window))
+            kpis = flatten(compute_kpis(cut, out.entities, events, meta.focus_region, {}))
         match = kpi_matcher(job.kpis)
         row.update({f"k.{name}": value for name, value in kpis.items() if match.match(name)})
         row["status"], row["error"] = "ok", ""
@@ -73,6 +80,8 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
             series = _thin(ts, job, task.run_id)
     except InputError as exc:
         row["status"], row["error"] = "error", "; ".join(str(i) for i in exc.issues)[:2000]
+    except WindowError as exc:  # e.g. the window's policy never acted in this run
+        row["status"], row["error"] = "error", f"--window: {exc}"[:2000]
     except Exception as exc:  # a run that raises is recorded and the sweep goes on
         row["status"] = "error"
         row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}"[:2000]
