@@ -2,6 +2,8 @@
 has run, within a region's ceiling; plants drawing one short input share it pro rata to their
 needs. Each on a small chain against a hand calculation."""
 
+import math
+
 import pytest
 
 from conftest import base_world, run_dict, series, totals
@@ -151,9 +153,9 @@ def test_two_plants_share_a_short_input_pro_rata_to_their_needs():
 
 def test_a_plant_builds_ahead_of_the_demand_it_follows():
     """Demand for b grows 20% a year, reaching 50 t/day (the plant's capacity) on the start date, with
-    no price signal. On the start date (over a year of history) the plant builds to its throughput
-    200 days on, 50 x 1.2^(200/365) = 55.25 t/day; then its plan grows with the demand,
-    1.2^(30/365) a review. (Demand is taken daily, so half-year windows hold whole periods; each
+    no price signal. On the start date (over a year of history) the plant builds to run at its
+    trigger on its throughput 200 days on, 50 x 1.2^(200/365) / 0.9 = 61.39 t/day; then, while it
+    runs full, its plan grows with the demand, 1.2^(30/365) a review. (Demand is taken daily, so half-year windows hold whole periods; each
     half-year's mean stands for its middle, which a steady exponential growth bends by ~0.1%.)"""
     w = growing_chain(horizon=300)
     w["meta"]["warmup_days"] = 400  # reviews from day -390: a year of demand before the start date
@@ -162,7 +164,30 @@ def test_a_plant_builds_ahead_of_the_demand_it_follows():
     w["investment"]["rules"]["metal"].update({"follows_demand_of": ["b"], "max_multiple": 3})
     r = run_dict(w)
     cap = series(r, "s1", "capacity_t_per_day")
-    first = 50 * 1.2 ** (200 / 365)
+    first = 50 * 1.2 ** (200 / 365) / 0.9
     assert cap.loc[199] == pytest.approx(50)
     assert cap.loc[200] == pytest.approx(first, rel=5e-3)
     assert cap.loc[230] == pytest.approx(first * 1.2 ** (30 / 365), rel=5e-3)
+
+
+@pytest.mark.parametrize("demand, builds", [(42.5, True), (40.0, False)])
+def test_a_plant_below_its_trigger_builds_when_growth_will_fill_it_by_the_builds_end(demand, builds):
+    """Demand for b grows 20% a year; the 50 t/day plant, making to what is wanted, runs at about
+    85% (or 80%) on the start date. In the 200 days a build takes, 20% a year grows it
+    1.2^(200/365) = 1.105 times, to 93% of capacity, past the 90% trigger: it builds now, to run at
+    the trigger on its throughput over the 60-day window (the mean of 42.5 x 1.2^(t/365) over the
+    last 60 days, 41.87 t/day) grown 1.105 times: 41.87 x 1.105 / 0.9 = 51.41 t/day. From 80% it
+    would reach 87%, short of the trigger, and nothing is built on the start date."""
+    w = growing_chain(horizon=201)
+    w["meta"]["warmup_days"] = 400
+    w["stocks"] = {"plant": {"b": {"initial_t": 0, "max_cover_days": 5}}}  # made to what is wanted
+    w["markets"] = {}
+    w["demand"]["buyers"].update({"t_per_day": demand, "growth_pct_per_year": 20, "period_days": 1})
+    w["investment"]["rules"]["metal"].update({"follows_demand_of": ["b"], "max_multiple": 3})
+    r = run_dict(w)
+    cap = series(r, "s1", "capacity_t_per_day")
+    if builds:
+        window_mean = 42.5 * (1 - 1.2 ** (-60 / 365)) / (60 / 365 * math.log(1.2))
+        assert cap.loc[200] == pytest.approx(window_mean * 1.2 ** (200 / 365) / 0.9, rel=5e-3)
+    else:
+        assert cap.loc[200] == pytest.approx(50)

@@ -126,7 +126,15 @@ class Investor:
         if plant.ramp(now) < 1.0 or plant.is_stopped_for("closed"):
             return
         seen = p.pace(now)
-        if seen is None or seen[1] < rule.trigger_utilisation:
+        if seen is None:
+            return
+        growth = self.growth(rule.follows_demand_of, now) if rule.follows_demand_of else None
+        if growth is not None and growth * 100 < rule.min_growth_pct:
+            growth = None
+        years = rule.build_time_days / 365.0
+        full = seen[1] >= rule.trigger_utilisation
+        # a plant that demand's growth will run near full by the time a build is done builds now
+        if not full and (growth is None or seen[1] * (1 + growth) ** years < rule.trigger_utilisation):
             return
         out = plant.outputs[0].stock
         if out.level > rule.max_output_cover_days * out.wanted.read(now):
@@ -140,15 +148,14 @@ class Investor:
                 p.ratios.popleft()
             ratio = sum(r for _, r in p.ratios) / len(p.ratios)
         step = 0.0
-        if (ratio is not None and ratio >= rule.price_ratio) or self._backlogged(p):  # scarcity, or feed piling up
+        if full and ((ratio is not None and ratio >= rule.price_ratio) or self._backlogged(p)):  # scarcity, or feed piling up
             step = p.first_rate * rule.step_pct / 100
-        growth = self.growth(rule.follows_demand_of, now) if rule.follows_demand_of else None
-        if growth is not None and growth * 100 >= rule.min_growth_pct and (ratio is None or ratio >= rule.min_price_ratio):
-            # growth: capacity for what the demand will call for when the build is done, and, while
-            # the plant runs full, the plan grows with the demand from one review to the next
+        if growth is not None and (ratio is None or ratio >= rule.min_price_ratio):
+            # growth: capacity to run at the trigger on what the demand will call for when the build
+            # is done, and, while the plant runs full, the plan grows with the demand review by review
             planned = plant.rate + p.building
-            ahead = seen[0] / plant.basis * (1 + growth) ** (rule.build_time_days / 365.0) - planned
-            along = planned * ((1 + growth) ** (self.spec.review_days / 365.0) - 1)
+            ahead = seen[0] / plant.basis * (1 + growth) ** years / rule.trigger_utilisation - planned
+            along = planned * ((1 + growth) ** (self.spec.review_days / 365.0) - 1) if full else 0.0
             step = max(step, ahead, along)
         step = min(step, p.first_rate * rule.max_multiple - plant.rate - p.building,
                    plant.rate * rule.max_pending_pct / 100 - p.building)

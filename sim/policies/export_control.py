@@ -105,7 +105,6 @@ class ExportControlPolicy(Policy):
 
     def switch_on(self) -> None:
         self.rule.switch(True)
-        self.ctx.expect(*self.covered)  # unannounced, buyers learn of it as it comes into force
 
     def switch_off(self) -> None:
         self.rule.switch(False)

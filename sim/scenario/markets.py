@@ -112,13 +112,13 @@ class Precaution(_Model):
 
 class Anticipation(_Model):
     """Buyers and traders who act on the cover they expect: from the day a control is announced
-    (or comes into force unannounced) until it ends, those in the regions it covers hold
+    (its ``announced`` date, before it comes into force) until it ends, those in the regions it covers hold
     ``cover_multiple`` times their target cover of the materials it covers. Buyers who order to a
     cover order the difference forward; a market's price reads its cover against the raised
     target, weighted by the share of its pace that is covered, so prices move before stocks
     run down."""
 
-    cover_multiple: float = Field(1.5, ge=1, le=10, description="target cover multiple of covered buyers and traders while a control is announced or in force (ASSUMPTION anticipation)")
+    cover_multiple: float = Field(1.5, ge=1, le=10, description="target cover multiple of covered buyers and traders from a control's announcement to its end (ASSUMPTION anticipation)")
 
 
 class Buyers(_Model):
