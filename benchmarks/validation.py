@@ -88,6 +88,10 @@ def episode_2010(r: Result) -> list[Check]:
         checks.append(Check(f"{label} price outside China, 2011 peak / 2009-10 level", f"{public_peak:.0f}x",
                             f">= {need:.0f}x", peak_2011, f"{peak_2011:.1f}x", peak_2011 >= need))
         peak = price[: "2014-12-31"].max()
+        if market == "heavy_world":  # issue 20: the crisis is the quotas' doing, so it peaks in 2011
+            month = price[price >= peak * (1 - 1e-9)].index[0]
+            checks.append(Check("heavy RE price outside China, month it first reaches its peak", "2011-09 (Dy oxide, data/11)",
+                                "in 2011", month.year, f"{month:%Y-%m}", month.year == 2011))
         end_2014 = price[: "2014-12-31"].iloc[-1]
         fall = 1 - end_2014 / peak
         checks.append(Check(f"{label} price outside China, fall from its peak by end-2014", "-85% (basket, data/11)",
@@ -198,33 +202,43 @@ def table(rows: list[list[str]], head: list[str]) -> str:
 NOT_REPRODUCED = """\
 - **Exports under the quota.** China exports its whole quota every year of 2010-2014; in 2011
   and 2012 buyers outside China took about half of it, at crisis prices. In `world_2009` buyers
-  outside China want about 52,000 t a year and supply outside China gives about 7,000 t, so they
-  ask China for some 45,000 t against a 30,000 t quota. The responses with published rates close
-  only part of that gap in 2011: thrifting at up to 10% of demand a year (data/10) saves about
-  2,300 t in 2011 and 6,400 t in 2012, and running cover down releases at most a few thousand
-  tonnes once. Buyers outside China would have had to use about 40% less in 2011 than they
-  wanted in 2010 to leave a fifth of the quota unused. What the public record points to beyond
-  that (illegal exports, about 10,000 t in 2010 by one estimate, data/09; downstream production
-  moving into China; Japan's 2011 recession) has no published rate the model could use. A
-  control that leaks (`leakage_t_per_year`) is built, but off here: it adds supply, so exports
-  on the books still fill the quota and the light price peaks lower.
-- **The heavy price sits at its cap** (20 times the 2009-10 level) from late 2010 to 2012, where
-  the public Dy price climbed to about 19 times by September 2011 and fell from there; the model's
-  fall comes later (2013) and the price climbs again through 2014 and 2015, back to the cap once the
-  quotas end, where the public Dy price was about 2 times its 2008 level at the end of 2015: with
-  demand growing 5% a year and thrifting at its reach, heavy supply outside China does not keep
-  up (a new mine outside China takes about 6 years, data/06, so none responds before 2016). The
-  light price, meanwhile, falls below its 2009-10 level (0.4 times by the end of 2015, against
-  about 2 times in the public record).
+  outside China want about 48,000 t a year in 2011 and supply outside China gives about 7,000 t,
+  so they ask China for some 40,000 t against a 30,000 t quota. The responses with published
+  rates close only part of that gap: thrifting at up to 10% of demand a year (data/10), and
+  running cover down releases at most a few thousand tonnes once. Buyers outside China would
+  have had to use about a third less in 2011 than they wanted in 2010 to leave a fifth of the
+  quota unused. What the public record points to beyond that (illegal exports, about 10,000 t
+  in 2010 by one estimate, data/09; downstream production moving into China; Japan's 2011
+  recession) has no published rate the model could use. A control that leaks
+  (`leakage_t_per_year`) is built, but off here: it adds supply, so exports on the books still
+  fill the quota. An `announced` date (issue 20) moves buyers' cover from the day a control is
+  made public; the file's quota has none, since its first half-year was set before the period
+  it governs and the 2010 cut was announced in early July, as its half-year began.
+- **The heavy price peaks late.** It reaches its cap (20 times the 2009-10 level) in December 2011
+  and holds it for seven weeks, where the public Dy price peaked at about 19 times in September
+  2011 and fell from there; yearly means 1.1x (2010), 3.3x (2011), 4.8x (2012), then 1.5x and
+  1.2x, about 1.0x at the end of 2015 (public: about 2 times its 2008 level). The light price
+  falls below its 2009-10 level (about 0.4 times by the end of 2015, against about 2 times in the
+  public record): China's mines and separators, which grow with the demand they serve
+  (`investment:`, built to run at 90% of capacity), over-supply China's market by about a tenth
+  from 2013, and with policies off `reesim validate scenarios/world_2009.yaml --balance` reports
+  100,000 t of light products piled up there by 2015. China's own production fell in 2011 under
+  its mining quota (96,900 t, data/09); the file has no production quota.
+- **The 2009 world is in balance by construction**: its demand is what the 2009 mines yield once
+  separated (118,600 t; China's 73,000 t use from data/09, the rest of the world the remainder,
+  as data/09 computes it from production), split light/heavy as the ore bodies give it
+  (87.7/12.3). Without quotas nothing runs short in 2010-2015 and the heavy price outside China
+  stays within 1.0-1.2x its 2009-10 level; the crisis is the quotas' doing.
 - **Light prices spike at each half-year quota release** (the model releases each half's quota at
   once, and importers' orders wait for it) instead of one rise to a September 2011 peak.
-- **After the quotas (2015)** exports do not rise: `world_2009` is still short overall, so lifting
-  the quota only reshares the shortage between home and export buyers.
+- **After the quotas (2015)** exports stay at about 31,000 t: by then supply outside China
+  (Mountain Pass, Lynas) meets most of what buyers there want.
 - The responses (thrifting, precaution and Mountain Pass's restart on the price in
   `world_2009.yaml`) are set on this episode; their thresholds and sensitivities are assumptions
   (`seeds/assumptions.csv`), their rates, reaches and build times from data/09 and data/10. With
-  the quotas the restart goes ahead at the end of 2010 and Phoenix starts up in the fourth
-  quarter of 2012, as it did; without them it waits until 2015.
+  the quotas the restart goes ahead in January 2011 and Phoenix starts up in November 2012, as
+  it did (ground broken January 2011, start-up in the fourth quarter of 2012); without them it
+  never goes ahead.
 """
 
 NOT_CAPTURED_2025 = """\
@@ -337,17 +351,19 @@ def decade_docs(n_seeds: int = 5) -> list[str]:
         "",
         "### What the decade does not hold yet",
         "",
-        "- **2027-2028, while the first builds are under way.** Demand grows 8.7% a year from 2025 and",
-        "  the mines' builds take one (China, within its quota path) to three years (elsewhere), so on",
-        "  some seeds the Dy/Tb-bearing grade dips to 94-97% worldwide and 85% in the worst region, and",
-        "  China's magnet price spikes. Investors here see demand growth only from what buyers asked",
-        "  over the last year; anticipating it further ahead is open.",
-        "- **Terbium and dysprosium from 2030.** As the mines expand for NdPr they bring more Dy than",
-        "  magnets use, while Tb limits the Dy/Tb-bearing grade: China's Tb price rises to about 2x",
-        "  around 2030, then Dy and Tb fall to their floor, and the Dy/Tb-bearing grade goes short",
-        "  again from 2033. The heavy elements need their markets to count every form held (metal as",
-        "  well as oxide), thrifting of Tb, and a reserve that takes the Dy surplus (issue 20, items",
-        "  3-4).",
+        "- **Every grade is met; the heavy elements' prices are not right.** Plants that follow demand",
+        "  build once its growth will run them at their trigger by the time a build is done, so no",
+        "  region goes short of any material in any year on any seed. What fails is prices in China:",
+        "  China's hub makes some 750 t a year more Dy metal than its alloy uses from 2025 (the ion",
+        "  clays' Dy against 0.022 t of Dy a tonne of alloy), and the metal piles up at the hub (7.7 kt",
+        "  by 2034 on seed 20250103) while China's Dy oxide market, which counts only oxide at the",
+        "  separators, swings on a few days of it: up to about 2x in 2027-2029 (which builds ion-clay",
+        "  capacity), then at its floor from 2030. Tb does the same the other way (its price 2-5x in",
+        "  2033-2034 with 2.5 kt of Tb metal at the hub). Counting the metal (as `also_counts` does",
+        "  outside China) and making it to stock was tried: it prices the surplus from the first year,",
+        "  Dy and Tb at 0.25-0.45x on every seed, so it waits for a Dy balance that closes (a Dy use",
+        "  beyond magnets, or a reserve that buys the surplus, as China's State Reserve Bureau did).",
+        "  NdPr oxide reaches 2.0-2.4x in 2032-2033 on some seeds while China's metal capacity catches up.",
         "- **The calm world is calm on the file's seed only.** On four other seeds 4-8 of 18 markets",
         "  leave 15% of their reference (China's Dy and Tb, which form on a few days of oxide cover,",
         "  and La), so `tests/test_calm.py` still tries one seed.",
