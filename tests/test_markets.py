@@ -207,3 +207,48 @@ def test_an_announced_control_raises_the_covered_buyers_cover_from_its_announcem
     # the traders' first look after it, before the forward order lands: the same cover against a
     # target 1.5 times higher, so (elasticity 1) a price 1.5 times higher, three months before the ban
     assert price["told"][91] == pytest.approx(1.5 * price["surprised"][91])
+
+
+def two_push_lanes(ban: bool = False, full_days: float | None = 90.0):
+    """A mine makes 20 t/day at a port that ships half to the US and half to the EU (push). The EU
+    buyers want 2 t/day, the US buyers 16; each side starts with nothing."""
+    w = base_world(365)
+    w["regions"]["eu"] = {}
+    w["sites"]["eu_market"] = {"region": "eu"}
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}},
+                                "capacity": {"t_per_day": 20}, "cycle_days": 1}}
+    lane = {"materials": ["a"], "mode": "push", "share": 0.5, "lead_time_days": 1, "dispatch_every_days": 1,
+            "full_above_cover_days": full_days}
+    w["links"] = {"to_us": {"from": "plant", "to": "market", **lane}, "to_eu": {"from": "plant", "to": "eu_market", **lane}}
+    w["demand"] = {"us": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 16, "period_days": 1},
+                   "eu": {"site": "eu_market", "material": "a", "end_use": "x", "t_per_day": 2, "period_days": 1}}
+    if ban:
+        w["policies"] = {"ban": {"kind": "export_control", "from": "china", "to": ["usa"], "materials": ["a"], "mode": "ban"}}
+    return w
+
+
+def test_a_push_lanes_share_goes_to_the_open_lane_once_its_destination_is_full():
+    """Fixed halves send the EU 10 t/day for 2 t/day of use: 8 t/day pile up there while the US
+    gets 10 of its 16. Once the EU holds 90 days of its 2 t/day (180 t, about 22 days in), its
+    lane takes no share while it is full, so the US lane carries the rest: the US is short only
+    of what the EU keeps taking (its 2 t/day, in the lots that keep it at 180 t), 18 of 20 t/day."""
+    fixed = run_dict(two_push_lanes(full_days=None))
+    open_ = run_dict(two_push_lanes())
+    eu_fixed, eu_open = series(fixed, "eu_market", "level_t", "a"), series(open_, "eu_market", "level_t", "a")
+    assert eu_fixed.iloc[-1] == pytest.approx(8 * 364, rel=0.02)  # the wall: it piles up
+    # full at 90 days of 2 t/day, plus at most a day's share reserved and a day's in transit (1-day lead time)
+    assert eu_open[60:].max() <= 180 + 2 * 10 + 1e-6
+    assert eu_open[60:].mean() == pytest.approx(182, abs=5)
+    us_rate = series(open_, "us", "delivered_t")[60:].sum() / series(open_, "us", "requested_t")[60:].sum()
+    assert us_rate == pytest.approx(1.0, abs=0.005)  # once the EU is full, the US gets the EU's spare share
+    assert totals(fixed)[("us", "a", "delivered_t")] / totals(fixed)[("us", "a", "requested_t")] == pytest.approx(10 / 16, abs=0.01)
+
+
+def test_a_push_lanes_share_never_goes_through_a_ban():
+    """China bans the material to the US: its lane takes no share, so the EU lane carries all 20 t/day
+    (until the EU is full) and nothing goes to the US."""
+    r = run_dict(two_push_lanes(ban=True))
+    t = totals(r)
+    assert t.get(("to_us", "a", "shipped_t"), 0.0) == 0.0
+    assert t[("to_eu", "a", "shipped_t")] > 0
+    assert series(r, "plant", "level_t", "a").iloc[-1] > 0  # what neither takes stays at the port

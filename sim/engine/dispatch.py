@@ -1,6 +1,8 @@
 """How a lane decides what to ship, as strategies chosen by the link's ``mode``:
 
-- ``push``: a share of every arrival at the origin, reserved there for the lane;
+- ``push``: a share of every arrival at the origin, reserved there for the lane; a lane that is
+  not open (its destination full, a border rule stopping it, its capacity behind) gives its share
+  to the origin's open push lanes;
 - ``pull``: what the destination ordered (orders wait for material; when the origin is short they
   share it with home users, pro rata or after them, as ``buyers.home_and_export`` says);
 - ``surplus``: whatever the origin holds above ``keep_t``.
@@ -47,7 +49,8 @@ class Dispatch:
 
 class Push(Dispatch):
     def attach(self, link: Link, origin: Stock) -> None:
-        origin.reserve_share(link, link.share[origin.material])
+        gate = partial(link.open_for, origin.material) if link.full_days is not None else None
+        origin.reserve_share(link, link.share[origin.material], gate)
 
     def wanted(self, link: Link, material: str, origin: Stock) -> float:
         return origin.reserved_for(link)

@@ -37,6 +37,7 @@ class Link:
         self.order_delay = spec.order_delay_days
         self.in_order = spec.capacity_rule == "in_order"
         self.keep_t = spec.keep_t
+        self.full_days = spec.full_above_cover_days  # push: no share while the destination holds this much
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)  # pull: ordered, not yet shipped
         self.supplier_share: dict[str, float] = dict.fromkeys(origins, 1.0)  # pull: share of the destination's supply
         self.abroad = True  # crosses a border (set when the world is wired)
@@ -82,6 +83,19 @@ class Link:
         times this lane's share among its suppliers."""
         dest = self.dests[material]
         return dest.wanted.read(self.env.now) * self.supplier_share[material]
+
+    def open_for(self, material: str) -> bool:
+        """Push: whether the lane takes its share of what arrives at the origin now: not while a
+        border rule stops the material (and nothing leaks past it), while it holds back more than
+        two dispatches of its capacity, or while its destination holds more than ``full_days`` of
+        what is wanted there (a destination nobody draws on is full once it holds anything)."""
+        for rule in self.rules:
+            if rule.legal(material, 1.0) <= 0.0 and rule.leak_per_day <= 0:
+                return False
+        if self.capacity is not None and self.origins[material].reserved_for(self) > 2 * self.capacity * self.every:
+            return False
+        dest = self.dests[material]
+        return dest.level <= self.full_days * dest.demand_pace()  # type: ignore[operator]
 
     def add_backlog(self, material: str, delta: float) -> None:
         """Orders waiting rose (or fell, when shipped); the origin keeps that much for them."""

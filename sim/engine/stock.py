@@ -71,7 +71,7 @@ class Stock:
         "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
         "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
         "_aside_sid", "_lane_pace", "_home_memo", "_demand_memo",
-        "_round_base", "_round_taken", "_plant_base_needs",
+        "_round_base", "_round_taken", "_plant_base_needs", "_gates",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
@@ -91,6 +91,7 @@ class Stock:
         self.recorder = recorder
         self.sid = recorder.series(site, material, "level_t", level=True, initial=initial)
         self._shares: list[tuple[Hashable, float]] = []  # (push lane, share of each arrival)
+        self._gates: list[Callable[[], bool] | None] = []  # per push lane: whether it takes its share now
         self._reserved_for: dict[Hashable, float] = {}
         self._lane_pace: dict[Hashable, Pace] = {}  # what each push lane ships, t/day
         self._first: list[Listener] = []  # push lanes: woken first, they hold their shares already
@@ -120,9 +121,12 @@ class Stock:
         ledger.initial[material] += initial
 
     # -- who draws on this stock ------------------------------------------------------------------
-    def reserve_share(self, lane: Listener, share: float) -> None:
-        """A push lane takes ``share`` of every arrival; it is woken when material arrives."""
+    def reserve_share(self, lane: Listener, share: float, gate: Callable[[], bool] | None = None) -> None:
+        """A push lane takes ``share`` of every arrival; it is woken when material arrives. With a
+        ``gate``, it takes its share only while the gate is open; the shares of closed lanes go to
+        the open ones, in proportion to theirs (with none open, the arrival stays free here)."""
         self._shares.append((lane, share))
+        self._gates.append(gate)
         self._reserved_for[lane] = 0.0
         self._lane_pace[lane] = Pace(t=self.env.now)
         self._first.append(lane)
@@ -334,9 +338,24 @@ class Stock:
         for lane in self._first:
             lane.poke()
 
+    def _open_shares(self) -> list[tuple[Hashable, float]]:
+        """The push shares of this arrival: the written ones, with closed lanes' shares given to the
+        open lanes pro rata (a share is what a lane carries when every destination wants)."""
+        shares = self._shares
+        if not any(self._gates):
+            return shares
+        opens = [gate is None or gate() for gate in self._gates]
+        if all(opens):
+            return shares
+        open_total = sum(s for (_, s), o in zip(shares, opens, strict=True) if o)
+        if open_total <= 0:
+            return [(lane, 0.0) for lane, _ in shares]
+        scale = sum(s for _, s in shares) / open_total
+        return [(lane, s * scale if o else 0.0) for (lane, s), o in zip(shares, opens, strict=True)]
+
     def _split(self, amount: float) -> None:
         pushed = 0.0
-        for lane, share in self._shares:
+        for lane, share in self._open_shares():
             part = amount * share
             self._reserved_for[lane] += part
             pushed += part

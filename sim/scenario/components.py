@@ -213,6 +213,12 @@ class Link(Model):
     capacity_t_per_day: PositiveRate | None = Field(None, description="most tonnes a day it carries, all materials together (none: no limit)")
     dispatch_every_days: Step = Field(7.0, description="shipments leave at most this often")
     order_delay_days: Days = Field(0.0, description="pull: days an order takes to reach the origin")
+    full_above_cover_days: PositiveDays | None = Field(
+        None, description="push: while its destination holds more than this many days of what is wanted there, or a border rule "
+        "stops it, or it holds back more than two dispatches of its capacity, the lane takes no share; its share goes to the "
+        "origin's open push lanes (or stays free there), so a share is what it carries when every destination wants (90 is "
+        "a quarter's cover). None: a fixed share, whoever needs the tonnes"
+    )
     source: str = Field("", description=SOURCE)
 
     def share_of(self, material: str) -> float:
