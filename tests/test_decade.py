@@ -1,0 +1,55 @@
+"""The baseline holds for a decade over five seeds (issue 20, items 1 and 8), measured as
+benchmarks/decade.py measures it. The targets the model meets are tests; those it does not yet
+meet are strict expected failures, so that meeting one turns the suite red until its test is made
+a plain test (as in test_validation.py)."""
+
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import decade  # noqa: E402  (benchmarks/decade.py; spawned workers get this sys.path too)
+
+SEEDS = decade.seeds(5)
+
+
+@pytest.fixture(scope="module")
+def years() -> list:
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+        return [y for ys in pool.map(decade.decade, SEEDS) for y in ys]
+
+
+def test_ten_years_on_five_seeds(years):
+    assert sorted({y.seed for y in years}) == SEEDS
+    assert sorted({y.year for y in years}) == list(range(2025, 2035))
+
+
+def test_every_material_in_every_region_is_met_every_year(years):
+    """No grade of any material in any region below 97% of its demand in any year (issue 20)."""
+    short = [(y.seed, y.year, y.worst_where, round(y.worst_fill, 3)) for y in years if y.worst_fill < 0.97]
+    assert not short
+
+
+def test_no_market_sits_at_its_cap(years):
+    capped = [(y.seed, y.year, y.at_cap) for y in years if y.at_cap]
+    assert not capped
+
+
+@pytest.mark.xfail(strict=True, reason="China's hub makes ~750 t/yr more Dy metal than its alloy uses and China's Dy "
+                   "and Tb oxide prices form on a few days of oxide: Dy sits at its floor from 2030, Tb reaches 2-5x "
+                   "in 2033-2034 (docs/validation.md)")
+def test_every_yearly_mean_price_stays_within_half_and_twice_its_reference(years):
+    out = [(y.seed, y.year, y.price_low, y.price_high) for y in years if y.price_low[0] < 0.5 or y.price_high[0] > 2.0]
+    assert not out
+
+
+@pytest.mark.xfail(strict=True, reason="on four of five seeds 4-8 of 18 markets leave 15% of their reference: China's "
+                   "Dy and Tb (a few days of oxide cover) and La (docs/validation.md)")
+def test_the_calm_world_holds_on_five_seeds():
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
+        out = {seed: found for seed, (_, found) in zip(SEEDS, pool.map(decade.calm, SEEDS), strict=True)}
+    assert not any(out.values()), out
