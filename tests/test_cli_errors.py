@@ -133,6 +133,9 @@ POLICY_CASES = {
                                      r"policies\.s\.when\.market: unknown market 'dy'"),
     "misspelt policy key": ("s: {kind: closure, facility: sep1, strat: 2025-05-01}",
                             r"policies\.s\.strat: unknown key 'strat', did you mean 'start'\?"),
+    "announced after it came into force": (
+        "b: {kind: export_control, from: china, elements: [Dy], mode: ban, start: 2025-04-04, announced: 2025-05-01}",
+        r"policies\.b: announced must come on or before start"),
 }
 
 
