@@ -419,3 +419,23 @@ def test_an_element_control_leaves_the_grade_without_the_element_untouched():
     assert shipped["magnet_free"][40:].sum() == pytest.approx(160, rel=0.05)  # 1 t a day, as before the ban
     fill = r.kpis["fill_rate_by_material"]
     assert fill["magnet_free"] > 0.9 > 0.5 > fill["magnet_dy"]
+
+
+def test_an_announced_tariff_makes_buyers_buy_ahead_of_it_until_it_bites():
+    """A 25% duty on the Chinese lane from 1 July 2025 (day 181), announced on 1 April (day 90): the
+    US buyer (30 days of 10 t/day) holds 1.5 times its cover from the announcement, so its first
+    review after it (day 91) orders 150 t more than without the announcement; once the duty is in
+    force it goes back to its own cover and orders 150 t less in all while it runs the extra down."""
+    def ordered(announced: str | None):
+        w = tariff_world(25)
+        w["policies"]["duty"]["start"] = "2025-07-01"
+        if announced:
+            w["policies"]["duty"]["announced"] = announced
+        return series(run_dict(w), "market", "ordered_t")
+
+    told, surprised = ordered("2025-04-01"), ordered(None)
+    extra = told.sub(surprised, fill_value=0.0)
+    assert extra.loc[:89].abs().max() < 1e-9
+    assert extra.loc[91] == pytest.approx(0.5 * 30 * 10, rel=0.01)
+    assert extra.loc[92:181].abs().max() < 1e-9
+    assert extra.loc[182:].sum() == pytest.approx(-0.5 * 30 * 10, rel=0.01)  # after the duty bites, the extra cover runs down

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from ..scenario.components import Element
 from ..scenario.distributions import Distribution
-from ..scenario.policy import KIND, QuotaBatch, TimedPolicy, _Model
+from ..scenario.policy import KIND, AnnouncedPolicy, QuotaBatch, _Model
 from ..scenario.ranges import Date, Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import BORDER_RULES, Licence, Quota, quota_schedule
@@ -27,8 +27,9 @@ class LicenceTerms(_Model):
     approval: tuple[ApprovalStep, ...] = Field(min_length=1, description="approval probability over time")
 
 
-class ExportControl(TimedPolicy):
-    """Limits on shipments leaving a region: a ban, a quota (released in batches) or licences."""
+class ExportControl(AnnouncedPolicy):
+    """Limits on shipments leaving a region: a ban, a quota (released in batches) or licences. Once
+    announced, the buyers and traders it covers hold more cover until it ends."""
 
     kind: Literal["export_control"] = Field(description=KIND)
     from_region: str = Field(alias="from", description="the exporting region: the control holds shipments on links leaving it")
@@ -43,9 +44,6 @@ class ExportControl(TimedPolicy):
     quota_t_per_year: Tonnes | None = Field(None, description="quota: tonnes a year that may leave, released in two halves on 1 Jan and 1 Jul")
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
     licence: LicenceTerms | None = Field(None, description="licence: the processing delay and the approval probability")
-    announced: Date | None = Field(
-        None, description="the day it was made public, if before it came into force: from then buyers and traders it covers hold more cover (buyers.anticipation)"
-    )
     leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )
@@ -65,8 +63,6 @@ class ExportControl(TimedPolicy):
             raise ValueError("a quota needs quota_t_per_year or quota_batches")
         if self.mode == "licence" and self.licence is None:
             raise ValueError("licence mode needs licence: {processing_working_days, approval}")
-        if self.announced is not None and self.start is not None and self.announced > self.start:
-            raise ValueError("announced must come on or before start")
         if self.mode == "licence" and self.leakage_t_per_year > 0:
             raise ValueError("leakage_t_per_year applies to a ban or a quota, not to licences")
         return self

@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..scenario.policy import KIND, TimedPolicy
+from ..scenario.policy import KIND, AnnouncedPolicy
 from .base import Policy, PolicyContext, register_policy
 
 
-class Tariff(TimedPolicy):
-    """An import duty on a link or on everything a region imports from another."""
+class Tariff(AnnouncedPolicy):
+    """An import duty on a link or on everything a region imports from another. Once announced,
+    the importing buyers and traders hold more cover until it comes into force (they buy ahead
+    of the duty)."""
 
     kind: Literal["tariff"] = Field(description=KIND)
     rate_pct: float = Field(ge=0, le=10_000, description="duty, % of the origin price: raises the landed price buyers weigh in choosing suppliers")
@@ -37,10 +39,16 @@ class TariffPolicy(Policy):
         else:
             assert spec.to_region is not None
             self.links = ctx.links(spec.from_region, {spec.to_region}, set(spec.materials) or None)
+        in_force = ctx.day_of(spec.start) if spec.start is not None else float(ctx.warmup_days)
+        if spec.announced is not None and ctx.day_of(spec.announced) < in_force:
+            regions = {ctx.region_of(stock.site) for link in self.links for stock in link.dests.values()}
+            materials = set(spec.materials) or {m for link in self.links for m in link.dests}
+            ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(regions, materials))
 
     def switch_on(self) -> None:
         for link in self.links:
             link.tariff_pct += self.spec.rate_pct  # type: ignore[attr-defined]
+        self.ctx.forget()  # the duty bites: buying ahead of it is over
 
     def switch_off(self) -> None:
         for link in self.links:

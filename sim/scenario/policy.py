@@ -93,6 +93,21 @@ class TimedPolicy(PolicySpec):
         return self
 
 
+class AnnouncedPolicy(TimedPolicy):
+    """A timed policy that may be made public before it comes into force (``announced``): buyers
+    and traders it covers act on it from then (``buyers.anticipation``; each kind says how)."""
+
+    announced: Date | None = Field(
+        None, description="the day it was made public, if before it came into force: buyers and traders it covers act on it from then (buyers.anticipation)"
+    )
+
+    @model_validator(mode="after")
+    def _announced_first(self) -> AnnouncedPolicy:
+        if self.announced is not None and self.start is not None and self.announced > self.start:
+            raise ValueError("announced must come on or before start")
+        return self
+
+
 class QuotaBatch(_Model):
     """Tonnes released on a date (export and production quotas)."""
 
