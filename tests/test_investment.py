@@ -191,3 +191,12 @@ def test_a_plant_below_its_trigger_builds_when_growth_will_fill_it_by_the_builds
         assert cap.loc[200] == pytest.approx(window_mean * 1.2 ** (200 / 365) / 0.9, rel=5e-3)
     else:
         assert cap.loc[200] == pytest.approx(50)
+
+
+def test_utilisation_is_read_against_the_capacity_the_plant_had_each_day():
+    """The plant runs full at 50 t/day for 200 days, then at 60: against the capacity it had it used
+    all of it (against its first 50 t/day it would read 60 x 300 + 50 x 200 over 50 x 500 = 112%)."""
+    r = run_dict(growing_chain())
+    assert r.kpis["utilisation_by_facility"]["s1"] == pytest.approx(1.0, abs=0.01)
+    row = r.summary().set_index("entity").loc["s1"]
+    assert row["utilisation"] == pytest.approx(1.0, abs=0.01)

@@ -182,7 +182,7 @@ class Replenisher:
                 self.recorder.level(self._fsid, env.now, self.forecast.value)
                 if self._csid >= 0:
                     multiple = self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
-                    self.rule.cover = self.rule.base_cover * multiple * self._expected
+                    self._set_cover()
                     self.recorder.level(self._csid, env.now, multiple)
             first = False
             self._order()
@@ -192,8 +192,12 @@ class Replenisher:
     def expect(self, multiple: float) -> None:
         """Hold ``multiple`` times the target cover (a control is known); orders follow at the next review."""
         self._expected = multiple
-        precaution = self.precaution.multiple if self._csid >= 0 else 1.0  # type: ignore[union-attr]
-        self.rule.cover = self.rule.base_cover * precaution * multiple
+        self._set_cover()
+
+    def _set_cover(self) -> None:
+        """The target cover times the buyers' precautionary and anticipation multiples."""
+        precaution = self.precaution.multiple if self.precaution is not None else 1.0
+        self.rule.cover = self.rule.base_cover * precaution * self._expected
 
     def _order(self) -> None:
         stock = self.stock

@@ -71,7 +71,7 @@ class Stock:
         "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
         "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
         "_aside_sid", "_lane_pace", "_home_memo", "_demand_memo",
-        "_round_base", "_round_taken", "_plant_base_needs", "_gates",
+        "_round_base", "_round_taken", "_plant_base_needs", "_gates", "_gated",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
@@ -92,6 +92,7 @@ class Stock:
         self.sid = recorder.series(site, material, "level_t", level=True, initial=initial)
         self._shares: list[tuple[Hashable, float]] = []  # (push lane, share of each arrival)
         self._gates: list[Callable[[], bool] | None] = []  # per push lane: whether it takes its share now
+        self._gated = False  # any push lane with a gate (read at every arrival)
         self._reserved_for: dict[Hashable, float] = {}
         self._lane_pace: dict[Hashable, Pace] = {}  # what each push lane ships, t/day
         self._first: list[Listener] = []  # push lanes: woken first, they hold their shares already
@@ -127,6 +128,7 @@ class Stock:
         the open ones, in proportion to theirs (with none open, the arrival stays free here)."""
         self._shares.append((lane, share))
         self._gates.append(gate)
+        self._gated = self._gated or gate is not None
         self._reserved_for[lane] = 0.0
         self._lane_pace[lane] = Pace(t=self.env.now)
         self._first.append(lane)
@@ -342,7 +344,7 @@ class Stock:
         """The push shares of this arrival: the written ones, with closed lanes' shares given to the
         open lanes pro rata (a share is what a lane carries when every destination wants)."""
         shares = self._shares
-        if not any(self._gates):
+        if not self._gated:
             return shares
         opens = [gate is None or gate() for gate in self._gates]
         if all(opens):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 import yaml
 
+from .kpis import capacity_days
 from .result import Result
 
 PILE_MIN_T = 1_000.0
@@ -139,8 +140,9 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     last = int(ts["day"].max())
     quarter = max(last // 4, 1)
     plants = ent[ent["type"] == "facility"].set_index("entity")
-    made = _series(ts, "throughput_t")
-    made = made[made["day"] > last - quarter].groupby("entity", observed=True)["value"].sum() / quarter
+    recent = ts[ts["variable"].isin(("throughput_t", "capacity_t_per_day")) & (ts["day"] > last - quarter)]
+    made = _series(recent, "throughput_t").groupby("entity", observed=True)["value"].sum() / quarter
+    capacity = capacity_days(recent, plants, quarter) / quarter  # grown capacity where plants expand
     inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
     piled: dict[str, Finding] = {}
     for f in piles:  # largest first: a plant is named against the biggest pile of its input
@@ -150,7 +152,7 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
         pile = piled.get(str(material))
         if pile is None or plant not in plants.index or plants.at[plant, "site"] == pile.where:
             continue
-        cap = float(plants.at[plant, "capacity_t_per_day"] or 0.0)
+        cap = float(capacity.get(plant, 0.0) or 0.0)
         used = float(made.get(plant, 0.0)) / cap if cap > 0 else 1.0
         if used >= STARVED_BELOW:
             continue

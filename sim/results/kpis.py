@@ -33,6 +33,14 @@ def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
     return sel.groupby("entity", observed=True)["value"].sum()
 
 
+def capacity_days(ts: pd.DataFrame, facilities: pd.DataFrame, days: int | None = None) -> pd.Series:
+    """Each facility's capacity summed over the ``days`` of ``ts`` (default: all its days; t of its
+    basis): the daily ``capacity_t_per_day`` of a plant that may expand (investment), else its first
+    capacity every day. ``facilities``: the entities table's facility rows, indexed by entity."""
+    first = facilities["capacity_t_per_day"].astype(float) * (ts["day"].nunique() if days is None else days)
+    return _totals(ts, "capacity_t_per_day").reindex(first.index).fillna(first)
+
+
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 1.0
 
@@ -73,7 +81,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         by_region[stage] = {str(k): float(v) for k, v in regions.sort_index().items()}
         share_focus[stage] = float(regions.get(focus_region, 0.0) / total) if total > 0 else 0.0
 
-    capacity = fac["capacity_t_per_day"].astype(float) * ts["day"].nunique()
+    capacity = capacity_days(ts, fac)
     throughput = _totals(ts, "throughput_t").reindex(fac.index, fill_value=0.0)
     utilisation = (throughput / capacity).fillna(0.0)
 

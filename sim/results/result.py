@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..atomic import AtomicFolder
 from ..engine import RunOutput
-from .kpis import compute_kpis
+from .kpis import capacity_days, compute_kpis
 
 POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
 FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv", "notes.txt")
@@ -79,7 +79,8 @@ class Result:
         for col in ("output_t", "throughput_t", "requested_t", "delivered_t", "unmet_t"):
             rows[col] = rows["entity"].map(totals[col]) if col in totals else 0.0
         fac = rows["type"] == "facility"
-        rows.loc[fac, "utilisation"] = rows.loc[fac, "throughput_t"] / (rows.loc[fac, "capacity_t_per_day"] * ts["day"].nunique())
+        capacity = capacity_days(ts, rows.loc[fac].set_index("entity"))  # grown capacity where plants expand
+        rows.loc[fac, "utilisation"] = rows.loc[fac, "throughput_t"] / rows.loc[fac, "entity"].map(capacity)
         dem = rows["type"] == "demand"
         rows.loc[dem, "fill_rate"] = rows.loc[dem, "delivered_t"] / rows.loc[dem, "requested_t"].where(rows.loc[dem, "requested_t"] > 0)
         keep = ["entity", "type", "kind", "stage", "site", "region", "material", "end_use", "capacity_t_per_day",

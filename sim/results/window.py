@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from .kpis import compute_kpis
 from .result import Result
 
 
@@ -81,24 +82,19 @@ def dates(result: Result, window: Window) -> tuple[dt.date, dt.date, str]:
 def cut(result: Result, window: Window) -> Result:
     """The result over a window only: its series, events and KPIs (a policy's own KPIs, totals of
     the whole run, are left out); ``run["window"]`` says which."""
-    # compare loads scipy, which a sweep's worker needs not for a window's days
-    from .compare import kpis_within
-
-    first, last, label = dates(result, window)
     start = dt.date.fromisoformat(str(result.run["start_date"]))
-    lo, hi = (first - start).days, (last - start).days
-    ts = result.timeseries
-    ts = ts[(ts["day"] >= lo) & (ts["day"] <= hi)].reset_index(drop=True)
+    lo, hi = window.days(start, int(result.run["horizon_days"]), result.policy_events)
+    ts = within(result.timeseries, lo, hi)
     events = result.policy_events
+    kpis = compute_kpis(ts, result.entities, events, result.kpis.get("focus_region", "china"))
     if len(events):
         events = events[(events["day"] >= lo) & (events["day"] <= hi)].reset_index(drop=True)
-    run = {**result.run, "window": {"first_day": lo, "last_day": hi, "label": label}}
-    return replace(result, timeseries=ts, policy_events=events, kpis=kpis_within(result, first, last), run=run)
+    run = {**result.run, "window": {"first_day": lo, "last_day": hi, "label": window.label(start, lo, hi)}}
+    return replace(result, timeseries=ts, policy_events=events, kpis=kpis, run=run)
 
 
-def within(ts: pd.DataFrame, events: pd.DataFrame, start: dt.date, horizon_days: int, window: Window) -> pd.DataFrame:
-    """A run's series over a window only (a sweep's run, before its KPIs are taken)."""
-    lo, hi = window.days(start, horizon_days, events)
+def within(ts: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """A run's series from day ``lo`` to day ``hi`` (``Window.days``)."""
     return ts[(ts["day"] >= lo) & (ts["day"] <= hi)].reset_index(drop=True)
 
 

@@ -71,7 +71,7 @@ def run_one(job: Job, task: RunTask) -> tuple[dict[str, Any], pd.DataFrame | Non
         if job.window is None:
             kpis = flatten(compute_kpis(ts, out.entities, events, meta.focus_region, out.policy_kpis))
         else:  # a policy's own KPIs are totals of the whole run: left out, as run --window does
-            cut = within(ts, events, meta.start_date, meta.horizon_days, Window.parse(job.window))
+            cut = within(ts, *Window.parse(job.window).days(meta.start_date, meta.horizon_days, events))
             kpis = flatten(compute_kpis(cut, out.entities, events, meta.focus_region, {}))
         match = kpi_matcher(job.kpis)
         row.update({f"k.{name}": value for name, value in kpis.items() if match.match(name)})
