@@ -344,8 +344,6 @@ class Stock:
         """The push shares of this arrival: the written ones, with closed lanes' shares given to the
         open lanes pro rata (a share is what a lane carries when every destination wants)."""
         shares = self._shares
-        if not self._gated:
-            return shares
         opens = [gate is None or gate() for gate in self._gates]
         if all(opens):
             return shares
@@ -357,7 +355,7 @@ class Stock:
 
     def _split(self, amount: float) -> None:
         pushed = 0.0
-        for lane, share in self._open_shares():
+        for lane, share in (self._open_shares() if self._gated else self._shares):
             part = amount * share
             self._reserved_for[lane] += part
             pushed += part
