@@ -38,17 +38,7 @@ def test_the_calm_world_meets_demand():
             assert rate >= 0.99, (region, material, rate)
 
 
-# China's Dy and Tb prices form on 2-3 days of oxide at the separators (the hub's metal is not
-# counted), so which shipment of a lane draws which lead time moves them by 15-25%: putting Dy and
-# Tb ahead of La on Baotou's trade-desk lane, which changes no tonnage in the calm world, took this
-# seed's Dy from 1.04 to 1.25 in the third year (docs/validation.md). Expected failures until those
-# markets form on a cover that holds; strict, so that meeting one turns the suite red.
-SEED_SENSITIVE = {"dy_oxide_china", "dy_metal_china", "tb_oxide_china", "tb_metal_china"}
-MARKETS = [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="China's Dy/Tb price forms on a few days of oxide"))
-    if m in SEED_SENSITIVE else m
-    for m in load_scenario(BASELINE).scenario.markets
-]
+MARKETS = list(load_scenario(BASELINE).scenario.markets)
 
 
 @pytest.mark.parametrize("market", MARKETS)

@@ -94,6 +94,42 @@ def test_a_co_product_surplus_goes_to_a_stockpile_that_sets_no_price():
     assert price.iloc[-1] > 0.5 * 10  # held near its normal cover, not sinking with the pile
 
 
+def test_a_stockpiled_surplus_comes_back_when_demand_grows_into_it():
+    """20 t/day made, 10 t/day wanted, 20 days kept: for 100 days about 10 t/day go to the
+    stockpile. From day 100 the buyers want 30 t/day: the plant's 20 and 10 from the stockpile
+    meet it in full while the stockpile lasts (the shelf keeps 20 days of the new pace, 600 t, drawn
+    from it at once), and the stockpile falls by what was drawn."""
+    w = producer_and_buyers({"surplus_above_cover_days": 20}, horizon=160)
+    w["policies"] = {"more": {"kind": "demand_shock", "multiplier": 3, "start": "2025-04-11"}}  # day 100
+    r = run_dict(w)
+    level, aside = series(r, "market", "level_t", "a"), series(r, "market", "set_aside_t", "a")
+    made, got = series(r, "plant", "output_t"), series(r, "buyers", "delivered_t")
+    wanted = series(r, "buyers", "requested_t")
+    assert aside[99] > 700  # about 10 t/day for 80 days, once the shelf held its 20 days
+    assert got[101:].sum() == pytest.approx(wanted[101:].sum(), rel=1e-9)  # met in full from the pile
+    assert aside[159] < aside[99] - 30 * 10  # drawn: the shelf's top-up and 10 t/day
+    # nothing lost: what was made is sold, on the shelf or in the stockpile
+    assert made.sum() == pytest.approx(got.sum() + level.iloc[-1] + aside.iloc[-1], abs=20.0)
+
+
+def test_a_surplus_kept_for_a_make_to_stock_plant_is_what_it_wants_not_its_idle_need():
+    """A mine makes 20 t/day of a; a plant turns a into b for buyers of 10 t/day of b and stops
+    while b holds 10 days (make to stock). a keeps 30 days of what is wanted of it, 30 x 10 = 300 t,
+    whether the plant runs or idles (before: nil while it idled, so a's cover came and went with
+    the plant's campaigns)."""
+    w = base_world(300)
+    w["facilities"] = {
+        "mine": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 20}, "cycle_days": 1},
+        "plant": {"kind": "mine", "site": "market", "recipe": {"inputs": {"a": 1}, "outputs": {"b": 1}},
+                  "capacity": {"t_per_day": 40}, "cycle_days": 1}}
+    w["stocks"] = {"market": {"a": {"initial_t": 0, "surplus_above_cover_days": 30}, "b": {"initial_t": 0, "max_cover_days": 10}}}
+    w["demand"] = {"buyers": {"site": "market", "material": "b", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    r = run_dict(w)
+    level = series(r, "market", "level_t", "a")
+    assert level[150:].min() >= 0.9 * 300
+    assert level[150:].max() <= 300 + 20 + 1e-6  # and a day's output on top at most
+
+
 def test_what_a_push_lane_cannot_carry_away_is_set_aside_too():
     """20 t/day made, 60% pushed down a lane that carries 6 t/day, buyers at the gate want 6 of the
     other 8: without the rule 6 + 2 t/day would pile up. Each keeps 20 days of its own pace: the

@@ -306,13 +306,14 @@ class Stock:
 
     def _set_aside_surplus(self) -> None:
         """Move what this stock holds beyond its surplus cover to the stockpile. Each holder keeps
-        ``surplus_cover_days`` of its own pace: a push lane what it ships, the free material what
-        home users and ordering lanes need (plus what is promised). What a lane cannot carry away within the
-        cover is on its way nowhere (Baotou's Ce behind the trade desk's alloy contracts)."""
+        ``surplus_cover_days`` of its own pace: a push lane what it ships, the free material what is
+        wanted of it (buyers, plants, ordering lanes; plus what is promised). What a lane cannot carry
+        away within the cover is on its way nowhere (Baotou's Ce behind the trade desk's alloy
+        contracts). The stockpile comes back as the stock runs down (``_draw_stockpile``)."""
         now, days = self.env.now, self.surplus_cover_days
         assert days is not None
         lanes = {lane: pace.read(now) for lane, pace in self._lane_pace.items()}
-        home = self.home_pace() + sum(need() for need in self._export_needs)
+        home = self.demand_pace()  # what is wanted here, not a make-to-stock plant's current need (nil while it idles)
         moved = max(self.free - days * home - self.promised, 0.0)
         self.free -= moved
         for lane, rate in lanes.items():
@@ -324,6 +325,18 @@ class Stock:
         if moved > 1e-9:
             self.set_aside += moved
             self.recorder.level(self._aside_sid, now, self.set_aside)
+
+    def _draw_stockpile(self, amount: float) -> None:
+        """Bring the stockpiled surplus back as the stock runs down: a taker finds its surplus cover
+        on hand again (a co-product's glut comes back once the demand has grown into it)."""
+        days = self.surplus_cover_days
+        assert days is not None
+        short = days * self.demand_pace() + self.promised + amount - self.free
+        if short > 1e-9:
+            back = min(short, self.set_aside)
+            self.free += back
+            self.set_aside -= back
+            self.recorder.level(self._aside_sid, self.env.now, self.set_aside)
 
     def _wake(self) -> None:
         for lane in self._first:
@@ -370,6 +383,8 @@ class Stock:
     def take(self, amount: float, by: Hashable | None = None) -> float:
         """Take up to ``amount`` of the free material; returns what was taken (counted against
         ``by``'s share of this round, see ``home_free``)."""
+        if self.set_aside > 0:
+            self._draw_stockpile(amount)
         got = min(amount, self.free)
         if got <= 0:
             return 0.0
