@@ -253,6 +253,12 @@ What these runs leave out, so that the table is read for what it is:
   the oxide only passes through Japan's metal lines.
 - **One magnet market outside China**: the price peaks are those of the Dy/Tb-bearing grade
   outside China, with no split between the US, the EU and Japan.
+- **China holds a heavy stockpile.** The Dy and Tb metal China's hub makes beyond a month of what
+  is wanted is stockpiled and drawn as stocks run down (ASSUMPTION co_product_surplus). In
+  `myanmar_disruption.yaml` the nine-month Kachin cut (about 1,340 t of Dy metal) draws the Dy
+  stockpile to nothing: China's Dy oxide price peaks 7% above the run without the cut and
+  averages 2.5% above it. The public record shows no spike either (Dy oxide 260 USD/kg on
+  average in 2024, 235 in March 2025, data/05); the stockpile's size has no published figure.
 """
 
 
@@ -354,7 +360,7 @@ def decade_docs(n_seeds: int = 5) -> list[str]:
         "- **One seed-year's NdPr.** Every grade of every material in every region is met (99.8% or more)",
         "  every year on every seed, and no market reaches its cap. On one seed NdPr oxide averages 2.09x",
         "  its reference in 2033 while China's metal capacity catches up a build late.",
-        "- **What it took.** Three corrections, each traced from a decade that broke:",
+        "- **What it took.** Corrections, each traced from a decade that broke:",
         "  - Ion-clay mines (China's and Kachin's) build on China's Dy price alone (ASSUMPTION",
         "    ion_clay_investment). Dy also comes with light ores and recycled swarf, which grow with the",
         "    magnets on their own (Baotou 313 to 690 t a year, Jiangsu's monazite 256 to 542, the hub's",
