@@ -3,16 +3,20 @@ or licences with a processing delay and an approval probability that changes ove
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
 from ..scenario.components import Element
+from ..scenario.content import covers, material_content
 from ..scenario.distributions import Distribution
 from ..scenario.policy import KIND, AnnouncedPolicy, QuotaBatch, _Model
-from ..scenario.ranges import Date, Tonnes
+from ..scenario.ranges import Date, Percent, Tonnes
 from .base import Policy, PolicyContext, register_policy
 from .border import BORDER_RULES, Licence, Quota, quota_schedule
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
 
 
 class ApprovalStep(_Model):
@@ -36,6 +40,9 @@ class ExportControl(AnnouncedPolicy):
     to_regions: tuple[str, ...] = Field((), alias="to", description="destinations; empty = every other region")
     exempt_regions: tuple[str, ...] = Field((), description="destination regions the control does not apply to")
     elements: tuple[Element, ...] = Field((), description="materials containing any of these are controlled")
+    min_content_pct: Percent = Field(
+        0.0, description="a material is covered when it holds a named element at this share of its mass or more (0: any amount); see docs/controls.md"
+    )
     materials: tuple[str, ...] = Field((), description="controlled materials, besides those with the elements")
     exempt_materials: tuple[str, ...] = Field((), description="materials not controlled even if they contain the elements")
     mode: Literal["ban", "quota", "licence"] = Field(
@@ -68,10 +75,12 @@ class ExportControl(AnnouncedPolicy):
         return self
 
 
-def controlled_materials(ctx: PolicyContext, spec: ExportControl) -> set[str]:
-    """Materials containing a controlled element, plus those named, less the exempt ones."""
-    wanted = set(spec.elements)
-    named = {m for m, mat in ctx.scenario.materials.items() if wanted & set(mat.elements)} | set(spec.materials)
+def controlled_materials(scenario: Scenario, spec: ExportControl) -> set[str]:
+    """Materials holding a controlled element at the control's threshold or more, plus those
+    named, less the exempt ones."""
+    wanted, share = set(spec.elements), spec.min_content_pct / 100
+    held = material_content(scenario) if wanted else {}
+    named = {m for m, content in held.items() if covers(content, wanted, share)} | set(spec.materials)
     return named - set(spec.exempt_materials)
 
 
@@ -79,7 +88,7 @@ def controlled_materials(ctx: PolicyContext, spec: ExportControl) -> set[str]:
 class ExportControlPolicy(Policy):
     def __init__(self, pid: str, spec: ExportControl, ctx: PolicyContext):
         super().__init__(pid, spec, ctx)
-        materials = controlled_materials(ctx, spec)
+        materials = controlled_materials(ctx.scenario, spec)
         if spec.mode == "licence":
             assert spec.licence is not None
             self.rule = Licence(

@@ -18,7 +18,9 @@ from matplotlib.lines import Line2D
 
 from ..atomic import atomic_path
 from ..policies.capacity_addition import CapacityAddition
+from ..policies.export_control import ExportControl, controlled_materials
 from ..scenario.components import STAGES, Facility
+from ..scenario.content import material_content
 from ..scenario.schema import Scenario
 from .style import UNKNOWN, region_colours
 
@@ -338,8 +340,21 @@ def describe(sc: Scenario) -> str:
         for pid, p in sc.policies.items():
             when = getattr(p, "start", None) or getattr(p, "announced", None) or ("on a trigger" if getattr(p, "when", None) else "from the start")
             lines.append(f"  {pid:<34} {p.kind:<18} {when}")
+            if isinstance(p, ExportControl):
+                lines += [f"    covers {line}" for line in _covered(sc, p)]
     lines += _bottleneck_lines(sc)
     return "\n".join(lines)
+
+
+def _covered(sc: Scenario, p: ExportControl) -> list[str]:
+    """The materials an export control covers, each with its content of the named elements."""
+    held = material_content(sc)
+    out = []
+    for m in sorted(controlled_materials(sc, p)):
+        shares = [f"{el} {c:.2%}" if c is not None else f"{el} (amount not known)"
+                  for el, c in sorted(held.get(m, {}).items()) if el in p.elements and (c is None or c > 0)]
+        out.append(f"{m:<24} {', '.join(shares) if shares else '(named)'}")
+    return out or ["nothing: no material holds the named elements at the threshold"]
 
 
 # -- the diagram ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from .ranges import (
     Cost,
     Date,
     Days,
+    Fraction,
     Percent,
     PositiveDays,
     PositiveRate,
@@ -96,8 +97,18 @@ class Material(Model):
     stage: Stage | None = Field(None, description="the stage that makes it (the stage column of its stocks in the entities table)")
     unit: str = Field("t", description="the unit its quantities are counted in, for readers (flows and stocks are in tonnes)")
     elements: tuple[Element, ...] = Field((), description="rare-earth elements it contains: export controls by element cover it; separation splits a feed by them")
+    content: dict[Element, Fraction] = Field(
+        {}, description="t of each element a tonne (none: worked out from its ore body, separators or recipe; see docs/controls.md)"
+    )
     ore_body: str | None = Field(None, description="for concentrates and mixed oxides: the ore body whose element shares a separation splits it in")
     description: str = Field("", description="what the material is, for readers")
+
+    @model_validator(mode="after")
+    def _content_within_a_tonne(self) -> Material:
+        total = sum(self.content.values())
+        if total > 1 + 1e-9:
+            raise ValueError(f"content adds up to {total:g} t a tonne; expected at most 1 (tonnes of each element in a tonne)")
+        return self
 
 
 class Recipe(Model):

@@ -38,6 +38,8 @@ MAX_RATIO = 1e6
 Ratio = Annotated[float, Field(gt=0, le=MAX_RATIO)]
 """Tonnes per unit of activity in a recipe: a million to one at most, so flows stay finite."""
 Percent = Annotated[float, Field(ge=0, le=100)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+"""A share of a whole, 0 to 1."""
 Threshold = Annotated[float, Field(ge=-MAX_T, le=MAX_T)]
 """A condition's bound (a price, a cover, a stock, a share): finite."""
 Cost = Annotated[float, Field(ge=0, le=MAX_USD_PER_KG * 1000)]

@@ -64,5 +64,13 @@ def check_policies(data: dict, need: Need, bad: Bad) -> None:
                     need(at + (key, ref), cond[ref], known[what], what)
         if pol.get("kind") == "export_control" and pol.get("elements"):
             controlled = {e for e in pol["elements"] if isinstance(e, str)} & set(ELEMENTS) if isinstance(pol["elements"], list) else set()
-            if controlled and not any(controlled & set(e for e in (_d(m).get("elements") if isinstance(_d(m).get("elements"), list) else []) if isinstance(e, str)) for m in known["material"].values()):
+            if controlled and not any(controlled & _held(m) for m in known["material"].values()):
                 bad(at + ("elements",), "no material contains these elements: give materials their elements, or list materials")
+
+
+def _held(material: object) -> set[str]:
+    """The elements a material lists or states a content of (as written in the file)."""
+    m = _d(material)
+    listed = m.get("elements") if isinstance(m.get("elements"), list) else []
+    stated = list(m["content"]) if isinstance(m.get("content"), dict) else []
+    return {e for e in [*listed, *stated] if isinstance(e, str)}

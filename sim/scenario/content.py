@@ -1,0 +1,157 @@
+"""What each material holds of each rare-earth element, in tonnes of the element a tonne (issue 21).
+
+A material states it (``content``), or it is worked out from the scenario, first rule that applies:
+
+- a concentrate of an ore body (``ore_body``) no plant makes from inputs: its ore body's shares
+  of the total rare-earth oxide, each element as its usual oxide;
+- a separation product: its elements as their oxides, in the proportions its separators make
+  them (each separator weighted by its capacity and its feed's ore body);
+- a single element's oxide no separator makes: the oxide's formula;
+- anything a plant makes by a recipe: the element tonnes of its inputs over the tonnes of its
+  outputs (the first plant in the file that makes it from inputs whose content is known), so an
+  alloy of 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb holds 0.022 t Dy a tonne, and its magnets
+  hold what their alloy holds.
+
+An element a material lists without any of these is held in an unknown amount (``None``): a
+control naming it covers the material only when the control sets no threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .schema import Scenario
+
+# Standard atomic weights (IUPAC 2021, abridged) and each element's usual oxide: t of the element
+# a tonne of the oxide, the basis of "t REO" throughout.
+_ATOMIC = {"La": 138.905, "Ce": 140.116, "Pr": 140.908, "Nd": 144.242, "Sm": 150.36, "Eu": 151.964, "Gd": 157.25,
+           "Tb": 158.925, "Dy": 162.500, "Ho": 164.930, "Er": 167.259, "Tm": 168.934, "Yb": 173.045, "Lu": 174.967,
+           "Y": 88.906, "Sc": 44.956, "Pm": 145.0}  # Pm: its longest-lived isotope
+_OXIDE = {"Ce": (1, 2), "Pr": (6, 11), "Tb": (4, 7)}  # (metal atoms, oxygen atoms); the rest are M2O3
+_O = 15.999
+
+
+def element_in_oxide(element: str) -> float:
+    """Tonnes of the element in a tonne of its usual oxide (Dy2O3: 0.871)."""
+    m, o = _OXIDE.get(element, (2, 3))
+    metal = m * _ATOMIC[element]
+    return metal / (metal + o * _O)
+
+
+Content = dict[str, "float | None"]
+
+
+def material_content(sc: Scenario) -> dict[str, Content]:
+    """Each material's content, element -> t a tonne (``None``: held, amount unknown)."""
+    mats = sc.materials
+    out: dict[str, Content] = {}
+    for mid, mat in mats.items():
+        if mat.content:
+            out[mid] = dict(mat.content)
+    made_by_recipe = _recipe_outputs(sc)
+    for mid, mat in mats.items():
+        if mid in out or mat.ore_body is None or mid in made_by_recipe or mat.ore_body not in sc.ore_bodies:
+            continue
+        shares = sc.ore_bodies[mat.ore_body].shares_pct
+        total = sum(shares.values())
+        out[mid] = {el: pct / total * element_in_oxide(el) for el, pct in shares.items() if pct > 0}
+    for mid, weights in _separation_mix(sc).items():
+        if mid in out:
+            continue
+        total = sum(weights.values())
+        out[mid] = {el: w / total * element_in_oxide(el) for el, w in weights.items()} if total > 0 else {}
+    for mid, mat in mats.items():
+        if mid not in out and len(mat.elements) == 1 and mat.stage == "separation":
+            out[mid] = {mat.elements[0]: element_in_oxide(mat.elements[0])}
+    _through_recipes(sc, out)
+    for mid, mat in mats.items():
+        got = out.setdefault(mid, {})
+        for el in mat.elements:
+            got.setdefault(el, None)
+    return out
+
+
+def covers(content: Content, elements: set[str], min_share: float) -> bool:
+    """Whether a material holds any of ``elements`` at ``min_share`` (t a tonne) or more; an
+    unknown amount counts only when there is no threshold."""
+    for el in elements & set(content):
+        held = content[el]
+        if held is None:
+            if min_share <= 0:
+                return True
+        elif held > 0 and held >= min_share:
+            return True
+    return False
+
+
+def _recipe_outputs(sc: Scenario) -> set[str]:
+    """Materials some plant makes from inputs (a mine's output is its ore body's, not a recipe's)."""
+    return {m for f in sc.facilities.values() if f.recipe.inputs and not f.recipe.products for m in f.recipe.outputs}
+
+
+def _separation_mix(sc: Scenario) -> dict[str, dict[str, float]]:
+    """For each separation product: its elements' weights across the scenario's separators
+    (capacity a day times the feed's ore-body share), so a lump holds them in the mix it is made in."""
+    mix: dict[str, dict[str, float]] = {}
+    for f in sc.facilities.values():
+        recipe = f.recipe
+        if not recipe.products:
+            continue
+        feed = next(iter(recipe.inputs))
+        body = sc.materials[feed].ore_body if feed in sc.materials else None
+        if body is None or body not in sc.ore_bodies:
+            continue
+        shares = sc.ore_bodies[body].shares_pct
+        size = _daily(f)
+        for p in recipe.products:
+            for el in sc.materials[p].elements:
+                if shares.get(el, 0.0) > 0:
+                    mix.setdefault(p, {}).setdefault(el, 0.0)
+                    mix[p][el] += size * shares[el]
+    return mix
+
+
+def _daily(f) -> float:
+    cap = f.capacity
+    if cap is None:
+        return 1.0
+    if cap.t_per_day is not None:
+        return cap.t_per_day
+    if cap.t_per_year is not None:
+        return cap.t_per_year / 365.0
+    return 1.0
+
+
+def _through_recipes(sc: Scenario, out: dict[str, Content]) -> None:
+    """Materials made by plants' recipes, from their inputs' content, until nothing more is learnt."""
+    plants = [f for f in sc.facilities.values() if not f.recipe.products and f.recipe.inputs]
+    learnt = True
+    while learnt:
+        learnt = False
+        for f in plants:
+            recipe = f.recipe
+            if not all(m in out and all(v is not None for v in out[m].values()) for m in recipe.inputs):
+                continue
+            made = sum(recipe.outputs.values())
+            if made <= 0:
+                continue
+            held: dict[str, float] = {}
+            for m, t in recipe.inputs.items():
+                for el, c in out[m].items():
+                    held[el] = held.get(el, 0.0) + t * (c or 0.0)
+            for m in recipe.outputs:
+                if m in out:
+                    continue
+                own = set(sc.materials[m].elements) if m in sc.materials else set()
+                got = {el: c / made for el, c in held.items() if not own or el in own}
+                total = sum(got.values())
+                # a recipe's rounded ratios (1.148 t Dy2O3 a t of Dy) must not make more than a tonne a tonne
+                out[m] = {el: c / total for el, c in got.items()} if total > 1 else got
+                learnt = True
+
+
+def content_table(contents: Mapping[str, Content]) -> list[tuple[str, str, float | None]]:
+    """(material, element, t a tonne) rows, for readers."""
+    return [(m, el, c) for m, held in contents.items() for el, c in sorted(held.items())]

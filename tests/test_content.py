@@ -1,0 +1,97 @@
+"""Materials by their content, and controls that cover what holds a named element at a threshold
+(issue 21, item 2)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SCENARIOS, base_world
+from sim.policies.export_control import ExportControl, controlled_materials
+from sim.scenario import load_scenario
+from sim.scenario.content import element_in_oxide, material_content
+from sim.scenario.loader import scenario_from_dict
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.yaml").scenario
+
+
+def test_an_oxide_holds_its_element_by_formula():
+    """Dy2O3: 2 x 162.500 / (2 x 162.500 + 3 x 15.999) = 0.8713; Tb4O7 4 x 158.925 / (4 x 158.925
+    + 7 x 15.999) = 0.8502; CeO2 140.116 / (140.116 + 2 x 15.999) = 0.8141."""
+    assert element_in_oxide("Dy") == pytest.approx(325.0 / (325.0 + 47.997), rel=1e-6)
+    assert element_in_oxide("Tb") == pytest.approx(635.7 / (635.7 + 111.993), rel=1e-6)
+    assert element_in_oxide("Ce") == pytest.approx(140.116 / 172.114, rel=1e-6)
+
+
+def test_alloys_and_magnets_hold_what_their_recipes_put_in(baseline):
+    """The Dy/Tb-bearing alloy: 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb a tonne; its magnets
+    (1 t of alloy to 0.8 t magnet and 0.2 t swarf) hold the same; the HRE-free grade holds no Dy."""
+    held = material_content(baseline)
+    assert held["ndfeb_alloy"]["Dy"] == pytest.approx(0.022, rel=1e-3)
+    assert held["ndfeb_alloy"]["Tb"] == pytest.approx(0.0046, rel=1e-3)
+    assert held["ndfeb_alloy"]["Nd"] + held["ndfeb_alloy"]["Pr"] == pytest.approx(0.28, rel=1e-3)
+    assert held["ndfeb_magnet"] == pytest.approx(held["ndfeb_alloy"])
+    assert held["magnet_scrap"] == pytest.approx(held["ndfeb_alloy"])
+    assert "Dy" not in held["ndfeb_magnet_hre_free"]
+    assert sum(held["dy_metal"].values()) == pytest.approx(1.0, abs=1e-9)  # 1.148 t of oxide a tonne, rounded
+
+
+def test_a_lump_holds_its_elements_in_the_mix_its_separators_make():
+    """Two separators of 10 and 30 t/day split ores with Sm:Gd of 1:1 and 3:1 into one SEG oxide:
+    Sm weighs 10 x 1 + 30 x 3 = 100 against Gd 10 x 1 + 30 x 1 = 40, so the oxide holds
+    Sm2O3 100/140 and Gd2O3 40/140, each as its element."""
+    w = base_world(10)
+    w["ore_bodies"] = {"one": {"shares_pct": {"Sm": 1, "Gd": 1, "La": 98}}, "two": {"shares_pct": {"Sm": 3, "Gd": 1, "La": 96}}}
+    w["materials"] = {"c1": {"ore_body": "one"}, "c2": {"ore_body": "two"}, "la": {"stage": "separation", "elements": ["La"]},
+                      "seg": {"stage": "separation", "elements": ["Sm", "Gd"]}}
+    w["facilities"] = {
+        f"sep{i}": {"kind": "separation_plant", "site": "plant", "capacity": {"t_per_day": cap},
+                    "recipe": {"inputs": {feed: 1}, "products": ["la", "seg"]}}
+        for i, (feed, cap) in enumerate((("c1", 10), ("c2", 30)))}
+    held = material_content(scenario_from_dict(w).scenario)
+    assert held["seg"]["Sm"] == pytest.approx(100 / 140 * element_in_oxide("Sm"))
+    assert held["seg"]["Gd"] == pytest.approx(40 / 140 * element_in_oxide("Gd"))
+    assert held["c2"]["Sm"] == pytest.approx(0.03 * element_in_oxide("Sm"))  # a concentrate: its ore body
+
+
+def control(**kw) -> ExportControl:
+    return ExportControl.model_validate({"kind": "export_control", "from": "china", "mode": "ban", **kw})
+
+
+def test_a_control_naming_sm_covers_the_sm_oxide_and_no_ndfeb(baseline):
+    covered = controlled_materials(baseline, control(elements=["Sm"]))
+    assert "seg_oxide" in covered
+    assert not covered & {"ndfeb_magnet", "ndfeb_magnet_hre_free", "ndfeb_alloy", "ndpr_metal"}
+
+
+def test_a_threshold_covers_what_holds_the_element_at_it_or_more(baseline):
+    """The Dy/Tb-bearing magnet holds 0.46% Tb: a Tb rule at 0.4% covers it, one at 0.5% does
+    not; the HRE-free grade holds none and is covered by neither. At no threshold a lump whose
+    Sc content is not known is covered; at any threshold it is not (for Sc)."""
+    at = lambda pct, el="Tb": controlled_materials(baseline, control(elements=[el], min_content_pct=pct))  # noqa: E731
+    assert "ndfeb_magnet" in at(0.4) and "ndfeb_magnet" not in at(0.5)
+    assert "ndfeb_magnet_hre_free" not in at(0.0) | at(0.4)
+    assert "tb_oxide" in at(50) and "tb_oxide" not in at(90)  # Tb4O7 is 85% Tb
+    assert "hree_oxide" in at(0.0, "Sc") and "hree_oxide" not in at(0.01, "Sc")
+
+
+def test_a_stated_content_wins(baseline):
+    w = base_world(10)
+    w["materials"]["a"] = {"elements": ["Dy"], "content": {"Dy": 0.004}}
+    sc = scenario_from_dict(w).scenario
+    assert material_content(sc)["a"] == {"Dy": 0.004}
+    assert "a" in controlled_materials(sc, control(elements=["Dy"], min_content_pct=0.4))
+    assert "a" not in controlled_materials(sc, control(elements=["Dy"], min_content_pct=0.5))
+
+
+def test_explain_lists_what_a_control_covers(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "explain", str(SCENARIOS / "export_licensing_2025.yaml"),
+                          "--out", str(tmp_path / "net.png")], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    lines = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("covers ")]
+    covered = {parts[1]: " ".join(parts[2:]) for parts in lines}
+    assert covered["ndfeb_magnet"] == "Dy 2.20%, Tb 0.46%"
+    assert "ndfeb_magnet_hre_free" not in covered
