@@ -84,6 +84,34 @@ def test_ban_stops_flows_from_the_next_shipment_and_lifts():
     assert min(d for d in days if d >= 120) == 120
 
 
+def test_a_suspended_ban_lets_goods_through_during_its_suspension_only():
+    """A ban from 1 January with a suspension from 20 February (day 50) to 1 May (day 120): the
+    lane, idle under the ban, sails the day the suspension begins and weekly from then (days 50,
+    57, ..., 113), and not again once the ban applies again; the log says when."""
+    w = export_world(every=7)
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban",
+                             "start": "2025-01-01", "suspended": [{"from": "2025-02-20", "to": "2025-05-01"}]}}
+    r = run_dict(w)
+    shipped = series(r, "cn_us", "shipped_t")
+    days = list(shipped[shipped > 0].index)
+    assert days == list(range(50, 120, 7))
+    events = r.policy_events
+    assert list(events[events["policy"] == "ban"]["event"]) == ["start", "suspended", "resumed"]
+
+
+def test_a_suspension_outside_the_span_or_out_of_order_is_refused():
+    from sim.scenario.loader import scenario_from_dict
+
+    for windows, said in (([{"from": "2024-12-01", "to": "2025-02-01"}], "on or after start"),
+                          ([{"from": "2025-03-01", "to": "2025-04-01"}, {"from": "2025-02-01", "to": "2025-03-15"}], "date order"),
+                          ([{"from": "2025-03-01", "to": "2025-03-01"}], "to must come after from")):
+        w = export_world()
+        w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban",
+                                 "start": "2025-01-01", "suspended": windows}}
+        with pytest.raises(Exception, match=said):
+            scenario_from_dict(w)
+
+
 def test_exempt_destinations_and_materials_are_not_controlled():
     free = series(run_dict(export_world()), "cn_us", "shipped_t").sum()
     assert free == pytest.approx(53 * 70)  # 10 t/day, sailing weekly on days 0..364
@@ -119,6 +147,55 @@ def test_licence_refusals_follow_the_approval_rate():
     shipped = series(r, "cn_us", "shipped_t").sum()  # every application, refused ones re-apply
     denied = r.run["licence_denied_t"]
     assert denied / shipped == pytest.approx(0.75, abs=0.05)
+
+
+def routed_licence_world(routes):
+    """The licence world with a second lane, to a Japanese buyer, and a third, to a defence
+    integrator's site in the US; the standard licence takes 10 working days (14 calendar days)."""
+    w = licence_world(10, 1.0)
+    w["regions"]["japan"] = {}
+    w["sites"]["jp"] = {"region": "japan"}
+    w["sites"]["us_defense"] = {"region": "usa"}
+    w["links"]["cn_us"]["share"] = 1 / 3
+    for lid, to in (("cn_jp", "jp"), ("cn_def", "us_defense")):
+        w["links"][lid] = {**w["links"]["cn_us"], "to": to}
+        w["demand"][lid] = {"site": to, "material": "dy", "end_use": "magnets", "t_per_day": 20}
+    w["policies"]["lic"]["routes"] = routes
+    return w
+
+
+def first_at(result, site):
+    level = series(result, site, "level_t", "dy")
+    return next(d for d in level.index if level[d] > 0)
+
+
+def test_a_general_licence_is_faster_and_military_end_users_are_denied():
+    """Japan holds a general licence (5 working days = 7 calendar days, always approved); the
+    defence integrator's site is denied. The standard licence still takes 14 days to the US."""
+    free = run_dict(routed_licence_world([]) | {"policies": {}})
+    r = run_dict(routed_licence_world([
+        {"name": "general licence", "to": ["japan"], "processing_working_days": 5, "approval": [{"from": "2024-01-01", "probability": 1.0}]},
+        {"name": "military end users", "sites": ["us_defense"], "processing_working_days": 10,
+         "approval": [{"from": "2024-01-01", "probability": 0.0}]}]))
+    assert first_at(r, "market") - first_at(free, "market") == 14
+    assert first_at(r, "jp") - first_at(free, "jp") == 7
+    assert series(r, "us_defense", "level_t", "dy").max() == 0
+    applied = series(r, "cn_def", "shipped_t")  # each application (refused ones re-apply), decided 14 days on
+    assert r.kpis["policies"]["lic"]["licence_denied_t"] == pytest.approx(applied[applied.index + 14 < 365].sum())
+
+
+def test_routes_belong_to_licences_and_name_where_they_apply():
+    from sim.scenario.loader import scenario_from_dict
+
+    terms = {"processing_working_days": 5, "approval": [{"from": "2024-01-01", "probability": 1.0}]}
+    w = routed_licence_world([terms])
+    with pytest.raises(Exception, match="regions .to. or sites"):
+        scenario_from_dict(w)
+    w = export_world()
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "elements": ["Dy"], "mode": "ban",
+                             "routes": [{**terms, "to": ["usa"]}]}}
+    with pytest.raises(Exception, match="licence mode only"):
+        scenario_from_dict(w)
 
 
 def draining_market(horizon=120):

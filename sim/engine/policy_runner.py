@@ -44,11 +44,34 @@ class PolicyRunner:
 
     def switch_on(self) -> None:
         self.active = True
-        self.policy.switch_on()
+        if not self._suspended_now():
+            self.policy.switch_on()
         self.ctx.log("start")
 
     def start(self) -> None:
         self.world.env.process(self._run())
+        for window in self.spec.suspended:
+            self.world.env.process(self._suspend(self.world.day_of(window.from_), self.world.day_of(window.to)))
+
+    def _suspended_now(self) -> bool:
+        now = self.world.env.now
+        return any(self.world.day_of(w.from_) <= now < self.world.day_of(w.to) for w in self.spec.suspended)
+
+    def _suspend(self, first: float, after: float):
+        """A suspension window: a policy in force stops applying from its first day and applies
+        again the day after it (if still in force)."""
+        env = self.world.env
+        if after <= env.now:
+            return
+        if first > env.now:
+            yield env.timeout(first - env.now)
+        if self.active:
+            self.policy.switch_off()
+            self.ctx.log("suspended")
+        yield env.timeout(after - env.now)
+        if self.active:
+            self.policy.switch_on()
+            self.ctx.log("resumed")
 
     def _run(self):
         world, spec, env = self.world, self.spec, self.world.env
@@ -75,5 +98,6 @@ class PolicyRunner:
         else:
             return  # in force to the end
         self.active = False
-        self.policy.switch_off()
+        if not self._suspended_now():
+            self.policy.switch_off()
         self.ctx.log("end")

@@ -13,7 +13,7 @@ from ..scenario.distributions import Distribution
 from ..scenario.policy import KIND, AnnouncedPolicy, QuotaBatch, _Model
 from ..scenario.ranges import Date, Percent, Tonnes
 from .base import Policy, PolicyContext, register_policy
-from .border import BORDER_RULES, Licence, Quota, quota_schedule
+from .border import BORDER_RULES, BorderRule, Licence, Quota, quota_schedule
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
@@ -29,6 +29,21 @@ class ApprovalStep(_Model):
 class LicenceTerms(_Model):
     processing_working_days: Distribution = Field(description="delay before a decision, in working days (5 a week)")  # type: ignore[assignment]
     approval: tuple[ApprovalStep, ...] = Field(min_length=1, description="approval probability over time")
+
+
+class LicenceRoute(LicenceTerms):
+    """Licence terms for some destinations: a general licence (shorter delay, higher approval) for
+    some regions, or denial for the sites of military end users."""
+
+    to_regions: tuple[str, ...] = Field((), alias="to", description="destination regions this route applies to")
+    sites: tuple[str, ...] = Field((), description="destination sites this route applies to (an end user's site)")
+    name: str = Field("", description="what the route is, for readers (a general licence, military end users)")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> LicenceRoute:
+        if not self.to_regions and not self.sites:
+            raise ValueError("a route needs the regions (to) or sites it applies to")
+        return self
 
 
 class ExportControl(AnnouncedPolicy):
@@ -51,6 +66,9 @@ class ExportControl(AnnouncedPolicy):
     quota_t_per_year: Tonnes | None = Field(None, description="quota: tonnes a year that may leave, released in two halves on 1 Jan and 1 Jul")
     quota_batches: tuple[QuotaBatch, ...] = Field((), description="quota releases; default: two halves, 1 Jan and 1 Jul")
     licence: LicenceTerms | None = Field(None, description="licence: the processing delay and the approval probability")
+    routes: tuple[LicenceRoute, ...] = Field(
+        (), description="licence: other terms for some destinations (the first route a lane's destination matches; the rest: licence)"
+    )
     leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )
@@ -72,6 +90,8 @@ class ExportControl(AnnouncedPolicy):
             raise ValueError("licence mode needs licence: {processing_working_days, approval}")
         if self.mode == "licence" and self.leakage_t_per_year > 0:
             raise ValueError("leakage_t_per_year applies to a ban or a quota, not to licences")
+        if self.routes and self.mode != "licence":
+            raise ValueError("routes apply to licence mode only")
         return self
 
 
@@ -91,34 +111,55 @@ class ExportControlPolicy(Policy):
         materials = controlled_materials(ctx.scenario, spec)
         if spec.mode == "licence":
             assert spec.licence is not None
-            self.rule = Licence(
-                materials, ctx.sampler(spec.licence.processing_working_days, "licence_delay"), ctx.uniform("licence_decision"),
-                [(ctx.day_of(step.date), step.probability) for step in spec.licence.approval],
-            )
+            self.rule: BorderRule = self._licence(ctx, materials, spec.licence, "")
         else:
             self.rule = BORDER_RULES[spec.mode](materials)
         if spec.leakage_t_per_year > 0:
             self.rule.leaks(spec.leakage_t_per_year, lambda: ctx.now)
         dest = set(spec.to_regions) or (set(ctx.scenario.regions) - {spec.from_region})
         self.covered = (dest - set(spec.exempt_regions), materials)
-        self.rule.attach(ctx.links(spec.from_region, self.covered[0], materials))
+        self.routes = [self._licence(ctx, materials, route, f":route{i}") for i, route in enumerate(spec.routes)]
+        for link in ctx.links(spec.from_region, self.covered[0], materials):
+            self._rule_for(ctx, link.id).attach([link])
         if spec.announced is not None:
             ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(*self.covered))
         if isinstance(self.rule, Quota):
             for day, amount, reset in quota_schedule(ctx, spec.quota_t_per_year, spec.quota_batches):
                 ctx.at(day, lambda a=amount, r=reset: self.rule.refill(a, r))  # type: ignore[attr-defined]
 
+    @staticmethod
+    def _licence(ctx: PolicyContext, materials: set[str], terms: LicenceTerms, tag: str) -> Licence:
+        return Licence(materials, ctx.sampler(terms.processing_working_days, "licence_delay" + tag),
+                       ctx.uniform("licence_decision" + tag), [(ctx.day_of(step.date), step.probability) for step in terms.approval])
+
+    def _rule_for(self, ctx: PolicyContext, lid: str) -> BorderRule:
+        """The first route whose destinations hold the lane's, else the control's own terms."""
+        link = ctx.scenario.links[lid]
+        region = ctx.scenario.sites[link.to].region
+        for route, rule in zip(self.spec.routes, self.routes, strict=True):
+            if link.to in route.sites or region in route.to_regions:
+                return rule
+        return self.rule
+
+    def _rules(self) -> list[BorderRule]:
+        return [self.rule, *self.routes]
+
     def switch_on(self) -> None:
-        self.rule.switch(True)
+        for rule in self._rules():
+            rule.switch(True)
+        if self.spec.announced is not None:
+            self.ctx.expect(*self.covered)  # again after a suspension, which withdrew it
 
     def switch_off(self) -> None:
-        self.rule.switch(False)
+        for rule in self._rules():
+            rule.switch(False)
         self.ctx.forget()
 
     def counters(self) -> dict[str, float]:
-        return {"licence_denied_t": self.rule.denied_t} if isinstance(self.rule, Licence) else {}
+        return {"licence_denied_t": sum(r.denied_t for r in self._rules())} if isinstance(self.rule, Licence) else {}
 
     def kpis(self) -> dict[str, float]:
         if isinstance(self.rule, Licence):
-            return {"licence_approved_t": self.rule.approved_t, "licence_denied_t": self.rule.denied_t}
+            return {"licence_approved_t": sum(r.approved_t for r in self._rules()),
+                    "licence_denied_t": sum(r.denied_t for r in self._rules())}
         return {"smuggled_t": self.rule.leaked_t} if self.rule.leak_per_day > 0 else {}

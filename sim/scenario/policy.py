@@ -72,6 +72,19 @@ class PolicySpec(_Model):
     """The KPIs a policy of this kind reports under ``policies.<id>``: name -> (unit, meaning)."""
 
 
+class Window(_Model):
+    """Days from ``from`` (the first day) to ``to`` (the first day after it)."""
+
+    from_: Date = Field(alias="from", description="the first day of the window")
+    to: Date = Field(description="the first day after the window")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.to <= self.from_:
+            raise ValueError("to must come after from")
+        return self
+
+
 class TimedPolicy(PolicySpec):
     """When a policy is in force: from ``start`` (default: the scenario's start date, after any
     warm-up; with ``when``, the first day the condition holds from then on) until ``end``,
@@ -82,6 +95,9 @@ class TimedPolicy(PolicySpec):
     duration_days: PositiveDays | None = Field(None, description="it ends this many days after it came into force")
     when: Condition | None = Field(None, description="it comes into force on the first day, from start on, that this holds (checked daily)")
     release_when: Condition | None = Field(None, description="once in force, it ends on the first day this holds (checked daily)")
+    suspended: tuple[Window, ...] = Field(
+        (), description="windows, in date order, in which a policy in force does not apply (a suspension, as No. 70 suspended Nos. 55-58, 61 and 62)"
+    )
 
     @model_validator(mode="after")
     def _one_end(self) -> TimedPolicy:
@@ -90,6 +106,11 @@ class TimedPolicy(PolicySpec):
             raise ValueError("give at most one of end, duration_days, release_when")
         if self.start and self.end and self.end <= self.start:
             raise ValueError("end must come after start")
+        for before, after in zip(self.suspended, self.suspended[1:], strict=False):
+            if after.from_ < before.to:
+                raise ValueError("suspended windows must be in date order and not overlap")
+        if self.suspended and self.start and self.suspended[0].from_ < self.start:
+            raise ValueError("a suspension must begin on or after start")
         return self
 
 

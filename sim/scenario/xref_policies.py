@@ -54,6 +54,10 @@ def check_policies(data: dict, need: Need, bad: Bad) -> None:
         one("market", "market")
         one("link", "link")
         many("facilities", "facility")
+        for i, route in enumerate(pol.get("routes") if isinstance(pol.get("routes"), list) else []):
+            for key, what in (("to", "region"), ("sites", "site")):
+                for j, value in enumerate(_d(route).get(key) if isinstance(_d(route).get(key), list) else []):
+                    need(at + ("routes", i, key, j), value, known[what], what)
         if pol.get("kind") in ("closure", "outage"):
             one("facility", "facility")
         one("expands", "facility")
