@@ -16,6 +16,7 @@ nothing at all can be done it sleeps until a stock or quota changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -90,6 +91,8 @@ class Facility:
         self._main_sid = recorder.series(fid, "", "output_t")
         self._basis_sid = recorder.series(fid, "", "throughput_t")
         self._wip: tuple[float, float, float] | None = None  # activity, work time, work done
+        self.origin_of: Callable[[Facility], dict[str, float]] | None = None  # Chinese content traced (sim/engine/origin.py)
+        self._wip_origin: dict[str, float] | None = None
         self._last_start = float("-inf")
         self._seg_start: float | None = None
         self._down_until = -1.0
@@ -251,6 +254,8 @@ class Facility:
 
     def _start(self, activity: float, work: float) -> None:
         now, y = self.env.now, self.yield_
+        if self.origin_of is not None:  # read before the inputs are taken (taking leaves shares as they are)
+            self._wip_origin = self.origin_of(self)
         for f in self.inputs:
             amount = activity * f.t_per_activity
             f.stock.take(amount, self)
@@ -283,7 +288,7 @@ class Facility:
             amount = activity * f.t_per_activity * self.yield_ * share
             self.ledger.produced[f.stock.material] += amount
             self.produced[f.stock.material] = self.produced.get(f.stock.material, 0.0) + amount
-            f.stock.put(amount)
+            f.stock.put(amount, self._wip_origin)
         self._wip = None
 
     def close_books(self) -> None:

@@ -41,6 +41,7 @@ class Link:
         self.backlog: dict[str, float] = dict.fromkeys(origins, 0.0)  # pull: ordered, not yet shipped
         self.supplier_share: dict[str, float] = dict.fromkeys(origins, 1.0)  # pull: share of the destination's supply
         self.abroad = True  # crosses a border (set when the world is wired)
+        self.traced: set[str] = set()  # materials whose Chinese content it carries along (sim/engine/origin.py)
         self.shipments = 0
         self.rules: list[BorderRule] = []  # border rules (export controls, closed lanes) that may hold shipments
         self.tariff_pct = 0.0
@@ -165,9 +166,11 @@ class Link:
         amount = self._whole_lots(amount)
         if amount <= 1e-12:
             return
-        amount = self.dispatch.take(self, material, self.origins[material], amount)
+        origin_stock = self.origins[material]
+        amount = self.dispatch.take(self, material, origin_stock, amount)
         if amount <= 0:
             return
+        origin = dict(origin_stock.origin) if material in self.traced and origin_stock.origin is not None else None
         self.shipments += 1
         self.ledger.in_transit[material] += amount
         now = self.env.now
@@ -184,17 +187,18 @@ class Link:
             self.recorder.flow(self._smuggled_sid[material], now, now, leaked)
         if licence is not None:  # waits at the border for a decision
             ev = self.env.timeout(wait)
-            ev.callbacks.append(partial(self._decided, licence, material, amount))
+            ev.callbacks.append(partial(self._decided, licence, material, amount, origin))
             return
-        self._sail(material, amount)
+        self._sail(material, amount, origin)
 
-    def _sail(self, material: str, amount: float) -> None:
+    def _sail(self, material: str, amount: float, origin: dict[str, float] | None) -> None:
         ev = self.env.timeout(self.lead_time())
-        ev.callbacks.append(partial(self._arrive, material, amount))
+        ev.callbacks.append(partial(self._arrive, material, amount, origin))
 
-    def _decided(self, rule: BorderRule, material: str, amount: float, _ev: simpy.Event) -> None:
+    def _decided(self, rule: BorderRule, material: str, amount: float, origin: dict[str, float] | None,
+                 _ev: simpy.Event) -> None:
         if rule.decide(material, amount, self.env.now):
-            self._sail(material, amount)
+            self._sail(material, amount, origin)
             return
         # refused: the goods go back to the exporter, and the order waits to be applied for again
         self.ledger.in_transit[material] -= amount
@@ -205,8 +209,8 @@ class Link:
         self.dispatch.refused(self, material, self.origins[material], amount)
         self.poke()
 
-    def _arrive(self, material: str, amount: float, _ev: simpy.Event) -> None:
+    def _arrive(self, material: str, amount: float, origin: dict[str, float] | None, _ev: simpy.Event) -> None:
         self.ledger.in_transit[material] -= amount
         dest = self.dests[material]
         self.dispatch.arrived(self, material, dest, amount)
-        dest.put(amount)
+        dest.put(amount, origin)

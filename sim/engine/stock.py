@@ -71,7 +71,7 @@ class Stock:
         "initial", "reserved", "promised", "wanted", "wanted_window", "buyers_pace", "backordered",
         "home_first", "_plant_needs", "_export_needs", "max_cover_days", "surplus_cover_days", "set_aside",
         "_aside_sid", "_lane_pace", "_home_memo", "_demand_memo",
-        "_round_base", "_round_taken", "_plant_base_needs", "_gates", "_gated",
+        "_round_base", "_round_taken", "_plant_base_needs", "_gates", "_gated", "origin",
     )  # fmt: skip
 
     def __init__(self, core: Core, site: str, material: str, initial: float = 0.0, max_t: float | None = None,
@@ -119,6 +119,7 @@ class Stock:
         # of what was free then, so who comes first within a round does not matter
         self._round_base = initial
         self._round_taken: dict[Hashable, float] = {}
+        self.origin: dict[str, float] | None = None  # share of each traced element from China (sim/engine/origin.py)
         ledger.initial[material] += initial
 
     # -- who draws on this stock ------------------------------------------------------------------
@@ -287,10 +288,13 @@ class Stock:
         return max(self._producers_cap() - self.level, 0.0)
 
     # -- moving material -------------------------------------------------------------------------
-    def put(self, amount: float) -> None:
-        """Add material; push lanes take their shares, the rest is free to use here."""
+    def put(self, amount: float, origin: dict[str, float] | None = None) -> None:
+        """Add material; push lanes take their shares, the rest is free to use here. A traced
+        stock mixes the ``origin`` shares of what arrives into its own, by mass."""
         if amount <= 0:
             return
+        if self.origin is not None and origin is not None:
+            self._mix(amount, origin)
         self._split(amount)
         if self.surplus_cover_days is not None:
             self._set_aside_surplus()
@@ -303,6 +307,14 @@ class Stock:
             waiters, self._put_waiters = self._put_waiters, []
             for ev in waiters:
                 ev.succeed()
+
+    def _mix(self, amount: float, origin: dict[str, float]) -> None:
+        mine = self.origin
+        assert mine is not None
+        held = max(self.level, 0.0)
+        total = held + amount
+        for el, share in mine.items():
+            mine[el] = (held * share + amount * origin.get(el, 0.0)) / total
 
     def _set_aside_surplus(self) -> None:
         """Move what this stock holds beyond its surplus cover to the stockpile. Each holder keeps

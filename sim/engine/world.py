@@ -28,6 +28,7 @@ from .investment import Expandable, Investor, rule_for
 from .ledger import Ledger
 from .link import Link
 from .market import Market
+from .origin import trace_origins
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
 from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Precaution, Replenisher
@@ -201,6 +202,7 @@ class World:
             self.links[lid] = link = Link(self.core, lid, spec, origins={m: self.stock(spec.from_, m) for m in spec.materials},
                                           dests={m: self.stock(spec.to, m) for m in spec.materials})
             link.abroad = self.region_of[spec.from_] != self.region_of[spec.to]
+        trace_origins(self)
         groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
             share = spec.backorder_share if spec.backorder_share is not None else sc.buyers.share_for(spec.end_use)
@@ -265,6 +267,7 @@ class World:
         for sid, spec in sc.substitutions.items():
             pairs = pair_buyers(spec, self.demands, site_of, self.region_of)
             self.substitutions[sid] = Substitution(self.core, sid, spec, pairs, self._price_and_reference)
+        trace_origins(self)  # last: every stock, plant and lane exists
 
     def _create_investor(self) -> Investor | None:
         spec = self.scenario.investment

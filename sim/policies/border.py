@@ -153,6 +153,57 @@ class Licence(BorderRule):
         return False
 
 
+class ChinaContentGate:
+    """One lane's view of a rule that follows Chinese content abroad (No. 61): the rule holds a
+    shipment only while the goods' Chinese content of the named elements is worth ``threshold``
+    or more of their value (``weights``: each element's value share per unit of Chinese share);
+    other goods pass as if there were no rule."""
+
+    def __init__(self, rule: BorderRule, link: Any, weights: dict[str, dict[str, float]], threshold: float):
+        self.rule = rule
+        self.link = link
+        self.weights = weights
+        self.threshold = threshold
+        self.gated_t = 0.0  # tonnes that left under the rule (Chinese content above the threshold)
+
+    @property
+    def active(self) -> bool:
+        return self.rule.active
+
+    @property
+    def leak_per_day(self) -> float:
+        return self.rule.leak_per_day
+
+    def over(self, material: str) -> bool:
+        """Whether the lane's goods of ``material`` hold enough Chinese content to fall under the rule."""
+        weights = self.weights.get(material)
+        origin = self.link.origins[material].origin
+        if not weights or origin is None:
+            return False
+        return sum(origin.get(el, 0.0) * k for el, k in weights.items()) >= self.threshold - 1e-12
+
+    def covers(self, material: str) -> bool:
+        return self.rule.covers(material) and self.over(material)
+
+    def legal(self, material: str, amount: float) -> float:
+        return self.rule.legal(material, amount) if self.over(material) else amount
+
+    def allow(self, material: str, amount: float) -> float:
+        return self.rule.allow(material, amount) if self.over(material) else amount
+
+    def shipped(self, material: str, amount: float) -> float:
+        if not self.covers(material):
+            return 0.0
+        self.gated_t += amount
+        return self.rule.shipped(material, amount)
+
+    def licence_delay(self, material: str) -> float | None:
+        return self.rule.licence_delay(material) if self.over(material) else None
+
+    def decide(self, material: str, amount: float, now: float) -> bool:
+        return self.rule.decide(material, amount, now)
+
+
 BORDER_RULES: dict[str, type[BorderRule]] = {"ban": Ban, "quota": Quota, "licence": Licence}
 
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from ..scenario.components import Element
-from ..scenario.content import covers, material_content
+from ..scenario.content import covers, material_content, value_weights
 from ..scenario.distributions import Distribution
 from ..scenario.policy import KIND, AnnouncedPolicy, QuotaBatch, _Model
-from ..scenario.ranges import Date, Percent, Tonnes
+from ..scenario.ranges import Date, Fraction, Percent, Tonnes
 from .base import Policy, PolicyContext, register_policy
-from .border import BORDER_RULES, BorderRule, Licence, Quota, quota_schedule
+from .border import BORDER_RULES, BorderRule, ChinaContentGate, Licence, Quota, quota_schedule
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
@@ -69,6 +69,10 @@ class ExportControl(AnnouncedPolicy):
     routes: tuple[LicenceRoute, ...] = Field(
         (), description="licence: other terms for some destinations (the first route a lane's destination matches; the rest: licence)"
     )
+    min_china_content_value_share: Fraction | None = Field(
+        None, description="follow Chinese content abroad (No. 61): from a region other than China, the control covers goods whose "
+        "Chinese-origin content of the named elements is worth this share of their value or more (0.001: 0.1%); see docs/controls.md"
+    )
     leakage_t_per_year: Tonnes = Field(
         0.0, description="covered tonnes a year that leave past a ban or quota anyway (smuggled or transshipped), recorded as smuggled_t"
     )
@@ -78,6 +82,7 @@ class ExportControl(AnnouncedPolicy):
         "licence_approved_t": ("t", "licence mode: tonnes whose export licence was approved"),
         "licence_denied_t": ("t", "licence mode: tonnes whose export licence was refused"),
         "smuggled_t": ("t", "a leaking ban or quota: tonnes that left past the control, off the customs books"),
+        "china_content_gated_t": ("t", "min_china_content_value_share: tonnes that left under the control for their Chinese content"),
     }
 
     @model_validator(mode="after")
@@ -92,6 +97,8 @@ class ExportControl(AnnouncedPolicy):
             raise ValueError("leakage_t_per_year applies to a ban or a quota, not to licences")
         if self.routes and self.mode != "licence":
             raise ValueError("routes apply to licence mode only")
+        if self.min_china_content_value_share is not None and not self.elements:
+            raise ValueError("following Chinese content needs the elements whose content counts")
         return self
 
 
@@ -119,8 +126,18 @@ class ExportControlPolicy(Policy):
         dest = set(spec.to_regions) or (set(ctx.scenario.regions) - {spec.from_region})
         self.covered = (dest - set(spec.exempt_regions), materials)
         self.routes = [self._licence(ctx, materials, route, f":route{i}") for i, route in enumerate(spec.routes)]
+        self.gates: list[ChinaContentGate] = []
+        share = spec.min_china_content_value_share
+        weights = value_weights(ctx.scenario, set(spec.elements)) if share is not None else {}
         for link in ctx.links(spec.from_region, self.covered[0], materials):
-            self._rule_for(ctx, link.id).attach([link])
+            rule = self._rule_for(ctx, link.id)
+            if share is None:
+                rule.attach([link])
+                continue
+            gate = ChinaContentGate(rule, link, weights, share)
+            rule.links.append(link)  # so that switching the rule wakes the lane
+            link.add_rule(gate)
+            self.gates.append(gate)
         if spec.announced is not None:
             ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(*self.covered))
         if isinstance(self.rule, Quota):
@@ -159,7 +176,8 @@ class ExportControlPolicy(Policy):
         return {"licence_denied_t": sum(r.denied_t for r in self._rules())} if isinstance(self.rule, Licence) else {}
 
     def kpis(self) -> dict[str, float]:
+        out = {"china_content_gated_t": sum(g.gated_t for g in self.gates)} if self.spec.min_china_content_value_share is not None else {}
         if isinstance(self.rule, Licence):
-            return {"licence_approved_t": sum(r.approved_t for r in self._rules()),
-                    "licence_denied_t": sum(r.denied_t for r in self._rules())}
-        return {"smuggled_t": self.rule.leaked_t} if self.rule.leak_per_day > 0 else {}
+            return out | {"licence_approved_t": sum(r.approved_t for r in self._rules()),
+                          "licence_denied_t": sum(r.denied_t for r in self._rules())}
+        return out | ({"smuggled_t": self.rule.leaked_t} if self.rule.leak_per_day > 0 else {})

@@ -155,3 +155,35 @@ def _through_recipes(sc: Scenario, out: dict[str, Content]) -> None:
 def content_table(contents: Mapping[str, Content]) -> list[tuple[str, str, float | None]]:
     """(material, element, t a tonne) rows, for readers."""
     return [(m, el, c) for m, held in contents.items() for el, c in sorted(held.items())]
+
+
+def value_weights(sc: Scenario, elements: set[str]) -> dict[str, dict[str, float]]:
+    """For each material holding any of ``elements``: each one's share of the material's value per
+    unit of Chinese share (content x the element's value / the material's value), at reference
+    prices. An element's value is that of the first market of a material holding it alone (Dy
+    oxide at 235 USD/kg holds 0.871 kg of Dy: 270 USD/kg of Dy); a material with no market of its
+    own is valued by mass (the share is its content)."""
+    held = material_content(sc)
+    price: dict[str, float] = {}
+    for market in sc.markets.values():
+        price.setdefault(market.material, market.price_usd_per_kg)
+    per_element: dict[str, float] = {}
+    for m, p in price.items():
+        known = {el: c for el, c in held.get(m, {}).items() if c}
+        if len(known) == 1:
+            (el, c), = known.items()
+            per_element.setdefault(el, p / c)
+    out: dict[str, dict[str, float]] = {}
+    for m, content in held.items():
+        weights = {}
+        for el in elements & set(content):
+            c = content[el] or 0.0
+            if c <= 0:
+                continue
+            if m in price and el in per_element:
+                weights[el] = c * per_element[el] / price[m]
+            else:
+                weights[el] = c
+        if weights:
+            out[m] = weights
+    return out
