@@ -172,3 +172,19 @@ def test_the_2010_quotas_cap_chinas_exports_and_split_prices():
     out = ts[(ts["variable"] == "output_t") & ts["entity"].isin(mines.index) & (ts["day"] < 365)]
     by_region = out.groupby(out["entity"].astype(str).map(mines["region"]))["value"].sum()
     assert by_region["china"] / by_region.sum() == pytest.approx(0.968, abs=0.01)  # 2009-10: ~97% (data/09)
+
+
+def test_the_october_rules_wait_for_their_suspension_to_lapse_then_gate_goods_made_abroad():
+    """No. 61 (suspended by No. 70 until 10 November 2026) holds nothing before the lapse; after
+    it, Japan's alloy for Vietnam and Vietnam's magnets for Japan, made from Chinese Dy and Tb,
+    leave under licence."""
+    october, after = run("controls_october_2025"), run("controls_after_suspension_2026")
+    for pid in ("no_61_japan", "no_61_vietnam", "no_57"):
+        assert october.kpis["policies"][pid].get("china_content_gated_t", 0) == 0
+    assert after.kpis["policies"]["no_61_japan"]["china_content_gated_t"] > 500
+    assert after.kpis["policies"]["no_61_vietnam"]["china_content_gated_t"] > 500
+    ev = after.policy_events
+    resumed = ev[(ev["policy"] == "no_61_japan") & (ev["event"] == "resumed")]
+    assert list(resumed["date"]) == ["2026-11-10"]
+    denied = series(after, "japan_alloy_to_vietnam", "licence_denied_t")
+    assert denied.sum() > 0 and denied[denied > 0].index.min() >= 678  # no refusal before 10 November 2026 (day 678)
