@@ -11,7 +11,7 @@ from sim.scenario.catalog import SEEDS_DIR
 def test_public_targets(baseline):
     checks = public_checks(baseline)
     assert {c.id for c in checks} == {
-        "world_mine_production", "china_share_mining", "china_share_separation", "china_share_magnet",
+        "world_mine_production", "china_share_mining", "china_share_separation", "china_share_magnet", "china_smco_output",
     }
     failures = [f"{c.id}: model {c.modelled:.4g} vs target {c.target:.4g} (+-{c.tolerance})" for c in checks if not c.ok]
     assert not failures, failures

@@ -61,10 +61,15 @@ def control(**kw) -> ExportControl:
     return ExportControl.model_validate({"kind": "export_control", "from": "china", "mode": "ban", **kw})
 
 
-def test_a_control_naming_sm_covers_the_sm_oxide_and_no_ndfeb(baseline):
+def test_a_control_naming_sm_covers_smco_magnets_and_no_ndfeb(baseline):
+    """SmCo magnets hold 27% Sm; Sm oxide is split from the SEG oxide (Sm2O3 holds 86.2% Sm), the
+    Gd oxide takes the SEG's Gd and Eu and no Sm."""
     covered = controlled_materials(baseline, control(elements=["Sm"]))
-    assert "seg_oxide" in covered
-    assert not covered & {"ndfeb_magnet", "ndfeb_magnet_hre_free", "ndfeb_alloy", "ndpr_metal"}
+    assert {"seg_oxide", "sm_oxide", "sm_metal", "smco_magnet"} <= covered
+    assert not covered & {"ndfeb_magnet", "ndfeb_magnet_hre_free", "ndfeb_alloy", "ndpr_metal", "gd_oxide"}
+    held = material_content(baseline)
+    assert held["smco_magnet"] == pytest.approx({"Sm": 0.27})
+    assert held["gd_oxide"]["Gd"] == pytest.approx(held["seg_oxide"]["Gd"] / 0.509)
 
 
 def test_a_threshold_covers_what_holds_the_element_at_it_or_more(baseline):

@@ -188,3 +188,17 @@ def test_the_october_rules_wait_for_their_suspension_to_lapse_then_gate_goods_ma
     assert list(resumed["date"]) == ["2026-11-10"]
     denied = series(after, "japan_alloy_to_vietnam", "licence_denied_t")
     assert denied.sum() > 0 and denied[denied > 0].index.min() >= 678  # no refusal before 10 November 2026 (day 678)
+
+
+def test_smco_defence_runs_short_under_licensing_and_shorter_if_military_users_are_denied():
+    """No. 18 covers SmCo magnets (27% Sm). Under its licences US and EU defence buyers get some;
+    refused as military end users, nothing reaches their sites once the licences decided before
+    April are in, so their half year of cover runs down and is not refilled."""
+    base, denied = run("smco_defence"), run("smco_defence+military_denial")
+    met = lambda r, region: r.kpis["fill_rate_by_region_material"][region]["smco_magnet"]  # noqa: E731
+    for region in ("usa", "eu"):
+        assert met(denied, region) < met(base, region) < 1.0
+    level = series(denied, "usa_defense", "level_t", "smco_magnet")
+    assert (level[200:].diff().dropna() <= 1e-9).all()  # no arrival after the first licences are decided
+    assert level.iloc[-1] < 1.0
+    assert series(denied, "china_to_usa_defense", "licence_denied_t").sum() > 0

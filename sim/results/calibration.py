@@ -90,6 +90,7 @@ def public_checks(result: Result) -> list[Check]:
         "china_share_mining": 100 * k["share_china"]["mining"],
         "china_share_separation": 100 * k["share_china"]["separation"],
         "china_share_magnet": 100 * k["share_china"]["magnet"],
+        "china_smco_output": _made(result, "smco_magnet") * 365 / result.run["horizon_days"],
     }
     checks = []
     for row in _rows("public_figures.csv"):
@@ -101,3 +102,8 @@ def public_checks(result: Result) -> list[Check]:
         checks.append(Check(row["id"], float(row["value"]), modelled[row["id"]], tolerance, absolute, row["unit"], row["source"]))
     return checks
 
+
+def _made(result: Result, material: str) -> float:
+    """Tonnes of a material made over the run, by every plant."""
+    ts = result.timeseries
+    return float(ts.loc[(ts["variable"] == "produced_t") & (ts["material"] == material), "value"].sum())

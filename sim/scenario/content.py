@@ -7,10 +7,11 @@ A material states it (``content``), or it is worked out from the scenario, first
 - a separation product: its elements as their oxides, in the proportions its separators make
   them (each separator weighted by its capacity and its feed's ore body);
 - a single element's oxide no separator makes: the oxide's formula;
-- anything a plant makes by a recipe: the element tonnes of its inputs over the tonnes of its
-  outputs (the first plant in the file that makes it from inputs whose content is known), so an
-  alloy of 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb holds 0.022 t Dy a tonne, and its magnets
-  hold what their alloy holds.
+- anything a plant makes by a recipe: the element tonnes of its inputs over the tonnes of the
+  outputs that hold that element (the first plant in the file that makes it from inputs whose
+  content is known), so an alloy of 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb holds 0.022 t
+  Dy a tonne, its magnets hold what their alloy holds, and an SEG split gives its Gd to the Gd
+  oxide alone.
 
 An element a material lists without any of these is held in an unknown amount (``None``): a
 control naming it covers the material only when the control sets no threshold.
@@ -134,18 +135,20 @@ def _through_recipes(sc: Scenario, out: dict[str, Content]) -> None:
             recipe = f.recipe
             if not all(m in out and all(v is not None for v in out[m].values()) for m in recipe.inputs):
                 continue
-            made = sum(recipe.outputs.values())
-            if made <= 0:
-                continue
             held: dict[str, float] = {}
             for m, t in recipe.inputs.items():
                 for el, c in out[m].items():
                     held[el] = held.get(el, 0.0) + t * (c or 0.0)
+            # each element goes to the outputs that hold it (all of them when an output lists none),
+            # in proportion to their tonnes: a magnet and its swarf share the alloy's; an SEG split
+            # gives its Gd to the Gd oxide alone
+            lists = {m: set(sc.materials[m].elements) if m in sc.materials else set() for m in recipe.outputs}
+            takers = {el: sum(t for m, t in recipe.outputs.items() if not lists[m] or el in lists[m]) for el in held}
             for m in recipe.outputs:
                 if m in out:
                     continue
-                own = set(sc.materials[m].elements) if m in sc.materials else set()
-                got = {el: c / made for el, c in held.items() if not own or el in own}
+                own = lists[m]
+                got = {el: c / takers[el] for el, c in held.items() if (not own or el in own) and takers[el] > 0}
                 total = sum(got.values())
                 # a recipe's rounded ratios (1.148 t Dy2O3 a t of Dy) must not make more than a tonne a tonne
                 out[m] = {el: c / total for el, c in got.items()} if total > 1 else got
