@@ -34,7 +34,12 @@ def test_every_library_file_states_its_question():
 def test_licensing_hurts_buyers_outside_china_and_splits_the_dy_price():
     base, lic = run("baseline"), run("export_licensing_2025")
     assert outside_china_unmet(base) < 100
-    assert outside_china_unmet(lic) > 5_000
+    # more than a tenth of what buyers outside China want of the controlled grade from 4 April
+    # (day 93 of 365) goes unmet; the rest of the harm depends on licence draws
+    sc = load_scenario(SCENARIOS / "export_licensing_2025.yaml").scenario
+    wanted = sum(d.t_per_day for d in sc.demand.values()
+                 if d.material == "ndfeb_magnet" and sc.sites[d.site].region != "china") * (365 - 93)
+    assert outside_china_unmet(lic) > 0.1 * wanted
     p_base, p_lic = base.kpis["price_usd_per_kg"], lic.kpis["price_usd_per_kg"]
     assert p_lic["dy_metal_world"]["mean"] > 1.3 * p_base["dy_metal_world"]["mean"]
     assert p_lic["dy_metal_world"]["end"] > 2 * p_base["dy_metal_world"]["end"]

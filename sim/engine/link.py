@@ -178,7 +178,7 @@ class Link:
         licence, wait, leaked = None, 0.0, 0.0
         for rule in self.rules:
             leaked = max(leaked, rule.shipped(material, amount))
-            delay = rule.licence_delay(material)
+            delay = rule.licence_delay(material, self.id)
             if delay is not None:
                 licence, wait = rule, delay
         if leaked > 0:  # past a control, off the customs books
@@ -197,7 +197,7 @@ class Link:
 
     def _decided(self, rule: BorderRule, material: str, amount: float, origin: dict[str, float] | None,
                  _ev: simpy.Event) -> None:
-        if rule.decide(material, amount, self.env.now):
+        if rule.decide(material, amount, self.env.now, self.id):
             self._sail(material, amount, origin)
             return
         # refused: the goods go back to the exporter, and the order waits to be applied for again

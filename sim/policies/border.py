@@ -85,12 +85,12 @@ class BorderRule:
     def used(self, material: str, amount: float) -> None:
         """Tonnes of ``material`` left under the rule."""
 
-    def licence_delay(self, material: str) -> float | None:
-        """Calendar days a shipment waits at the border for a licence (None: no licence needed)."""
+    def licence_delay(self, material: str, lane: str = "") -> float | None:
+        """Calendar days a shipment on ``lane`` waits at the border for a licence (None: no licence needed)."""
         return None
 
-    def decide(self, material: str, amount: float, now: float) -> bool:
-        """A licence decision for a shipment that waited: True lets it sail."""
+    def decide(self, material: str, amount: float, now: float, lane: str = "") -> bool:
+        """A licence decision for a shipment on ``lane`` that waited: True lets it sail."""
         return True
 
     def switch(self, active: bool) -> None:
@@ -131,22 +131,32 @@ class Quota(BorderRule):
 class Licence(BorderRule):
     """Covered shipments wait a processing delay, then are approved with the probability in force."""
 
-    def __init__(self, materials: set[str] | None, delay: Callable[[], float], uniform: Callable[[], float],
-                 approval: list[tuple[float, float]]):
+    def __init__(self, materials: set[str] | None, delay: Callable[[str], Callable[[], float]],
+                 uniform: Callable[[str], Callable[[], float]], approval: list[tuple[float, float]]):
+        """``delay`` and ``uniform`` give the draws of one lane and material (their own random
+        streams, so that a shipment on one lane does not change the draws of another)."""
         super().__init__(materials)
-        self.delay = delay  # working days
-        self.uniform = uniform
+        self._delay_of = delay  # working days
+        self._uniform_of = uniform
+        self._draws: dict[tuple[str, str], tuple[Callable[[], float], Callable[[], float]]] = {}
         self.approval = sorted(approval)  # (from time, probability)
 
-    def licence_delay(self, material: str) -> float | None:
-        return self.delay() * WORKING_DAY if self.covers(material) else None
+    def _draw(self, lane: str, material: str) -> tuple[Callable[[], float], Callable[[], float]]:
+        key = (lane, material)
+        if key not in self._draws:
+            name = f":{lane}:{material}"
+            self._draws[key] = (self._delay_of(name), self._uniform_of(name))
+        return self._draws[key]
 
-    def decide(self, material: str, amount: float, now: float) -> bool:
+    def licence_delay(self, material: str, lane: str = "") -> float | None:
+        return self._draw(lane, material)[0]() * WORKING_DAY if self.covers(material) else None
+
+    def decide(self, material: str, amount: float, now: float, lane: str = "") -> bool:
         p = 0.0
         for day, prob in self.approval:
             if now + 1e-9 >= day:
                 p = prob
-        if self.uniform() < p:
+        if self._draw(lane, material)[1]() < p:
             self.approved_t += amount
             return True
         self.denied_t += amount
@@ -197,11 +207,11 @@ class ChinaContentGate:
         self.gated_t += amount
         return self.rule.shipped(material, amount)
 
-    def licence_delay(self, material: str) -> float | None:
-        return self.rule.licence_delay(material) if self.over(material) else None
+    def licence_delay(self, material: str, lane: str = "") -> float | None:
+        return self.rule.licence_delay(material, lane) if self.over(material) else None
 
-    def decide(self, material: str, amount: float, now: float) -> bool:
-        return self.rule.decide(material, amount, now)
+    def decide(self, material: str, amount: float, now: float, lane: str = "") -> bool:
+        return self.rule.decide(material, amount, now, lane)
 
 
 BORDER_RULES: dict[str, type[BorderRule]] = {"ban": Ban, "quota": Quota, "licence": Licence}

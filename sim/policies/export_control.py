@@ -146,8 +146,10 @@ class ExportControlPolicy(Policy):
 
     @staticmethod
     def _licence(ctx: PolicyContext, materials: set[str], terms: LicenceTerms, tag: str) -> Licence:
-        return Licence(materials, ctx.sampler(terms.processing_working_days, "licence_delay" + tag),
-                       ctx.uniform("licence_decision" + tag), [(ctx.day_of(step.date), step.probability) for step in terms.approval])
+        dist = terms.processing_working_days
+        return Licence(materials, lambda key: ctx.sampler(dist, "licence_delay" + tag + key),
+                       lambda key: ctx.uniform("licence_decision" + tag + key),
+                       [(ctx.day_of(step.date), step.probability) for step in terms.approval])
 
     def _rule_for(self, ctx: PolicyContext, lid: str) -> BorderRule:
         """The first route whose destinations hold the lane's, else the control's own terms."""
