@@ -7,11 +7,11 @@ A material states it (``content``), or it is worked out from the scenario, first
 - a separation product: its elements as their oxides, in the proportions its separators make
   them (each separator weighted by its capacity and its feed's ore body);
 - a single element's oxide no separator makes: the oxide's formula;
-- anything a plant makes by a recipe: the element tonnes of its inputs over the tonnes of the
-  outputs that hold that element (the first plant in the file that makes it from inputs whose
-  content is known), so an alloy of 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb holds 0.022 t
-  Dy a tonne, its magnets hold what their alloy holds, and an SEG split gives its Gd to the Gd
-  oxide alone.
+- anything plants make by a recipe: the element tonnes of the inputs over the tonnes of the
+  outputs that hold that element, mixed over the plants that make it by the tonnes a day each
+  makes at capacity; so an alloy of 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb holds 0.022 t
+  Dy a tonne, its magnets hold what their alloy holds, an SEG split gives its Gd to the Gd oxide
+  alone, and swarf from both NdFeB grades holds the mix of the two.
 
 An element a material lists without any of these is held in an unknown amount (``None``): a
 control naming it covers the material only when the control sets no threshold.
@@ -126,33 +126,61 @@ def _daily(f) -> float:
 
 
 def _through_recipes(sc: Scenario, out: dict[str, Content]) -> None:
-    """Materials made by plants' recipes, from their inputs' content, until nothing more is learnt."""
+    """Materials made by plants' recipes, from their inputs' content, until nothing more is learnt.
+    A material several plants make holds the mix of what they make, each weighted by the tonnes
+    a day it makes at capacity (swarf from both NdFeB grades holds half the Dy of the Dy-bearing
+    grade's), once every maker's inputs are known (or, in a loop, those that are)."""
     plants = [f for f in sc.facilities.values() if not f.recipe.products and f.recipe.inputs]
-    learnt = True
-    while learnt:
+    makers: dict[str, list] = {}
+    for f in plants:
+        for m in f.recipe.outputs:
+            makers.setdefault(m, []).append(f)
+    known = lambda m: m in out and all(v is not None for v in out[m].values())  # noqa: E731
+    strict = True
+    while True:
         learnt = False
-        for f in plants:
-            recipe = f.recipe
-            if not all(m in out and all(v is not None for v in out[m].values()) for m in recipe.inputs):
+        for m, fs in makers.items():
+            if m in out:
                 continue
-            held: dict[str, float] = {}
-            for m, t in recipe.inputs.items():
-                for el, c in out[m].items():
-                    held[el] = held.get(el, 0.0) + t * (c or 0.0)
-            # each element goes to the outputs that hold it (all of them when an output lists none),
-            # in proportion to their tonnes: a magnet and its swarf share the alloy's; an SEG split
-            # gives its Gd to the Gd oxide alone
-            lists = {m: set(sc.materials[m].elements) if m in sc.materials else set() for m in recipe.outputs}
-            takers = {el: sum(t for m, t in recipe.outputs.items() if not lists[m] or el in lists[m]) for el in held}
-            for m in recipe.outputs:
-                if m in out:
-                    continue
-                own = lists[m]
-                got = {el: c / takers[el] for el, c in held.items() if (not own or el in own) and takers[el] > 0}
-                total = sum(got.values())
-                # a recipe's rounded ratios (1.148 t Dy2O3 a t of Dy) must not make more than a tonne a tonne
-                out[m] = {el: c / total for el, c in got.items()} if total > 1 else got
-                learnt = True
+            ready = [f for f in fs if all(known(i) for i in f.recipe.inputs)]
+            if not ready or (strict and len(ready) < len(fs)):
+                continue
+            mix: dict[str, float] = {}
+            weight = 0.0
+            for f in ready:
+                made, w = _made_by(sc, f, m, out)
+                weight += w
+                for el, c in made.items():
+                    mix[el] = mix.get(el, 0.0) + w * c
+            out[m] = {el: c / weight for el, c in mix.items()} if weight > 0 else {}
+            learnt = True
+        if not learnt:
+            if not strict:
+                return
+            strict = False  # a loop (magnets made from swarf): settle with the makers that are known
+
+
+def _made_by(sc: Scenario, f, m: str, out: dict[str, Content]) -> tuple[dict[str, float], float]:
+    """What one plant's output ``m`` holds, and the tonnes a day of it the plant makes at capacity."""
+    recipe = f.recipe
+    held: dict[str, float] = {}
+    for i, t in recipe.inputs.items():
+        for el, c in out[i].items():
+            held[el] = held.get(el, 0.0) + t * (c or 0.0)
+    # each element goes to the outputs that hold it (all of them when an output lists none), in
+    # proportion to their tonnes: a magnet and its swarf share the alloy's; an SEG split gives its
+    # Gd to the Gd oxide alone
+    lists = {o: set(sc.materials[o].elements) if o in sc.materials else set() for o in recipe.outputs}
+    takers = {el: sum(t for o, t in recipe.outputs.items() if not lists[o] or el in lists[o]) for el in held}
+    own = lists[m]
+    got = {el: c / takers[el] for el, c in held.items() if (not own or el in own) and takers[el] > 0}
+    total = sum(got.values())
+    # a recipe's rounded ratios (1.148 t Dy2O3 a t of Dy) must not make more than a tonne a tonne
+    if total > 1:
+        got = {el: c / total for el, c in got.items()}
+    basis = recipe.inputs[next(iter(recipe.inputs))] if f.capacity.basis == "input" else recipe.outputs[next(iter(recipe.outputs))]
+    per_day = _daily(f) / basis * recipe.outputs[m] if basis > 0 else 0.0
+    return got, per_day
 
 
 def content_table(contents: Mapping[str, Content]) -> list[tuple[str, str, float | None]]:
