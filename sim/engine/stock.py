@@ -325,8 +325,7 @@ class Stock:
         now, days = self.env.now, self.surplus_cover_days
         assert days is not None
         lanes = {lane: pace.read(now) for lane, pace in self._lane_pace.items()}
-        home = self.demand_pace()  # what is wanted here, not a make-to-stock plant's current need (nil while it idles)
-        moved = max(self.free - days * home - self.promised, 0.0)
+        moved = max(self.free - self._surplus_keep(), 0.0)
         self.free -= moved
         for lane, rate in lanes.items():
             over = self._reserved_for[lane] - days * rate
@@ -338,12 +337,16 @@ class Stock:
             self.set_aside += moved
             self.recorder.level(self._aside_sid, now, self.set_aside)
 
+    def _surplus_keep(self) -> float:
+        """The free tonnes a co-product's holder keeps: its surplus cover of what is wanted of it
+        (not a make-to-stock plant's need of the moment, nil while it idles), and the orders it holds."""
+        assert self.surplus_cover_days is not None
+        return self.surplus_cover_days * self.demand_pace() + self.promised
+
     def _draw_stockpile(self, amount: float) -> None:
         """Bring the stockpiled surplus back as the stock runs down: a taker finds its surplus cover
         on hand again (a co-product's glut comes back once the demand has grown into it)."""
-        days = self.surplus_cover_days
-        assert days is not None
-        short = days * self.demand_pace() + self.promised + amount - self.free
+        short = self._surplus_keep() + amount - self.free
         if short > 1e-9:
             back = min(short, self.set_aside)
             self.free += back

@@ -19,7 +19,6 @@ control naming it covers the material only when the control sets no threshold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -105,24 +104,13 @@ def _separation_mix(sc: Scenario) -> dict[str, dict[str, float]]:
         if body is None or body not in sc.ore_bodies:
             continue
         shares = sc.ore_bodies[body].shares_pct
-        size = _daily(f)
+        size = f.capacity.per_day()
         for p in recipe.products:
             for el in sc.materials[p].elements:
                 if shares.get(el, 0.0) > 0:
                     mix.setdefault(p, {}).setdefault(el, 0.0)
                     mix[p][el] += size * shares[el]
     return mix
-
-
-def _daily(f) -> float:
-    cap = f.capacity
-    if cap is None:
-        return 1.0
-    if cap.t_per_day is not None:
-        return cap.t_per_day
-    if cap.t_per_year is not None:
-        return cap.t_per_year / 365.0
-    return 1.0
 
 
 def _through_recipes(sc: Scenario, out: dict[str, Content]) -> None:
@@ -179,13 +167,8 @@ def _made_by(sc: Scenario, f, m: str, out: dict[str, Content]) -> tuple[dict[str
     if total > 1:
         got = {el: c / total for el, c in got.items()}
     basis = recipe.inputs[next(iter(recipe.inputs))] if f.capacity.basis == "input" else recipe.outputs[next(iter(recipe.outputs))]
-    per_day = _daily(f) / basis * recipe.outputs[m] if basis > 0 else 0.0
+    per_day = f.capacity.per_day() / basis * recipe.outputs[m] if basis > 0 else 0.0
     return got, per_day
-
-
-def content_table(contents: Mapping[str, Content]) -> list[tuple[str, str, float | None]]:
-    """(material, element, t a tonne) rows, for readers."""
-    return [(m, el, c) for m, held in contents.items() for el, c in sorted(held.items())]
 
 
 def value_weights(sc: Scenario, elements: set[str]) -> dict[str, dict[str, float]]:

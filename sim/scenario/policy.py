@@ -72,14 +72,15 @@ class PolicySpec(_Model):
     """The KPIs a policy of this kind reports under ``policies.<id>``: name -> (unit, meaning)."""
 
 
-class Window(_Model):
-    """Days from ``from`` (the first day) to ``to`` (the first day after it)."""
+class Suspension(_Model):
+    """A window in which a policy in force does not apply: from ``from`` (its first day) to ``to``
+    (the first day it applies again)."""
 
     from_: Date = Field(alias="from", description="the first day of the window")
     to: Date = Field(description="the first day after the window")
 
     @model_validator(mode="after")
-    def _ordered(self) -> Window:
+    def _ordered(self) -> Suspension:
         if self.to <= self.from_:
             raise ValueError("to must come after from")
         return self
@@ -95,7 +96,7 @@ class TimedPolicy(PolicySpec):
     duration_days: PositiveDays | None = Field(None, description="it ends this many days after it came into force")
     when: Condition | None = Field(None, description="it comes into force on the first day, from start on, that this holds (checked daily)")
     release_when: Condition | None = Field(None, description="once in force, it ends on the first day this holds (checked daily)")
-    suspended: tuple[Window, ...] = Field(
+    suspended: tuple[Suspension, ...] = Field(
         (), description="windows, in date order, in which a policy in force does not apply (a suspension, as No. 70 suspended Nos. 55-58, 61 and 62)"
     )
 
