@@ -27,16 +27,22 @@ def test_an_oxide_holds_its_element_by_formula():
 
 
 def test_alloys_and_magnets_hold_what_their_recipes_put_in(baseline):
-    """The Dy/Tb-bearing alloy: 0.28 t NdPr metal, 0.022 t Dy and 0.0046 t Tb a tonne; its magnets
+    """The bulk Dy/Tb-bearing alloy: 0.28 t NdPr metal, 0.0255 t Dy and 0.0047 t Tb a tonne; its magnets
     (1 t of alloy to 0.8 t magnet and 0.2 t swarf) hold the same; the HRE-free grade holds no Dy,
     so the swarf of both grades holds less Dy than the Dy-bearing grade."""
     held = material_content(baseline)
-    assert held["ndfeb_alloy"]["Dy"] == pytest.approx(0.022, rel=1e-3)
-    assert held["ndfeb_alloy"]["Tb"] == pytest.approx(0.0046, rel=1e-3)
+    assert held["ndfeb_alloy"]["Dy"] == pytest.approx(0.0255, rel=1e-3)
+    assert held["ndfeb_alloy"]["Tb"] == pytest.approx(0.0047, rel=1e-3)
     assert held["ndfeb_alloy"]["Nd"] + held["ndfeb_alloy"]["Pr"] == pytest.approx(0.28, rel=1e-3)
     assert held["ndfeb_magnet"] == pytest.approx(held["ndfeb_alloy"], rel=1e-3)  # Noveon's magnets from swarf: a trace
     assert 0 < held["magnet_scrap"]["Dy"] < held["ndfeb_alloy"]["Dy"]  # swarf of both grades
     assert "Dy" not in held["ndfeb_magnet_hre_free"]
+    # grain-boundary diffusion: 0.004 t Tb on a tonne of HRE-free alloy, shared by magnet and swarf
+    assert held["ndfeb_magnet_gbd"]["Tb"] == pytest.approx(0.004, rel=1e-3)
+    assert "Dy" not in held["ndfeb_magnet_gbd"]
+    # Gd-bearing: 0.03 t Gd metal a tonne of alloy, the metal as Gd with the SEG's little Eu
+    assert sum(held["gd_metal"].values()) == pytest.approx(1.0, abs=2e-3)
+    assert held["ndfeb_magnet_gd"]["Gd"] == pytest.approx(0.03 * held["gd_metal"]["Gd"], rel=1e-3)
     assert sum(held["dy_metal"].values()) == pytest.approx(1.0, abs=1e-9)  # 1.148 t of oxide a tonne, rounded
 
 
@@ -92,11 +98,14 @@ def test_a_control_naming_sm_covers_smco_magnets_and_no_ndfeb(baseline):
 
 
 def test_a_threshold_covers_what_holds_the_element_at_it_or_more(baseline):
-    """The Dy/Tb-bearing magnet holds 0.46% Tb: a Tb rule at 0.4% covers it, one at 0.5% does
-    not; the HRE-free grade holds none and is covered by neither. At no threshold a lump whose
-    Sc content is not known is covered; at any threshold it is not (for Sc)."""
+    """The bulk Dy/Tb-bearing magnet holds 0.47% Tb and the grain-boundary-diffused one 0.40%: a
+    Tb rule at 0.35% covers both, one at 0.45% only the bulk grade, one at 0.5% neither; the
+    HRE-free grade holds none and is covered by none. At no threshold a lump whose Sc content is
+    not known is covered; at any threshold it is not (for Sc)."""
     at = lambda pct, el="Tb": controlled_materials(baseline, control(elements=[el], min_content_pct=pct))  # noqa: E731
-    assert "ndfeb_magnet" in at(0.4) and "ndfeb_magnet" not in at(0.5)
+    assert {"ndfeb_magnet", "ndfeb_magnet_gbd"} <= at(0.35)
+    assert "ndfeb_magnet" in at(0.45) and "ndfeb_magnet_gbd" not in at(0.45)
+    assert not {"ndfeb_magnet", "ndfeb_magnet_gbd"} & at(0.5)
     assert "ndfeb_magnet_hre_free" not in at(0.0) | at(0.4)
     assert "tb_oxide" in at(50) and "tb_oxide" not in at(90)  # Tb4O7 is 85% Tb
     assert "hree_oxide" in at(0.0, "Sc") and "hree_oxide" not in at(0.01, "Sc")
@@ -117,5 +126,19 @@ def test_explain_lists_what_a_control_covers(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("covers ")]
     covered = {parts[1]: " ".join(parts[2:]) for parts in lines}
-    assert covered["ndfeb_magnet"] == "Dy 2.20%, Tb 0.46%"
+    assert covered["ndfeb_magnet"] == "Dy 2.55%, Tb 0.47%"
+    assert covered["ndfeb_magnet_gbd"] == "Tb 0.40%"
+    assert covered["ndfeb_magnet_gd"] == "Gd 2.70%"
     assert "ndfeb_magnet_hre_free" not in covered
+    assert "ndfeb_magnet_hre_free" not in covered
+
+
+def test_each_grade_is_covered_by_the_elements_it_holds(baseline):
+    """A Dy rule covers the bulk grade and not the diffused one; a Gd rule the Gd-bearing grade
+    (and Gd oxide and metal) and no other magnet; no rule on Dy, Tb, Gd or Sm covers the HRE-free grade."""
+    dy = controlled_materials(baseline, control(elements=["Dy"]))
+    gd = controlled_materials(baseline, control(elements=["Gd"]))
+    assert "ndfeb_magnet" in dy and "ndfeb_magnet_gbd" not in dy and "ndfeb_magnet_gd" not in dy
+    assert {"ndfeb_magnet_gd", "ndfeb_alloy_gd", "gd_metal", "gd_oxide"} <= gd
+    assert not gd & {"ndfeb_magnet", "ndfeb_magnet_gbd", "smco_magnet"}
+    assert "ndfeb_magnet_hre_free" not in controlled_materials(baseline, control(elements=["Dy", "Tb", "Gd", "Sm"]))

@@ -207,3 +207,17 @@ def test_smco_defence_runs_short_under_licensing_and_shorter_if_military_users_a
     assert (level[200:].diff().dropna() <= 1e-9).all()  # no arrival after the first licences are decided
     assert level.iloc[-1] < 1.0
     assert series(denied, "china_to_usa_defense", "licence_denied_t").sum() > 0
+
+
+def test_yttrium_users_abroad_run_short_under_no_18_and_a_larger_stock_holds_longer():
+    """No. 18 licenses Y oxide: the US, EU and Japan, whose Y comes from China, run short and pay
+    more while China's Y price stays put; half a year of cover instead of three months meets
+    more of what they want."""
+    base, y, held = run("baseline"), run("yttrium_coatings"), run("yttrium_coatings+half_year_stock")
+    met = lambda r: r.kpis["fill_rate_by_region_material"]["usa"]["y_oxide"]  # noqa: E731
+    assert met(base) > 0.99
+    assert met(y) < 0.9
+    assert met(y) < met(held)
+    p_base, p_y = base.kpis["price_usd_per_kg"], y.kpis["price_usd_per_kg"]
+    assert p_y["y_oxide_world"]["mean"] > 3 * p_base["y_oxide_world"]["mean"]
+    assert p_y["y_oxide_china"]["mean"] < 1.1 * p_base["y_oxide_china"]["mean"]

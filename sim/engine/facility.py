@@ -169,11 +169,20 @@ class Facility:
             possible = f.stock.home_free(planned * f.t_per_activity, self.need(f.stock.material), self) / f.t_per_activity
             if possible < activity:
                 activity, limiting = possible, f.stock
+        co_room, co_stock = -1.0, None
         for f in self.outputs:
-            if f.stock.limits_producers:
-                possible = f.stock.room() / (f.t_per_activity * self.yield_)
-                if possible < activity:
-                    activity, limiting = possible, f.stock
+            if not f.stock.limits_producers:
+                continue
+            possible = f.stock.room() / (f.t_per_activity * self.yield_)
+            if f.stock.surplus_cover_days is not None:
+                # co-products made to stock: the plant runs for the one with most room, and the
+                # others' overflow goes to their stockpiles
+                if possible > co_room:
+                    co_room, co_stock = possible, f.stock
+            elif possible < activity:
+                activity, limiting = possible, f.stock
+        if co_stock is not None and co_room < activity:
+            activity, limiting = co_room, co_stock
         for limit in self.limits:
             possible = limit.allows(self)
             if possible < activity:

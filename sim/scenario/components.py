@@ -270,7 +270,7 @@ class Stock(Model):
     target_cover_days: Days | None = Field(None, description="order-up-to level, in days of forecast")
     max_t: PositiveTonnes | None = Field(None, description="storage limit; producers stop when full")
     max_cover_days: PositiveDays | None = Field(
-        None, description="make to stock: producers here stop while the stock holds this many days of what is wanted of it"
+        None, description="make to stock: producers here stop while the stock holds this many days of what is wanted of it (with surplus_above_cover_days: a co-product, whose overflow is stockpiled while its plant runs for another output)"
     )
     surplus_above_cover_days: PositiveDays | None = Field(
         None, description="a co-product's surplus: what exceeds this many days of what is wanted goes to a stockpile that sets no price"
