@@ -75,3 +75,8 @@ def test_a_licence_on_chinese_content_delays_goods_made_abroad_and_counts_them()
     assert first(licensed) - first(free) == 14
     shipped = series(licensed, "jp_us", "shipped_t").sum()
     assert licensed.kpis["policies"]["no_61"]["china_content_gated_t"] == pytest.approx(shipped)
+    # by element and origin: each tonne of magnet holds 0.02 t of Dy, half of it Chinese once the
+    # Dy stock has mixed (the first magnets were made of Dy that was all Chinese or all Australian)
+    dy = licensed.kpis["policies"]["no_61"]["china_content_gated_element_t"]["Dy"]
+    assert dy["china"] + dy["other"] == pytest.approx(0.02 * shipped)
+    assert dy["china"] == pytest.approx(dy["other"], rel=0.1)

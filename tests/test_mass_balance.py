@@ -188,3 +188,24 @@ def test_policies_markets_separation_and_refusals_keep_the_books(world):
     bal = r.balance
     assert (bal[["produced", "consumed", "delivered", "lost", "in_stock", "in_transit"]] >= -1e-6).all().all()
     assert {"ndpr", "light", "heavy"} <= set(bal.index)
+
+
+def test_element_books_count_what_recipes_give_up_and_what_they_make():
+    """A plant turns 1 t of a 10%-Dy feed into 1 t of a product stated at 8% Dy (yield 1): 2% of
+    the Dy it takes is given up in processing; stated at 12% instead, the recipe makes Dy out of
+    nothing and the books show it as negative processing."""
+    def books(dy_out: float) -> dict:
+        w = base_world(60)
+        w["meta"]["warmup_days"] = 0
+        w["materials"] = {"feed": {"elements": ["Dy"], "content": {"Dy": 0.10}}, "prod": {"elements": ["Dy"], "content": {"Dy": dy_out}}}
+        w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"feed": 1}}, "capacity": {"t_per_day": 10}},
+                           "conv": {"kind": "metal_plant", "site": "plant", "recipe": {"inputs": {"feed": 1}, "outputs": {"prod": 1}},
+                                    "yield": 1.0, "capacity": {"t_per_day": 10, "basis": "input"}, "cycle_days": 1}}
+        w["demand"] = {"d": {"site": "plant", "material": "prod", "end_use": "x", "t_per_day": 5, "period_days": 1}}
+        return run_dict(w).kpis["element_balance_t"]["Dy"]
+    lower, higher = books(0.08), books(0.12)
+    for b in (lower, higher):
+        assert b["in"] == pytest.approx(b["delivered"] + b["lost"] + b["processing"] + b["held"])
+    converted = lower["processing"] / 0.02  # tonnes of feed the plant took
+    assert converted > 100
+    assert higher["processing"] == pytest.approx(-0.02 * converted, rel=1e-6)

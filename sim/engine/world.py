@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ class RunOutput:
     wall_seconds: float
     counters: dict[str, float] = field(default_factory=dict)
     policy_events: list[dict] = field(default_factory=list)
-    policy_kpis: dict[str, dict[str, float]] = field(default_factory=dict)  # each policy's own KPIs, by id
+    policy_kpis: dict[str, dict[str, Any]] = field(default_factory=dict)  # each policy's own KPIs, by id
 
     def timeseries(self) -> pd.DataFrame:
         """Long format: day, date, entity, material, variable, value (one row a series a day)."""

@@ -74,8 +74,8 @@ class Policy:
         """Run totals summed over policies of every kind into run.json (e.g. ``licence_denied_t``)."""
         return {}
 
-    def kpis(self) -> dict[str, float]:
-        """This policy's own KPIs, reported under ``policies.<id>``."""
+    def kpis(self) -> dict[str, Any]:
+        """This policy's own KPIs, reported under ``policies.<id>`` (numbers, or tables of them by key)."""
         return {}
 
     def facility_attributes(self) -> dict[str, dict[str, float]]:

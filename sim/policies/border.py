@@ -169,12 +169,15 @@ class ChinaContentGate:
     or more of their value (``weights``: each element's value share per unit of Chinese share);
     other goods pass as if there were no rule."""
 
-    def __init__(self, rule: BorderRule, link: Any, weights: dict[str, dict[str, float]], threshold: float):
+    def __init__(self, rule: BorderRule, link: Any, weights: dict[str, dict[str, float]], threshold: float,
+                 content: dict[str, dict[str, float]] | None = None):
         self.rule = rule
         self.link = link
         self.weights = weights
         self.threshold = threshold
+        self.content = content or {}  # material -> named element -> tonnes a tonne
         self.gated_t = 0.0  # tonnes that left under the rule (Chinese content above the threshold)
+        self.gated_element_t: dict[str, dict[str, float]] = {}  # element -> origin (china, other) -> tonnes
 
     @property
     def active(self) -> bool:
@@ -205,6 +208,12 @@ class ChinaContentGate:
         if not self.covers(material):
             return 0.0
         self.gated_t += amount
+        origin = self.link.origins[material].origin or {}
+        for el, c in self.content.get(material, {}).items():
+            china = origin.get(el, 0.0)
+            by_origin = self.gated_element_t.setdefault(el, {"china": 0.0, "other": 0.0})
+            by_origin["china"] += amount * c * china
+            by_origin["other"] += amount * c * (1.0 - china)
         return self.rule.shipped(material, amount)
 
     def licence_delay(self, material: str, lane: str = "") -> float | None:

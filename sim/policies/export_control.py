@@ -3,7 +3,7 @@ or licences with a processing delay and an approval probability that changes ove
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -83,6 +83,9 @@ class ExportControl(AnnouncedPolicy):
         "licence_denied_t": ("t", "licence mode: tonnes whose export licence was refused"),
         "smuggled_t": ("t", "a leaking ban or quota: tonnes that left past the control, off the customs books"),
         "china_content_gated_t": ("t", "min_china_content_value_share: tonnes that left under the control for their Chinese content"),
+        "china_content_gated_element_t": (
+            "t by element and origin", "min_china_content_value_share: tonnes of each named element in the goods that left under the control, "
+            "by its origin (china: traced to Chinese mines, separators or recyclers; other)"),
     }
 
     @model_validator(mode="after")
@@ -129,12 +132,15 @@ class ExportControlPolicy(Policy):
         self.gates: list[ChinaContentGate] = []
         share = spec.min_china_content_value_share
         weights = value_weights(ctx.scenario, set(spec.elements)) if share is not None else {}
+        named = set(spec.elements)
+        content = ({m: {el: c for el, c in held.items() if el in named and c}
+                    for m, held in material_content(ctx.scenario).items()} if share is not None else {})
         for link in ctx.links(spec.from_region, self.covered[0], materials):
             rule = self._rule_for(ctx, link.id)
             if share is None:
                 rule.attach([link])
                 continue
-            gate = ChinaContentGate(rule, link, weights, share)
+            gate = ChinaContentGate(rule, link, weights, share, content)
             rule.links.append(link)  # so that switching the rule wakes the lane
             link.add_rule(gate)
             self.gates.append(gate)
@@ -177,8 +183,17 @@ class ExportControlPolicy(Policy):
     def counters(self) -> dict[str, float]:
         return {"licence_denied_t": sum(r.denied_t for r in self._rules())} if isinstance(self.rule, Licence) else {}
 
-    def kpis(self) -> dict[str, float]:
-        out = {"china_content_gated_t": sum(g.gated_t for g in self.gates)} if self.spec.min_china_content_value_share is not None else {}
+    def kpis(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.spec.min_china_content_value_share is not None:
+            by_element: dict[str, dict[str, float]] = {}
+            for gate in self.gates:
+                for el, by_origin in gate.gated_element_t.items():
+                    into = by_element.setdefault(el, {"china": 0.0, "other": 0.0})
+                    for origin, t in by_origin.items():
+                        into[origin] += t
+            out = {"china_content_gated_t": sum(g.gated_t for g in self.gates),
+                   "china_content_gated_element_t": dict(sorted(by_element.items()))}
         if isinstance(self.rule, Licence):
             return out | {"licence_approved_t": sum(r.approved_t for r in self._rules()),
                           "licence_denied_t": sum(r.denied_t for r in self._rules())}

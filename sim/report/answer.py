@@ -110,6 +110,20 @@ def _stockpile_sentences(run: RunFrames) -> list[str]:
     return out
 
 
+def _gated_sentences(run: RunFrames) -> list[str]:
+    """A sentence for each rule that followed Chinese content abroad and held goods (No. 61)."""
+    out = []
+    for pid, kpis in sorted(run.result.kpis.get("policies", {}).items()):
+        gated = kpis.get("china_content_gated_t", 0.0)
+        if gated < 0.5:
+            continue
+        parts = [f"{el} {t['china']:,.1f} t Chinese and {t['other']:,.1f} t other"
+                 for el, t in kpis.get("china_content_gated_element_t", {}).items() if t["china"] + t["other"] >= 0.05]
+        held = f", holding {'; '.join(parts)}" if parts else ""
+        out.append(f"{pid} held {gated:,.0f} t of goods made outside China at the border for their Chinese content{held}.")
+    return out
+
+
 def _against(k: dict[str, Any], ref: dict[str, Any], name: str) -> list[str]:
     here, there = k.get("fill_rate_by_region_material", {}), ref.get("fill_rate_by_region_material", {})
     moves = sorted(((here[r][m] - there[r][m], r, m) for r in here for m in here[r] if m in there.get(r, {})),
@@ -141,6 +155,7 @@ def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]
             out.append(f"{len(short) - MAX_SHORTFALLS} more pairs were short; the table below lists them all.")
     out += _price_sentences(run)
     out += _stockpile_sentences(run)
+    out += _gated_sentences(run)
     if reference is not None:
         out += _against(k, reference["kpis"], reference["name"])
     return out

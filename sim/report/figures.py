@@ -145,6 +145,11 @@ def png_base64(fig: Figure) -> str:
     return base64.b64encode(png_bytes(fig, 100)).decode()
 
 
+FIGURE_DPI = 100
+"""Pixels an inch of a run's figures: sharp on a laptop screen, and eight of them embedded in a
+one-year page of the 2025 library stay under a megabyte."""
+
+
 def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None = None) -> Path:
     """Title, lay out and write a figure (whole or not at all): with fixed ``margins`` (inches, see
     `margin_layout`) when given, else by measuring it (tight layout)."""
@@ -154,7 +159,7 @@ def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None 
     else:
         margin_layout(fig, **margins)
     with atomic_path(path) as tmp:
-        tmp.write_bytes(png_bytes(fig, 110))
+        tmp.write_bytes(png_bytes(fig, FIGURE_DPI))
     return Path(path)
 
 
@@ -482,6 +487,8 @@ def plot_stockpile(result: Run, path: Path) -> Path:
 
 
 MAX_ORDER_LINES = 6
+MAX_ORDER_PANELS = 6
+"""At most this many materials' panels, those whose stocks' orders swing widest (the page stays small)."""
 
 
 def plot_orders(result: Run, path: Path) -> Path:
@@ -491,7 +498,9 @@ def plot_orders(result: Run, path: Path) -> Path:
     orders = run.rows("ordered_t")
     demand = run.rows("requested_t")
     ratios = run.result.kpis.get("bullwhip_ratio", {})  # to put the widest swings in view
-    materials = sorted(orders["material"].astype(str).unique())
+    every = sorted(orders["material"].astype(str).unique())
+    widest = {m: max((v for k, v in ratios.items() if k.endswith(f".{m}") and isinstance(v, int | float)), default=0.0) for m in every}
+    materials = sorted(sorted(every, key=lambda m: -widest[m])[:MAX_ORDER_PANELS])
     fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
     axes = fig.subplots(len(materials), 1, sharex=True, squeeze=False)[:, 0]
     # whole weeks only: a last week of a few days would look like orders and demand collapsing
@@ -519,7 +528,8 @@ def plot_orders(result: Run, path: Path) -> Path:
         ax.set_ylabel("t a week")
         ax.legend(fontsize=7, loc="upper left", ncol=2)
         date_axis(ax, run.events, ax is axes[0])
-    return _save(fig, f"Orders and the bullwhip - {run.title}", path, {})
+    left_out = f" ({len(materials)} of {len(every)} materials: the widest swings)" if len(materials) < len(every) else ""
+    return _save(fig, f"Orders and the bullwhip - {run.title}{left_out}", path, {})
 
 
 def _has_stages(table: dict[str, pd.DataFrame]) -> bool:

@@ -76,6 +76,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("share_{focus}", ("stage",), "share", "the focus region's share of a stage's output"),
     Kpi("utilisation_by_facility", ("facility",), "share", "throughput over capacity x days, per facility"),
     Kpi("price_usd_per_kg", ("market", "statistic"), "USD/kg", "a market's daily price: mean, peak, low, first and last day"),
+    Kpi("element_balance_t", ("element", "flow"), "t of the element",
+        "each element's books over the run: in (at the start and mined) = delivered + lost + processing (given up by "
+        "recipes; negative: made by a lump's average mix) + held (in stock and transit at the end); single runs only"),
     Kpi("bullwhip_ratio", ("site", "material"), "ratio",
         "variance of a stock's weekly orders over the variance of weekly demand (above 1: orders swing more than demand)"),
     Kpi("policies", ("policy", "policy_kpi"), "see the kind", "each policy's own KPIs, as its kind declares them (below)"),

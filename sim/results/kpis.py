@@ -46,14 +46,16 @@ def _ratio(num: float, den: float) -> float:
 
 
 def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None,
-                 focus_region: str = "china", policy_kpis: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+                 focus_region: str = "china", policy_kpis: dict[str, dict[str, Any]] | None = None,
+                 elements: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
     """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
     margins, and how long each region held out and took to recover after a disruption; each is
     defined in `kpi_registry` (and docs/kpis.md), and they come in its order.
 
     The focus region (the scenario's ``meta.focus_region``) names two KPIs: ``share_<focus>``
     (its share of each stage) and ``margin_usd_per_t_outside_<focus>``. Each policy's own KPIs
-    (what its kind reports) come under ``policies.<id>``."""
+    (what its kind reports) come under ``policies.<id>``; ``elements`` (``element_balance``) is
+    reported as ``element_balance_t`` when given (single runs; sweeps leave it out)."""
     demand = entities[entities["type"] == "demand"].set_index("entity")
     req = _totals(ts, "requested_t").reindex(demand.index, fill_value=0.0)
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
@@ -141,6 +143,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
                 bullwhip[f"{site}.{material}"] = float(weekly.var() / base)
 
     kpis = {
+        "element_balance_t": elements,
         "bullwhip_ratio": bullwhip,
         "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
@@ -177,7 +180,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "policies": {pid: dict(values) for pid, values in (policy_kpis or {}).items()},
     }
     order = [k.named(focus_region) for k in KPIS] + list(TEXT_KPIS)
-    return {name: kpis[name] for name in order}  # the registry's order, which reports follow
+    return {name: kpis[name] for name in order if not (name == "element_balance_t" and elements is None)}  # the registry's order, which reports follow
 
 
 Table = dict[str, dict[str, float]]

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..atomic import AtomicFolder
 from ..engine import RunOutput
+from .elements import element_balance
 from .kpis import capacity_days, compute_kpis
 
 POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
@@ -52,7 +53,10 @@ class Result:
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
         ts = output.timeseries()
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
-        kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region, output.policy_kpis)
+        balance = pd.DataFrame.from_dict(output.balance, orient="index")
+        balance.index.name = "material"
+        kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region, output.policy_kpis,
+                            element_balance(output.scenario, balance))
         meta = output.scenario.meta
         run = {
             "reesim_version": __version__,
@@ -67,8 +71,6 @@ class Result:
             "events": output.events,
             **{k: round(float(v), 3) for k, v in output.counters.items()},
         }
-        balance = pd.DataFrame.from_dict(output.balance, orient="index")
-        balance.index.name = "material"
         return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes)
 
     def summary(self) -> pd.DataFrame:
