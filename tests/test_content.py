@@ -100,15 +100,21 @@ def test_a_control_naming_sm_covers_smco_magnets_and_no_ndfeb(baseline):
 def test_a_threshold_covers_what_holds_the_element_at_it_or_more(baseline):
     """The bulk Dy/Tb-bearing magnet holds 0.47% Tb and the grain-boundary-diffused one 0.40%: a
     Tb rule at 0.35% covers both, one at 0.45% only the bulk grade, one at 0.5% neither; the
-    HRE-free grade holds none and is covered by none. At no threshold a lump whose Sc content is
-    not known is covered; at any threshold it is not (for Sc)."""
+    HRE-free grade holds none and is covered by none. A lump holding an element in an amount not
+    known is covered at no threshold and not at any."""
     at = lambda pct, el="Tb": controlled_materials(baseline, control(elements=[el], min_content_pct=pct))  # noqa: E731
     assert {"ndfeb_magnet", "ndfeb_magnet_gbd"} <= at(0.35)
     assert "ndfeb_magnet" in at(0.45) and "ndfeb_magnet_gbd" not in at(0.45)
     assert not {"ndfeb_magnet", "ndfeb_magnet_gbd"} & at(0.5)
     assert "ndfeb_magnet_hre_free" not in at(0.0) | at(0.4)
     assert "tb_oxide" in at(50) and "tb_oxide" not in at(90)  # Tb4O7 is 85% Tb
-    assert "hree_oxide" in at(0.0, "Sc") and "hree_oxide" not in at(0.01, "Sc")
+    assert "sc_oxide" in at(60, "Sc") and "sc_oxide" not in at(70, "Sc")  # Sc2O3 is 65% Sc
+    assert "hree_oxide" not in at(0.0, "Sc")  # Sc is recovered apart, not in the heavy lump
+    w = base_world(10)
+    w["materials"]["lump"] = {"stage": "separation", "elements": ["Ho", "Sc"]}
+    sc = scenario_from_dict(w).scenario
+    assert "lump" in controlled_materials(sc, control(elements=["Sc"]))
+    assert "lump" not in controlled_materials(sc, control(elements=["Sc"], min_content_pct=0.01))
 
 
 def test_a_stated_content_wins(baseline):

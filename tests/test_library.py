@@ -244,3 +244,15 @@ def test_every_element_balances_across_the_library():
                 assert b["processing"] >= -0.01 * b["in"], (name, el, b)
         if name == "baseline":
             assert {"Dy", "Tb", "Sm", "Y", "La", "Ce"} <= alone
+
+
+def test_no_18_leaves_sc_users_short_and_the_us_less_so_with_canadian_sc():
+    """No. 18 licenses Sc oxide: the EU and Japan buy all theirs from China and run short; the
+    US also gets Rio Tinto's 3 t a year from Canada, so it is short of less of its 7 t."""
+    base, april = run("baseline"), run("controls_april_2025")
+    met = lambda r, region: r.kpis["fill_rate_by_region_material"][region]["sc_oxide"]  # noqa: E731
+    for region in ("usa", "eu", "japan"):
+        assert met(base, region) > 0.99
+        assert met(april, region) < 0.95
+    assert met(april, "usa") > met(april, "eu")
+    assert series(april, "sorel_tracy_to_usa", "shipped_t").sum() > 3.0  # Canada's Sc keeps coming over two years

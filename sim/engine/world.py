@@ -369,9 +369,18 @@ class World:
             self.env.process(run_economics(self, self.books))
 
     def landed_price(self, link: Link, material: str) -> float | None:
-        """What a buyer pays for a material over a link: the origin's price plus its tariff."""
-        price = self.price(material, self.region_of[self.scenario.links[link.id].from_])
-        return None if price is None else price * (1 + link.tariff_pct / 100)
+        """What a buyer pays for a material over a link: the origin's price plus its tariff. While
+        a border rule holds the material on the link (an export licence, a ban), the origin's
+        exporters sell at no less than the destination's price: a Chinese home price kept low by
+        a control does not draw buyers abroad away from suppliers who can ship."""
+        spec = self.scenario.links[link.id]
+        price = self.price(material, self.region_of[spec.from_])
+        if price is None:
+            return None
+        if any(rule.active and rule.covers(material) for rule in link.rules):
+            there = self.price(material, self.region_of[spec.to])
+            price = max(price, there or 0.0)
+        return price * (1 + link.tariff_pct / 100)
 
     def _price_and_reference(self, material: str, region: str) -> tuple[float, float] | None:
         market = self.market_of.get((material, region))

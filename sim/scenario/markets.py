@@ -73,7 +73,10 @@ class Economics(_Model):
     idle_after_days: PositiveDays = Field(90.0, description="a plant idles after this many days in a row with a negative margin, and restarts once it is positive")
     close_after_days: PositiveDays = Field(365.0, description="a plant closes for good after this many days in a row with a negative margin")
     review_days: Step = Field(7.0, description="days between reviews of every plant's margin")
-    buyer_price_sensitivity: float = Field(4.0, ge=0, le=100, description="order share ~ landed price ^ -sensitivity (ASSUMPTION)")
+    buyer_price_sensitivity: float = Field(
+        4.0, ge=0, le=100, description="order share ~ landed price ^ -sensitivity (ASSUMPTION); a lane an export control holds "
+        "lands at no less than the destination's price"
+    )
 
 
 Share = Annotated[float, Field(ge=0, le=1)]
