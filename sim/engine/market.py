@@ -159,8 +159,10 @@ class Market:
             if 0 < self.cover_days < float("inf") and now >= self.settle_at / 2:
                 self._seen.append(self.cover_days)
             if now + 1e-9 < self.settle_at or not self._seen:
+                # still warming up: the reference price holds, unless its inputs already cost more
+                self.price = self.reference if floor is None else max(self.reference, floor)
                 self._record(now)
-                return  # still warming up: the reference price holds
+                return
             # the reference price means the cover typical of the second half of the warm-up
             self.target = float(sorted(self._seen)[len(self._seen) // 2])
         if self.cover_days == float("inf"):
