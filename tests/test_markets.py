@@ -288,3 +288,25 @@ def test_a_push_lanes_share_never_goes_through_a_ban():
     assert t.get(("to_us", "a", "shipped_t"), 0.0) == 0.0
     assert t[("to_eu", "a", "shipped_t")] > 0
     assert series(r, "plant", "level_t", "a").iloc[-1] > 0  # what neither takes stays at the port
+
+
+def test_an_announced_rule_on_goods_made_abroad_reaches_only_their_importers():
+    """The US buyer imports from China; a second US buyer imports from Japan. A rule on goods
+    leaving Japan for their Chinese content (No. 61), announced on 1 April: the buyer who imports
+    from Japan orders forward from the announcement, the one who imports from China does not."""
+    w = announced_ban(None)
+    w["regions"]["japan"] = {}
+    w["sites"] |= {"jp": {"region": "japan"}, "market2": {"region": "usa"}}
+    w["stocks"]["jp"] = {"a": {"initial_t": 1e6}}
+    w["stocks"]["market2"] = {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}
+    w["links"]["from_japan"] = {"from": "jp", "to": "market2", "materials": ["a"], "lead_time_days": 5}
+    w["demand"]["buyers2"] = {"site": "market2", "material": "a", "end_use": "x", "t_per_day": 10}
+    w["materials"] = {"a": {"elements": ["Dy"], "content": {"Dy": 0.1}}}
+    w["policies"] = {"no_61": {"kind": "export_control", "from": "japan", "to": ["usa"], "elements": ["Dy"], "mode": "ban",
+                               "min_china_content_value_share": 0.001, "announced": "2025-04-01", "start": "2025-07-01"}}
+    told = run_dict(w)
+    w["policies"]["no_61"].pop("announced")
+    surprised = run_dict(w)
+    extra = {site: series(told, site, "ordered_t") - series(surprised, site, "ordered_t") for site in ("market", "market2")}
+    assert extra["market2"].loc[91] == pytest.approx(0.5 * 30 * 10, rel=0.01)  # Japan's importer: 1.5 x 30 days
+    assert extra["market"].abs().max() < 1e-9  # China's importer: the rule is not about its goods

@@ -140,11 +140,12 @@ class EngineContext:
     def price(self, material: str, region: str) -> float | None:
         return self._world.price(material, region)
 
-    def expect(self, regions: set[str], materials: set[str]) -> None:
-        """Buyers and traders of ``materials`` in ``regions`` know of this policy from now: they
-        hold the scenario's anticipation multiple of their target cover until ``forget``."""
+    def expect(self, regions: set[str], materials: set[str], sources: set[str] | None = None) -> None:
+        """Buyers and traders of ``materials`` in ``regions`` (those who import them from one of
+        ``sources``, when given) know of this policy from now: they hold the scenario's
+        anticipation multiple of their target cover until ``forget``."""
         multiple = self.scenario.buyers.anticipation.cover_multiple
-        self._world.expectations.announce(self.id, regions, materials, multiple)
+        self._world.expectations.announce(self.id, regions, materials, multiple, sources)
 
     def forget(self) -> None:
         """The policy has ended: buyers go back to their own cover."""

@@ -259,9 +259,12 @@ class World:
                     pol.cancel_excess,
                 ))
         self._create_markets()
+        origins = {(rep.stock.site, rep.stock.material): frozenset(self.region_of[sc.links[link.id].from_] for link, _ in rep.suppliers.links)
+                   for rep in self.replenishers}
         self.expectations = Expectations(
-            [(rep, self.region_of[rep.stock.site]) for rep in self.replenishers],
-            [(m, [self.region_of[st.site] for st in m.stocks]) for m in self.markets.values()],
+            [(rep, self.region_of[rep.stock.site], origins[(rep.stock.site, rep.stock.material)]) for rep in self.replenishers],
+            [(m, [(self.region_of[st.site], origins.get((st.site, st.material), frozenset())) for st in m.stocks])
+             for m in self.markets.values()],
         )
         self.investor = self._create_investor()
         site_of = {did: d.site for did, d in sc.demand.items()}

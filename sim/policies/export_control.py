@@ -145,7 +145,7 @@ class ExportControlPolicy(Policy):
             link.add_rule(gate)
             self.gates.append(gate)
         if spec.announced is not None:
-            ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(*self.covered))
+            ctx.at(ctx.day_of(spec.announced), lambda: ctx.expect(*self.covered, self._sources()))
         if isinstance(self.rule, Quota):
             for day, amount, reset in quota_schedule(ctx, spec.quota_t_per_year, spec.quota_batches):
                 ctx.at(day, lambda a=amount, r=reset: self.rule.refill(a, r))  # type: ignore[attr-defined]
@@ -166,6 +166,10 @@ class ExportControlPolicy(Policy):
                 return rule
         return self.rule
 
+    def _sources(self) -> set[str] | None:
+        """A rule on goods made abroad reaches only the buyers who import from its region."""
+        return {self.spec.from_region} if self.spec.min_china_content_value_share is not None else None
+
     def _rules(self) -> list[BorderRule]:
         return [self.rule, *self.routes]
 
@@ -173,7 +177,7 @@ class ExportControlPolicy(Policy):
         for rule in self._rules():
             rule.switch(True)
         if self.spec.announced is not None:
-            self.ctx.expect(*self.covered)  # again after a suspension, which withdrew it
+            self.ctx.expect(*self.covered, self._sources())  # again after a suspension, which withdrew it
 
     def switch_off(self) -> None:
         for rule in self._rules():
