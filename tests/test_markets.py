@@ -310,3 +310,36 @@ def test_an_announced_rule_on_goods_made_abroad_reaches_only_their_importers():
     extra = {site: series(told, site, "ordered_t") - series(surprised, site, "ordered_t") for site in ("market", "market2")}
     assert extra["market2"].loc[91] == pytest.approx(0.5 * 30 * 10, rel=0.01)  # Japan's importer: 1.5 x 30 days
     assert extra["market"].abs().max() < 1e-9  # China's importer: the rule is not about its goods
+
+
+def two_suppliers(controlled: bool):
+    """A US buyer (10 t/day, 30 days of cover) orders from a Chinese and a Canadian stock with
+    equal written shares. China's home price is 10 USD/kg, the price outside China 100; China may
+    license its exports (a decision in 1 working day, always approved)."""
+    w = base_world(200)
+    w["regions"]["row"] = {}
+    w["sites"]["canada"] = {"region": "row"}
+    w["stocks"] = {"plant": {"a": {"initial_t": 1e5}}, "canada": {"a": {"initial_t": 1e5}},
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
+    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5},
+                  "from_canada": {"from": "canada", "to": "market", "materials": ["a"], "lead_time_days": 5}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    # prices that barely move with cover (elasticity 100), so the lanes' landed prices are the references
+    w["markets"] = {"a_china": {"material": "a", "regions": ["china"], "price_usd_per_kg": 10, "elasticity": 100},
+                    "a_world": {"material": "a", "price_usd_per_kg": 100, "elasticity": 100}}
+    if controlled:
+        w["policies"] = {"lic": {"kind": "export_control", "from": "china", "materials": ["a"], "mode": "licence",
+                                 "licence": {"processing_working_days": 1, "approval": [{"from": "2024-01-01", "probability": 1.0}]}}}
+    return w
+
+
+def test_buyers_abroad_weigh_a_controlled_lane_at_their_own_price():
+    """Without a control the Chinese lane lands at 10 against Canada's 100: with sensitivity 4 the
+    buyer sends (10/100)^4 = 0.0001 of an order to Canada for each unit to China, nearly all to
+    China. Under a licence, China's exporters sell abroad at the price there: both lanes land at
+    the same price and take their written halves."""
+    free, held = run_dict(two_suppliers(False)), run_dict(two_suppliers(True))
+    canada = lambda r: series(r, "from_canada", "shipped_t").sum() / (  # noqa: E731
+        series(r, "from_canada", "shipped_t").sum() + series(r, "from_china", "shipped_t").sum())
+    assert canada(free) < 0.01
+    assert canada(held) == pytest.approx(0.5, abs=0.1)
