@@ -37,6 +37,21 @@ def base_world(horizon: int = 365, seed: int = 1) -> dict:
     }
 
 
+def two_supplier_world(horizon: int, region: str, site: str) -> dict:
+    """A US buyer (10 t/day, 30 days of cover, reviewed weekly) ordering from China's plant
+    (lane ``from_china``) and from a second supplier at ``site`` in ``region`` (lane
+    ``from_<site>``), each holding plenty, with equal written shares and 5-day lead times."""
+    w = base_world(horizon)
+    w["regions"][region] = {}
+    w["sites"][site] = {"region": region}
+    w["stocks"] = {"plant": {"a": {"initial_t": 1e6}}, site: {"a": {"initial_t": 1e6}},
+                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
+    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5},
+                  f"from_{site}": {"from": site, "to": "market", "materials": ["a"], "lead_time_days": 5}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    return w
+
+
 def series(result, entity, variable, material=None):
     """One daily series of a run (summed over materials unless one is named), indexed by day."""
     ts = result.timeseries

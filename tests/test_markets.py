@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import base_world, run_dict, series, totals
+from conftest import base_world, run_dict, series, totals, two_supplier_world
 
 
 def draining_market(elasticity=1.0, smoothing=1.0):
@@ -316,14 +316,7 @@ def two_suppliers(controlled: bool):
     """A US buyer (10 t/day, 30 days of cover) orders from a Chinese and a Canadian stock with
     equal written shares. China's home price is 10 USD/kg, the price outside China 100; China may
     license its exports (a decision in 1 working day, always approved)."""
-    w = base_world(200)
-    w["regions"]["row"] = {}
-    w["sites"]["canada"] = {"region": "row"}
-    w["stocks"] = {"plant": {"a": {"initial_t": 1e5}}, "canada": {"a": {"initial_t": 1e5}},
-                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
-    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5},
-                  "from_canada": {"from": "canada", "to": "market", "materials": ["a"], "lead_time_days": 5}}
-    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w = two_supplier_world(200, "row", "canada")
     # prices that barely move with cover (elasticity 100), so the lanes' landed prices are the references
     w["markets"] = {"a_china": {"material": "a", "regions": ["china"], "price_usd_per_kg": 10, "elasticity": 100},
                     "a_world": {"material": "a", "price_usd_per_kg": 100, "elasticity": 100}}

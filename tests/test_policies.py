@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import base_world, run_dict, series, totals
+from conftest import base_world, run_dict, series, totals, two_supplier_world
 
 
 def export_world(horizon=365, every=7.0, lead=5.0):
@@ -325,14 +325,7 @@ def test_closure_is_permanent():
 
 
 def tariff_world(rate):
-    w = base_world(365)
-    w["regions"]["eu"] = {}
-    w["sites"]["eu_plant"] = {"region": "eu"}
-    w["stocks"] = {"plant": {"a": {"initial_t": 1e6}}, "eu_plant": {"a": {"initial_t": 1e6}},
-                   "market": {"a": {"initial_t": 300, "target_cover_days": 30, "replenishment": {"review_days": 7}}}}
-    w["links"] = {"from_china": {"from": "plant", "to": "market", "materials": ["a"], "lead_time_days": 5},
-                  "from_eu": {"from": "eu_plant", "to": "market", "materials": ["a"], "lead_time_days": 5}}
-    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10}}
+    w = two_supplier_world(365, "eu", "eu")
     w["markets"] = {"a": {"material": "a", "price_usd_per_kg": 10}}
     w["policies"] = {"duty": {"kind": "tariff", "link": "from_china", "rate_pct": rate}}
     return w

@@ -203,7 +203,6 @@ class World:
             self.links[lid] = link = Link(self.core, lid, spec, origins={m: self.stock(spec.from_, m) for m in spec.materials},
                                           dests={m: self.stock(spec.to, m) for m in spec.materials})
             link.abroad = self.region_of[spec.from_] != self.region_of[spec.to]
-        trace_origins(self)
         groups: dict[tuple[str, str, float], list[DemandSink]] = {}
         for did, spec in sc.demand.items():
             share = spec.backorder_share if spec.backorder_share is not None else sc.buyers.share_for(spec.end_use)

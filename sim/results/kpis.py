@@ -143,7 +143,6 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
                 bullwhip[f"{site}.{material}"] = float(weekly.var() / base)
 
     kpis = {
-        "element_balance_t": elements,
         "bullwhip_ratio": bullwhip,
         "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
@@ -179,8 +178,10 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "utilisation_by_facility": {str(k): float(v) for k, v in utilisation.items()},
         "policies": {pid: dict(values) for pid, values in (policy_kpis or {}).items()},
     }
+    if elements is not None:
+        kpis["element_balance_t"] = elements
     order = [k.named(focus_region) for k in KPIS] + list(TEXT_KPIS)
-    return {name: kpis[name] for name in order if not (name == "element_balance_t" and elements is None)}  # the registry's order, which reports follow
+    return {name: kpis[name] for name in order if name in kpis}  # the registry's order, which reports follow
 
 
 Table = dict[str, dict[str, float]]

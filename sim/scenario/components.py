@@ -214,7 +214,7 @@ class Link(Model):
         "pull", description="push: a share of every arrival; pull: what the destination orders; surplus: what the origin holds above keep_t"
     )
     keep_t: Tonnes = Field(0.0, description="surplus: tonnes of each material the origin keeps")
-    share: Annotated[float, Field(gt=0, le=1)] | dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+    share: Annotated[float, Field(gt=0, le=1)] | dict[str, Fraction] = Field(
         1.0, description="push: share of each arrival at the origin (one number, or per material); pull: weight among suppliers"
     )
     capacity_rule: Literal["pro_rata", "in_order"] = Field(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .components import SOURCE
-from .ranges import MAX_USD_PER_KG, PositiveDays, Price, Ratio, Step
+from .ranges import MAX_USD_PER_KG, Fraction, PositiveDays, Price, Ratio, Step
 
 
 class _Model(BaseModel):
@@ -79,7 +79,7 @@ class Economics(_Model):
     )
 
 
-Share = Annotated[float, Field(ge=0, le=1)]
+Share = Fraction
 
 BACKORDER_SHARE_BY_END_USE: dict[str, float] = {
     "industrial_motors": 0.8,
