@@ -228,3 +228,38 @@ def test_destocking_buyers_withdraw_orders_not_yet_shipped():
     assert series(cancel, "market", "cancelled_t", "a").sum() == pytest.approx(300 - 30 * forecast.iloc[-1], rel=1e-6)
     assert series(cancel, "market", "ordered_t", "a").sum() == pytest.approx(300)
     assert series(keep, "market", "cancelled_t", "a").empty  # without the option, orders stand
+
+
+def test_a_fill_rate_is_a_share_when_the_run_starts_with_a_backlog():
+    """Nothing is made in a 10-day warm-up, so buyers carry 100 t of backorders into the run; then
+    20 t/day serve them and the new 10 t/day. Deliveries of the old backlog count against it, so
+    the fill rate is delivered over requested plus the backlog carried in, not over 1."""
+    w = late_supply(1.0, horizon=40)
+    w["meta"]["warmup_days"] = 10
+    w["facilities"]["mine"]["commissioning"]["date"] = "2025-01-01"
+    r = run_dict(w)
+    delivered, requested = series(r, "buyers", "delivered_t").sum(), series(r, "buyers", "requested_t").sum()
+    carried_in = 100.0  # 10 days of 10 t, less about 0.03 t cancelled over a century's patience
+    assert requested == pytest.approx(400)
+    assert delivered == pytest.approx(400 + carried_in, abs=0.1)  # every tonne served by the end
+    assert r.kpis["fill_rate"] == pytest.approx(delivered / (requested + carried_in), abs=1e-3)
+    assert r.kpis["fill_rate_by_region"]["usa"] <= 1.0
+    assert r.kpis["fill_rate_by_region_material"]["usa"]["a"] <= 1.0
+
+
+def test_a_window_that_starts_while_buyers_wait_owes_them_the_backlog_too():
+    """Over days 5-39 of the late supply (no output before day 10), the window's fill rate is what
+    was delivered in it over its requests plus the backlog waiting when it opened (by hand)."""
+    import datetime as dt
+
+    from sim.results.window import Window, cut
+
+    r = run_dict(late_supply(1.0, horizon=40))
+    part = cut(r, Window(dt.date(2025, 1, 6), dt.date(2025, 2, 9)))
+    waiting = series(r, "buyers", "backorder_t")
+    delivered = series(r, "buyers", "delivered_t").loc[5:39].sum()
+    owed = series(r, "buyers", "requested_t").loc[5:39].sum() + waiting.loc[4]
+    assert waiting.loc[4] == pytest.approx(50, abs=0.1)  # five dry days of 10 t
+    assert delivered > series(r, "buyers", "requested_t").loc[5:39].sum()  # the old formula's share above 1
+    assert part.kpis["fill_rate"] == pytest.approx(delivered / owed, rel=1e-3)
+    assert part.kpis["fill_rate"] <= 1.0

@@ -49,6 +49,19 @@ def test_a_stranded_stock_a_starved_plant_a_shortage_with_no_policy_and_a_capped
     assert f"{held:,.0f} t" in pile.text
 
 
+def test_a_plant_idle_beside_a_full_input_stock_is_not_starved():
+    """The same pile at the depot, but the plant's buyers want 5 t/day of its 10 t/day of feed:
+    its input piles up at its own door, so its buyers, not its input, hold it back."""
+    w = stranded_chain()
+    w["demand"]["buyers"]["t_per_day"] = 5
+    w["stocks"] = {"plant": {"b": {"max_t": 20}}}  # it makes no more than it can store
+    r = run_dict(w)
+    got = kinds(findings(r))
+    assert ("piling_up", "depot", "a") in got
+    assert ("piling_up", "plant", "a") in got  # 5 of the 10 t/day a day stay at its door
+    assert not [k for k in got if k[0] == "starved"]
+
+
 def test_a_shortage_that_starts_after_the_first_disruption_is_not_the_worlds_own():
     w = stranded_chain()
     w["links"]["to_plant"]["share"] = 1.0

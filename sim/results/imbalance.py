@@ -6,8 +6,9 @@ Four kinds, each with its numbers and where to look:
   (or in a run with none), so the shortage is the world's own, not the policy's;
 - **piling up**: a stock that grows through the run and holds far more than what leaves it, so
   no one takes it (with no open lane or buyer it is stranded);
-- **starved while its input piles up**: a plant run well below its capacity while its input
-  piles up at another site;
+- **starved while its input piles up**: a plant run well below its capacity while its own
+  input stock stood empty and that input piles up at another site (a plant idle beside a full
+  input stock is held back by its buyers, not starved);
 - **at its cap**: a market whose price sits at its cap for weeks.
 
 The thresholds are stated below; ``docs/kpis.md`` explains them to users.
@@ -28,7 +29,10 @@ PILE_MIN_T = 1_000.0
 PILE_MIN_DAYS = 180.0
 """...and holds at the end more than this many days of what left it over the last quarter of the run."""
 STARVED_BELOW = 0.5
-"""A plant is starved when it ran below this share of its capacity over the last quarter of the run."""
+"""A plant is starved when it ran below this share of its capacity over the last quarter of the run..."""
+EMPTY_INPUT_DAYS = 3.0
+"""...and its own input stock held less than this many days of its draw at capacity on at least half
+of those days (else it is held back by its buyers or its room, not by its input)."""
 SHORT_MIN_DAYS = 7
 """A region's shortage before any policy counts when it lasted at least this many days (not a start-up hiccup)."""
 CAP_MIN_DAYS = 28
@@ -132,17 +136,29 @@ def piling_up(result: Result) -> list[Finding]:
     return sorted(out, key=lambda f: -float(ends.at[(f.where, f.material), "last"]))
 
 
+def _input_empty_share(levels: pd.DataFrame, site: str, material: str, full_draw: float) -> float:
+    """Share of the days (of ``levels``, the last quarter) on which the stock of ``material`` at
+    ``site`` held less than ``EMPTY_INPUT_DAYS`` of a draw of ``full_draw`` t/day."""
+    held = levels[(levels["entity"] == site) & (levels["material"] == material)]["value"]
+    if not len(held):
+        return 1.0  # no stock kept there: every tonne is used as it comes
+    return float((held < max(EMPTY_INPUT_DAYS * full_draw, 1e-6)).mean())
+
+
 def starved(result: Result, piles: list[Finding]) -> list[Finding]:
-    """Plants run well below capacity while one of their inputs piles up at another site."""
+    """Plants run well below capacity with their own input stock empty while that input piles
+    up at another site."""
     if not piles:
         return []
     ts, ent = result.timeseries, result.entities
     last = int(ts["day"].max())
     quarter = max(last // 4, 1)
     plants = ent[ent["type"] == "facility"].set_index("entity")
-    recent = ts[ts["variable"].isin(("throughput_t", "capacity_t_per_day")) & (ts["day"] > last - quarter)]
+    recent = ts[ts["variable"].isin(("throughput_t", "capacity_t_per_day", "consumed_t", "level_t")) & (ts["day"] > last - quarter)]
     made = _series(recent, "throughput_t").groupby("entity", observed=True)["value"].sum() / quarter
     capacity = capacity_days(recent, plants, quarter) / quarter  # grown capacity where plants expand
+    drawn = _series(recent, "consumed_t").groupby(["entity", "material"], observed=True)["value"].sum() / quarter
+    levels = _series(recent, "level_t")
     inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
     piled: dict[str, Finding] = {}
     for f in piles:  # largest first: a plant is named against the biggest pile of its input
@@ -150,17 +166,22 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     out = []
     for plant, material in inputs.itertuples(index=False):
         pile = piled.get(str(material))
-        if pile is None or plant not in plants.index or plants.at[plant, "site"] == pile.where:
+        site = str(plants.at[plant, "site"]) if plant in plants.index else ""
+        if pile is None or not site or site == pile.where:
             continue
         cap = float(capacity.get(plant, 0.0) or 0.0)
         used = float(made.get(plant, 0.0)) / cap if cap > 0 else 1.0
         if used >= STARVED_BELOW:
             continue
+        # its draw at capacity, from what it drew at the share it ran (none drawn: any stock is plenty)
+        full_draw = float(drawn.get((plant, material), 0.0)) / used if used > 0 else 0.0
+        if _input_empty_share(levels, site, str(material), full_draw) < 0.5:
+            continue  # its input stood by: its buyers or its room held it back
         out.append(Finding(
-            "starved", str(plants.at[plant, "site"]), str(material),
-            f"{plant} ran at {100 * used:.0f}% of its capacity over the last quarter of the run while {material}, "
-            f"its input, piled up at {pile.where}.",
-            f"timeseries: throughput_t of {plant}; level_t of {pile.where} {material}"))
+            "starved", site, str(material),
+            f"{plant} ran at {100 * used:.0f}% of its capacity over the last quarter of the run, its {material} "
+            f"stock empty, while {material} piled up at {pile.where}.",
+            f"timeseries: throughput_t of {plant}; level_t of {site} {material} and of {pile.where} {material}"))
     return out
 
 

@@ -40,18 +40,21 @@ class Kpi:
 SHORT = "a day is short when some demand was lost or buyers were waiting for backorders"
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("fill_rate", (), "share", "delivered over requested tonnes, all demand of every material together"),
+    Kpi("fill_rate", (), "share",
+        "delivered over owed tonnes, all demand of every material together; owed is what buyers requested in the "
+        "run (or window) and the backlog they carried into it (= delivered + lost + still waiting at the end), so "
+        "backorders delivered from before the start count against the backlog they fill and a fill rate stays in [0, 1]"),
     Kpi("requested_t", (), "t", "tonnes buyers asked for over the run (new demand, not re-asked backorders)"),
     Kpi("delivered_t", (), "t", "tonnes delivered to buyers over the run"),
     Kpi("unmet_demand_t", (), "t", "tonnes of demand lost over the run (backorders still waiting at the end are not counted)"),
     Kpi("fill_rate_by_region", ("region",), "share",
-        "delivered over requested, tonnes of every material together: La and Ce buyers weigh as much as magnet "
+        "delivered over owed (see fill_rate), tonnes of every material together: La and Ce buyers weigh as much as magnet "
         "buyers, so read fill_rate_by_region_material for a material's own"),
-    Kpi("fill_rate_by_end_use", ("end_use",), "share", "delivered over requested, by end use"),
-    Kpi("fill_rate_by_material", ("material",), "share", "delivered over requested, by material, all regions together"),
+    Kpi("fill_rate_by_end_use", ("end_use",), "share", "delivered over owed, by end use"),
+    Kpi("fill_rate_by_material", ("material",), "share", "delivered over owed, by material, all regions together"),
     Kpi("fill_rate_by_region_material", ("region", "material"), "share",
-        "delivered over requested, by region and material (each magnet grade on its own)"),
-    Kpi("fill_rate_by_region_end_use", ("region", "end_use"), "share", "delivered over requested, by region and end use"),
+        "delivered over owed, by region and material (each magnet grade on its own)"),
+    Kpi("fill_rate_by_region_end_use", ("region", "end_use"), "share", "delivered over owed, by region and end use"),
     Kpi("unmet_demand_t_by_region", ("region",), "t", "tonnes of demand lost, by region"),
     Kpi("unmet_demand_t_by_end_use", ("end_use",), "t", "tonnes of demand lost, by end use"),
     Kpi("unmet_demand_t_by_material", ("material",), "t", "tonnes of demand lost, by material"),

@@ -33,6 +33,15 @@ def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
     return sel.groupby("entity", observed=True)["value"].sum()
 
 
+def _owed(ts: pd.DataFrame, demand: pd.Index, dlv: pd.Series, unmet: pd.Series) -> pd.Series:
+    """What each buyer group was owed over the days of ``ts``: what it requested and the backlog it
+    carried in (a window that starts while buyers wait, or a run whose warm-up left a backlog), so
+    a fill rate is a share. By the books, requested + backlog in = delivered + lost + waiting at the end."""
+    waiting = ts[ts["variable"] == "backorder_t"]
+    end = waiting.loc[waiting["day"] == ts["day"].max()].groupby("entity", observed=True)["value"].sum()
+    return dlv + unmet + end.reindex(demand, fill_value=0.0)
+
+
 def capacity_days(ts: pd.DataFrame, facilities: pd.DataFrame, days: int | None = None) -> pd.Series:
     """Each facility's capacity summed over the ``days`` of ``ts`` (default: all its days; t of its
     basis): the daily ``capacity_t_per_day`` of a plant that may expand (investment), else its first
@@ -57,9 +66,9 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     (what its kind reports) come under ``policies.<id>``; ``elements`` (``element_balance``) is
     reported as ``element_balance_t`` when given (single runs; sweeps leave it out)."""
     demand = entities[entities["type"] == "demand"].set_index("entity")
-    req = _totals(ts, "requested_t").reindex(demand.index, fill_value=0.0)
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
     unmet = _totals(ts, "unmet_t").reindex(demand.index, fill_value=0.0)
+    req = _owed(ts, demand.index, dlv, unmet)
 
     def by(column: str) -> dict[str, float]:
         groups = demand[column].fillna("")
@@ -146,7 +155,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "bullwhip_ratio": bullwhip,
         "price_usd_per_kg": prices,
         "unmet_demand_t": float(unmet.sum()),
-        "requested_t": float(req.sum()),
+        "requested_t": float(_totals(ts, "requested_t").reindex(demand.index, fill_value=0.0).sum()),
         "delivered_t": float(dlv.sum()),
         "fill_rate": _ratio(float(dlv.sum()), float(req.sum())),
         "fill_rate_by_region": by("region"),
