@@ -264,7 +264,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = write_run_folder(result, out, page, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
-    print(format_kpis(shown.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"]))
+    from .results.asked import asked_regions
+
+    lead = asked_regions(loaded.scenario.model_dump(by_alias=True, mode="json"))
+    print(format_kpis(shown.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"], lead))
     if "window" in shown.run:
         print(f"\n  window: {shown.run['window']['label']} (the KPIs above and the page; the folder keeps the whole run)")
     print()
@@ -285,13 +288,16 @@ def _windowed(result: Result, window: Window | None) -> Result:
         raise InputError([Issue(Mark("--window"), "", str(exc))]) from None
 
 
-def format_kpis(k: dict, name: str, seed: int, events: int, wall: float) -> str:
+def format_kpis(k: dict, name: str, seed: int, events: int, wall: float, lead: list[str] | None = None) -> str:
+    """The terminal's KPI summary; the ``lead`` regions (the question's) first."""
+    from .results.asked import lead_first
+
     lines = [f"reesim {__version__} - {name} (seed {seed}): {events:,} events in {wall:.2f} s", ""]
     lines.append(f"  {'demand met, by region and material':<40}{'met':>8}{'unmet t':>12}{'days short':>12}")
     fill = k.get("fill_rate_by_region_material", {})
     unmet = k.get("unmet_demand_t_by_region_material", {})
     short = k.get("days_short_by_region_material", {})
-    for region in sorted(fill):
+    for region in lead_first(sorted(fill), lead or []):
         lines.append(f"    {region}")
         for material, rate in sorted(fill[region].items()):
             lines.append(f"      {material:<34}{100 * rate:7.1f}%{unmet.get(region, {}).get(material, 0.0):>12,.0f}"

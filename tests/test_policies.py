@@ -1,5 +1,7 @@
 """Each policy kind moves the world in the right direction and by the amount a hand calculation gives."""
 
+import datetime as dt
+
 import pytest
 
 from conftest import base_world, run_dict, series, totals, two_supplier_world
@@ -415,6 +417,51 @@ def test_a_policy_without_a_start_begins_after_the_warm_up():
     assert r.policy_events.iloc[0]["day"] == 0
 
 
+def warm_reserve(in_warmup: bool):
+    """A reserve of 300 t whose release condition (the market's stock below 50 t) already holds
+    in a 20-day warm-up: the buyers' 10 t/day are met by a mine of 5 t/day and what it releases."""
+    w = base_world(60)
+    w["meta"]["warmup_days"] = 20
+    w["facilities"] = {"mine": {"kind": "mine", "site": "market", "recipe": {"outputs": {"a": 1}},
+                                "capacity": {"t_per_day": 5}, "cycle_days": 1}}
+    w["demand"] = {"buyers": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 10, "period_days": 1}}
+    w["policies"] = {"reserve": {"kind": "stockpile", "site": "market", "material": "a", "size_t": 300, "initial_t": 300,
+                                 "release_t_per_day": 10, "in_warmup": in_warmup,
+                                 "release_when": {"quantity": "stock_t", "site": "market", "material": "a", "below": 50}}}
+    return w
+
+
+def test_a_reserve_does_nothing_in_the_warm_up_unless_it_says_so():
+    r = run_dict(warm_reserve(False))
+    held = series(r, "reserve", "level_t")
+    starts = r.policy_events[r.policy_events["event"] == "release starts"]
+    assert held.iloc[0] == pytest.approx(290)  # full at the start date; day 0's release is 10 t
+    assert starts["day"].min() == 0
+    assert r.kpis["policies"]["reserve"]["released_t"] == pytest.approx(300)  # 30 days of 10 t, then dry
+    early = run_dict(warm_reserve(True))
+    first = early.policy_events[early.policy_events["event"] == "release starts"]["day"].min()
+    assert first < 0  # in the warm-up, as soon as the market's stock falls below 50 t
+    assert series(early, "reserve", "level_t").iloc[0] <= 300 - 10 * 10  # 10 t a day while the stock is low
+
+
+def test_a_control_dated_before_the_start_acts_from_it_and_keeps_its_end():
+    """An outage from 10 days before the start date for 30 days: the mine is shut on days 0-19 of
+    the run, not in the warm-up (by default), and its end stays 30 days after its start."""
+    w = base_world(60)
+    w["meta"]["warmup_days"] = 20
+    w["facilities"] = {"mine": {"kind": "mine", "site": "plant", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}, "cycle_days": 1}}
+    w["policies"] = {"shut": {"kind": "outage", "facility": "mine", "start": "2024-12-22", "duration_days": 30}}
+    r = run_dict(w)
+    out = series(r, "mine", "output_t")
+    assert out[:20].sum() == 0 and out[20:].sum() == pytest.approx(400)
+    days = dict(zip(r.policy_events["event"], r.policy_events["day"], strict=True))
+    assert days == {"start": 0, "end": 20}
+    w["policies"]["shut"]["duration_days"] = 5  # over before the start date: it never acts
+    r = run_dict(w)
+    assert series(r, "mine", "output_t").sum() == pytest.approx(600)
+    assert not len(r.policy_events)
+
+
 def test_overlapping_demand_shocks_multiply_while_both_hold_and_end_one_by_one():
     """x0 on days 10-30 and x2 on days 20-60: 0 while the x0 holds, then 20 t/day, then 10."""
     w = base_world(90)
@@ -509,3 +556,16 @@ def test_an_announced_tariff_makes_buyers_buy_ahead_of_it_until_it_bites():
     assert extra.loc[91] == pytest.approx(0.5 * 30 * 10, rel=0.01)
     assert extra.loc[92:181].abs().max() < 1e-9
     assert extra.loc[182:].sum() == pytest.approx(-0.5 * 30 * 10, rel=0.01)  # after the duty bites, the extra cover runs down
+
+
+def test_the_answer_says_when_a_reserve_ran_dry():
+    from sim.report.answer import answer
+    from sim.report.frames import prepare
+
+    r = run_dict(warm_reserve(False))
+    held = series(r, "reserve", "level_t")
+    dry = int(held.index[held <= 0.5][0])
+    sentence = next(s for s in answer(prepare(r)) if s.startswith("The reserve reserve"))
+    when = (dt.date(2025, 1, 1) + dt.timedelta(days=dry)).strftime("%d %b %Y").lstrip("0")
+    assert f"ran dry on {when}" in sentence, sentence
+    assert "left at the end" not in sentence

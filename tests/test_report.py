@@ -150,3 +150,29 @@ def test_pages_escape_what_they_show(chain_run):
         assert page.count("<script>") == 1  # the page's own image check, and nothing else
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quotes&#34;" in page
         assert "<script>alert" not in page
+
+
+def test_the_answer_leads_with_the_regions_the_policies_name():
+    """A mine of 10 t/day in China; China's buyers want 20 t/day, the US's 5 over a lane the ban
+    closes: China loses the more, but the ban makes the question the US's, so the US's shortfall
+    is told first."""
+    from conftest import base_world, run_dict
+    from sim.report.answer import answer
+    from sim.report.frames import prepare
+    from sim.results.asked import asked_regions
+    from sim.report.pages import read_scenario
+
+    w = base_world(60)
+    w["sites"]["market"] = {"region": "usa"}
+    w["facilities"] = {"mine": {"kind": "mine", "site": "mine", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 10}, "cycle_days": 1}}
+    w["links"] = {"to_us": {"from": "mine", "to": "market", "materials": ["a"], "lead_time_days": 5}}
+    w["demand"] = {"cn": {"site": "mine", "material": "a", "end_use": "x", "t_per_day": 20, "period_days": 1},
+                   "us": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 5, "period_days": 1}}
+    w["policies"] = {"ban": {"kind": "export_control", "from": "china", "to": ["usa"], "materials": ["a"], "mode": "ban"}}
+    r = run_dict(w)
+    assert asked_regions(read_scenario(r.scenario_yaml)) == ["usa"]
+    short = [s for s in answer(prepare(r)) if s.startswith("In ")]
+    assert short[0].startswith("In USA") and short[1].startswith("In China"), short
+    del w["policies"]  # no policy: the focus region (China) and then the largest loss
+    short = [s for s in answer(prepare(run_dict(w))) if s.startswith("In ")]
+    assert short[0].startswith("In China"), short

@@ -53,8 +53,12 @@ class EngineContext:
         self._world.on_start(lambda: self._world.at(t, action))
 
     def every(self, days: float, action: Callable[[], None], first: float = 0.0) -> None:
-        """Run ``action`` after ``first`` days, then every ``days``."""
+        """Run ``action`` after ``first`` days, then every ``days``; not before the start date
+        unless the policy acts in the warm-up (``in_warmup``)."""
         env = self._world.env
+        spec = self.scenario.policies.get(self.id)
+        if spec is None or not spec.in_warmup:
+            first = max(first, self.warmup_days - env.now)
 
         def loop():
             if first > 0:

@@ -38,9 +38,24 @@ class PolicyRunner:
         self.active = False
         # without a start date a policy starts with the scenario (after the warm-up)
         self.start_day = world.day_of(self.spec.start) if self.spec.start is not None else float(world.warmup)
+        # it acts from the start date unless it says it acts in the warm-up (a start before the
+        # start date still counts for its end: 60 days from a month before ends a month in)
+        self.effect_from = self.start_day if self.spec.in_warmup else max(self.start_day, float(world.warmup))
 
     def in_force_from_the_first_moment(self) -> bool:
-        return self.spec.when is None and self.start_day <= self.world.env.now
+        return self.spec.when is None and self.effect_from <= self.world.env.now and not self._over_before_it_acts()
+
+    def _end_of(self, came_into_force: float) -> float | None:
+        """When a policy that came into force at ``came_into_force`` ends (None: on a condition, or never)."""
+        if self.spec.end is not None:
+            return self.world.day_of(self.spec.end)
+        if self.spec.duration_days is not None:
+            return came_into_force + self.spec.duration_days
+        return None
+
+    def _over_before_it_acts(self) -> bool:
+        end = self._end_of(self.start_day)
+        return self.spec.when is None and end is not None and end <= self.effect_from
 
     def switch_on(self) -> None:
         self.active = True
@@ -75,21 +90,23 @@ class PolicyRunner:
 
     def _run(self):
         world, spec, env = self.world, self.spec, self.world.env
+        came = self.start_day
         if not self.active:
-            if self.start_day > env.now:
-                yield env.timeout(self.start_day - env.now)
+            if self._over_before_it_acts():
+                return  # in force only in the warm-up, which it does not act in
+            if self.effect_from > env.now:
+                yield env.timeout(self.effect_from - env.now)
             if spec.when is not None:
                 while True:
                     yield env.timeout(until_end_of_day(env.now))
                     if holds(spec.when, world):
                         break
+                came = env.now
             self.switch_on()
-        if spec.end is not None:
-            end = world.day_of(spec.end)
+        end = self._end_of(came)
+        if end is not None:
             if end > env.now:
                 yield env.timeout(end - env.now)
-        elif spec.duration_days is not None:
-            yield env.timeout(spec.duration_days)
         elif spec.release_when is not None:
             while True:
                 yield env.timeout(until_end_of_day(env.now))

@@ -10,12 +10,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results.asked import asked_regions
 from .frames import RunFrames
+from .pages import read_scenario
 
 MAX_SHORTFALLS = 4
 MAX_PRICES = 3
 PRICE_MOVE = 1.25
 """A market whose peak stands this far above its first day's price is mentioned."""
+RESERVE_EMPTY_T = 0.5
+"""A reserve holding less than this has run dry (half a tonne: a day's rounding of a release)."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,9 @@ def _longest_spell(short: np.ndarray) -> tuple[int, int]:
     return best, best_end
 
 
-def shortfalls(run: RunFrames) -> list[Shortfall]:
-    """Each region and material that was short on some day, most tonnes lost or waiting first."""
+def shortfalls(run: RunFrames, lead: list[str] | None = None) -> list[Shortfall]:
+    """Each region and material that was short on some day: those of the ``lead`` regions (the
+    question's) first, in their order, then most tonnes lost or waiting first."""
     by = run.demand_by_material
     k = run.result.kpis
     lost, waiting = by["unmet_t"], by["backorder_t"]
@@ -63,7 +68,8 @@ def shortfalls(run: RunFrames) -> list[Shortfall]:
                              k.get("fill_rate_by_region_material", {}).get(region, {}).get(material, float("nan")),
                              float(lost[(material, region)].sum()), float(waiting[(material, region)].iloc[-1]),
                              int(short.sum()), pd.Timestamp(dates[int(np.argmax(short))]), spell, pd.Timestamp(dates[end])))
-    return sorted(out, key=lambda s: -(s.lost_t + s.waiting_t))
+    rank = {r: i for i, r in enumerate(lead or [])}
+    return sorted(out, key=lambda s: (rank.get(s.region, len(rank)), -(s.lost_t + s.waiting_t)))
 
 
 def _date(t: pd.Timestamp) -> str:
@@ -104,9 +110,14 @@ def _stockpile_sentences(run: RunFrames) -> list[str]:
     for pid, rows in run.reserves.items():
         kpis = run.result.kpis["policies"][pid]
         falls = np.flatnonzero(np.diff(rows["value"].to_numpy()) < -1e-9)
+        held = rows["value"].to_numpy()
         when = f" from {_date(pd.Timestamp(rows['date'].iloc[falls[0] + 1]))}" if len(falls) else ""
+        dry = np.flatnonzero(held <= RESERVE_EMPTY_T)
+        dry = dry[dry > falls[0]] if len(falls) else dry[:0]
+        left = (f"it ran dry on {_date(pd.Timestamp(rows['date'].iloc[dry[0]]))}" if len(dry)
+                else f"{kpis.get('held_t', 0):,.0f} t were left at the end")
         out.append(f"The reserve {pid} released {kpis['released_t']:,.0f} t{when} and bought {kpis.get('bought_t', 0):,.0f} t; "
-                   f"{kpis.get('held_t', 0):,.0f} t were left at the end.")
+                   f"{left}.")
     return out
 
 
@@ -124,11 +135,12 @@ def _gated_sentences(run: RunFrames) -> list[str]:
     return out
 
 
-def _against(k: dict[str, Any], ref: dict[str, Any], name: str) -> list[str]:
+def _against(k: dict[str, Any], ref: dict[str, Any], name: str, lead: list[str]) -> list[str]:
     here, there = k.get("fill_rate_by_region_material", {}), ref.get("fill_rate_by_region_material", {})
-    moves = sorted(((here[r][m] - there[r][m], r, m) for r in here for m in here[r] if m in there.get(r, {})),
-                   key=lambda x: -abs(x[0]))
-    moves = [x for x in moves if abs(x[0]) >= 0.001][:MAX_SHORTFALLS]
+    rank = {r: i for i, r in enumerate(lead)}
+    moves = [(here[r][m] - there[r][m], r, m) for r in here for m in here[r] if m in there.get(r, {})]
+    moves = sorted((x for x in moves if abs(x[0]) >= 0.001), key=lambda x: (rank.get(x[1], len(rank)), -abs(x[0])))
+    moves = moves[:MAX_SHORTFALLS]
     if not moves:
         return [f"Against {name}: no region's demand met for any material moved by a tenth of a point."]
     parts = [f"{region_name(r)} {m} {100 * there[r][m]:.1f}% -> {100 * here[r][m]:.1f}% ({100 * d:+.1f} points)" for d, r, m in moves]
@@ -138,7 +150,8 @@ def _against(k: dict[str, Any], ref: dict[str, Any], name: str) -> list[str]:
 def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]:
     """The sentences that open the run page (``reference``: {"name", "kpis"} of a run to compare with)."""
     k = run.result.kpis
-    short = shortfalls(run)
+    lead = asked_regions(read_scenario(run.result.scenario_yaml))  # the question's regions lead
+    short = shortfalls(run, lead)
     first, last = run.first_date, run.first_date + pd.Timedelta(days=run.last_day)
     if not short:
         demanded = k.get("fill_rate_by_region_material", {})
@@ -157,5 +170,5 @@ def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]
     out += _stockpile_sentences(run)
     out += _gated_sentences(run)
     if reference is not None:
-        out += _against(k, reference["kpis"], reference["name"])
+        out += _against(k, reference["kpis"], reference["name"], lead)
     return out

@@ -63,6 +63,8 @@ class PolicySpec(_Model):
     kind: str = Field(description=KIND)
     note: str = Field("", description=NOTE)
     enabled: bool = Field(True, description="false: the policy is checked but not applied (switch an inherited one off)")
+    in_warmup: bool = Field(False, description="true: it acts in the warm-up too, as one in force before start_date would; "
+                                               "false: it does nothing before start_date (a start before it takes effect then)")
 
     disruption: ClassVar[bool] = False
     """True for kinds that disrupt supply or demand: the KPIs' time to survive and to recover
