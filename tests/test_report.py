@@ -159,8 +159,8 @@ def test_the_answer_leads_with_the_regions_the_policies_name():
     from conftest import base_world, run_dict
     from sim.report.answer import answer
     from sim.report.frames import prepare
-    from sim.results.asked import asked_regions
     from sim.report.pages import read_scenario
+    from sim.results.asked import asked_regions
 
     w = base_world(60)
     w["sites"]["market"] = {"region": "usa"}
@@ -176,3 +176,21 @@ def test_the_answer_leads_with_the_regions_the_policies_name():
     del w["policies"]  # no policy: the focus region (China) and then the largest loss
     short = [s for s in answer(prepare(run_dict(w))) if s.startswith("In ")]
     assert short[0].startswith("In China"), short
+
+
+def test_the_answer_says_where_stock_piled_up():
+    """A mine of 20 t/day for buyers of 5: 15 t/day pile up at the mine, said with the tonnes."""
+    from conftest import base_world, run_dict
+    from sim.report.answer import answer
+    from sim.report.frames import prepare
+
+    w = base_world(100)
+    w["facilities"] = {"mine": {"kind": "mine", "site": "mine", "recipe": {"outputs": {"a": 1}}, "capacity": {"t_per_day": 20}, "cycle_days": 1}}
+    w["stocks"] = {"mine": {"a": {"initial_t": 100}}}
+    w["demand"] = {"buyers": {"site": "mine", "material": "a", "end_use": "x", "t_per_day": 5, "period_days": 1}}
+    sentences = answer(prepare(run_dict(w)))
+    piled = [s for s in sentences if "piled up" in s]
+    # day 0 ends with 95 t (its 5 t taken before the first day's output), then 15 t more a day
+    assert piled == ["a piled up from 95 t held at the start to 1.6 kt at the end (+1.5 kt at mine)."], sentences
+    w["demand"]["buyers"]["t_per_day"] = 20  # in balance: nothing piles up
+    assert not [s for s in answer(prepare(run_dict(w))) if "piled up" in s]

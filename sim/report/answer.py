@@ -18,6 +18,12 @@ MAX_SHORTFALLS = 4
 MAX_PRICES = 3
 PRICE_MOVE = 1.25
 """A market whose peak stands this far above its first day's price is mentioned."""
+MAX_PILES = 3
+PILE_MIN_T = 1_000.0
+"""A material is said to pile up when what is held of it (stocks and the surplus set aside) rose
+by at least this many tonnes over the run..."""
+PILE_MIN_SHARE = 0.5
+"""...and by at least this share of what was held at the start (not a pipeline's swing)."""
 RESERVE_EMPTY_T = 0.5
 """A reserve holding less than this has run dry (half a tonne: a day's rounding of a release)."""
 
@@ -105,6 +111,37 @@ def _price_sentences(run: RunFrames) -> list[str]:
     return out
 
 
+def _kt(tonnes: float) -> str:
+    return f"{tonnes / 1000:,.1f} kt" if abs(tonnes) >= 1000 else f"{tonnes:,.0f} t"
+
+
+def _piling_sentences(run: RunFrames) -> list[str]:
+    """Where material piled up: the materials whose holdings (stocks and surplus set aside) rose
+    most over the run, with the sites that hold the rise."""
+    ts, ent = run.result.timeseries, run.result.entities
+    held = ts[ts["variable"].isin(("level_t", "set_aside_t"))]
+    stocks = ent[ent["type"] == "stock"]
+    utility = set(stocks.loc[stocks["stage"] == "utility", "material"].astype(str))  # process water is not a product
+    # each series runs day by day: its first and last rows are the run's first and last days
+    ends = held.groupby(["entity", "material", "variable"], observed=True, sort=False)["value"].agg(["first", "last"])
+    by_site = ends.groupby(level=["entity", "material"], observed=True).sum()
+    aside = ends.xs("set_aside_t", level="variable")["last"].groupby(level="material", observed=True).sum() \
+        if "set_aside_t" in ends.index.get_level_values("variable") else pd.Series(dtype=float)
+    per_material = by_site.groupby(level="material", observed=True).sum()
+    rise = per_material["last"] - per_material["first"]
+    piled = rise[(rise >= PILE_MIN_T) & (rise >= PILE_MIN_SHARE * per_material["first"])]
+    piled = piled[[str(m) not in utility for m in piled.index]].sort_values(ascending=False)
+    out = []
+    for material, total in piled.head(MAX_PILES).items():
+        sites = (by_site["last"] - by_site["first"]).xs(material, level="material").sort_values(ascending=False)
+        where = ", ".join(f"+{_kt(t)} at {site}" for site, t in sites.head(3).items() if t >= 0.05 * total)
+        part = float(aside.get(material, 0.0)) / float(per_material.at[material, "last"])
+        set_aside = f"; {100 * part:.0f}% of the end's is surplus set aside that no buyer wanted" if part >= 0.05 else ""
+        out.append(f"{material} piled up from {_kt(per_material.at[material, 'first'])} held at the start to "
+                   f"{_kt(per_material.at[material, 'last'])} at the end ({where}){set_aside}.")
+    return out
+
+
 def _stockpile_sentences(run: RunFrames) -> list[str]:
     out = []
     for pid, rows in run.reserves.items():
@@ -167,6 +204,7 @@ def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]
         if len(short) > MAX_SHORTFALLS:
             out.append(f"{len(short) - MAX_SHORTFALLS} more pairs were short; the table below lists them all.")
     out += _price_sentences(run)
+    out += _piling_sentences(run)
     out += _stockpile_sentences(run)
     out += _gated_sentences(run)
     if reference is not None:
