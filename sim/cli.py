@@ -412,12 +412,13 @@ def _is_sweep(path: Path) -> bool:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .comparison import load_side, run_sides
+    from .comparison import load_side, run_sides, side_labels
     from .results.compare import compare_kpis, format_comparison
 
     sides = [load_side("A", args.a, [*args.overrides, *args.set_a], args.replications, args.scenario + args.scenario_a),
              load_side("B", args.b, [*args.overrides, *args.set_b], args.replications, args.scenario + args.scenario_b)]
     names = [side.name for side in sides]
+    labels = side_labels(sides, list(args.overrides), list(args.scenario))  # what each side is, its own settings said
     out = args.out or results_dir() / f"compare-{slug(names[0])}-vs-{slug(names[1])}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if out.is_dir():
         raise InputError([Issue(Mark(str(out)), "--out", "is a folder; expected the name of the comparison table")])
@@ -426,11 +427,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _check_file_out(path, what)
     compared = run_sides(sides, args.replications, args.seed, args.align, args.window)
     table = compare_kpis(compared.kpis[0], compared.kpis[1])
-    with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False)
+    with atomic_path(out) as tmp:  # each row says what A and B are: the table travels without the terminal
+        table.assign(a_is=labels[0], b_is=labels[1]).to_csv(tmp, index=False)
     from .report.compare_report import write_comparison
 
-    page = write_comparison(compared.first[0], compared.first[1], table, (names[0], names[1]), page_out, compared.notes)
+    page = write_comparison(compared.first[0], compared.first[1], table, (labels[0], labels[1]), page_out, compared.notes)
     for side in sides:
         changes = [f"--scenario {','.join(side.blocks)}"] * bool(side.blocks) + side.overrides
         print(f"{side.label}: {side.source} ({side.name})" + (f" with {', '.join(changes)}" if changes else ""))

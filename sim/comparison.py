@@ -52,6 +52,19 @@ class Side:
         return period(self.folder_result)
 
 
+def side_labels(sides: list[Side], common: list[str], common_blocks: list[str]) -> list[str]:
+    """Each side's name with what is its own (its ``--set-a``/``--scenario-a``, not what both
+    sides share), so that two sides of one file read apart; with nothing apart, "A: name"."""
+    labels = []
+    for side in sides:
+        own = [f"--scenario {b}" for b in side.blocks if b not in common_blocks]
+        own += [o for o in side.overrides if o not in common]
+        labels.append(side.name + (f" with {', '.join(own)}" if own else ""))
+    if labels[0] == labels[1]:
+        labels = [f"{side.label}: {label}" for side, label in zip(sides, labels, strict=True)]
+    return labels
+
+
 @dataclass
 class Compared:
     """Each side's KPIs by replication, each side's first run (for the figures), and notes on how

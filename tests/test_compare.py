@@ -73,3 +73,35 @@ def test_the_page_shows_changes_in_percent_and_intervals(tmp_path):
     page = (tmp_path / "cmp.html").read_text()
     assert "95% interval of B - A" in page and "common random numbers" in page
     assert "%</td>" in page and "relative" not in page
+
+
+def test_each_side_is_named_with_its_own_settings_on_the_page_and_in_the_table(tmp_path, capsys):
+    out = tmp_path / "cmp.csv"
+    assert main(["compare", CHAIN, CHAIN, "--set", "meta.horizon_days=100", "--set-a", "facilities.cells.capacity.t_per_day=10",
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    a, b = table["a_is"].iloc[0], table["b_is"].iloc[0]
+    assert a.endswith("with facilities.cells.capacity.t_per_day=10") and "horizon" not in a  # shared settings are not a difference
+    assert "with" not in b and a != b
+    page = out.with_suffix(".html").read_text()
+    assert "facilities.cells.capacity.t_per_day=10" in page
+    assert main(["compare", CHAIN, CHAIN, "--set", "meta.horizon_days=100", "--out", str(tmp_path / "same.csv")]) == 0
+    same = pd.read_csv(tmp_path / "same.csv")
+    assert same["a_is"].iloc[0].startswith("A: ") and same["b_is"].iloc[0].startswith("B: ")  # nothing apart: A and B say which
+
+
+def test_a_kpi_some_runs_lack_says_in_how_many_it_exists():
+    """Time to recover exists only in the runs that recovered: 'recovered in 2 of 3, mean 150'."""
+    from sim.results.compare import format_comparison
+
+    a = [{"time_to_recover_days": {"usa": 100.0}}, {"time_to_recover_days": {"usa": 200.0}}, {"time_to_recover_days": {}}]
+    b = [{"time_to_recover_days": {"usa": 50.0}}, {"time_to_recover_days": {"usa": 70.0}}, {"time_to_recover_days": {"usa": 90.0}}]
+    table = compare_kpis(a, b)
+    row = table.set_index("kpi").loc["time_to_recover_days.usa"]
+    assert (row["runs_a"], row["runs_b"], row["of"]) == (2, 3, 3)
+    text = format_comparison(table, "A", "B")
+    assert "recovered in 2 of 3, mean 150" in text
+    assert "B - A pairs only runs where both sides have it" in text
+    none = compare_kpis([{"time_to_recover_days": {}}, {"time_to_recover_days": {}}],
+                        [{"time_to_recover_days": {"usa": 5.0}}, {"time_to_recover_days": {}}])
+    assert "did not recover" in format_comparison(none, "A", "B")

@@ -194,3 +194,19 @@ def test_the_answer_says_where_stock_piled_up():
     assert piled == ["a piled up from 95 t held at the start to 1.6 kt at the end (+1.5 kt at mine)."], sentences
     w["demand"]["buyers"]["t_per_day"] = 20  # in balance: nothing piles up
     assert not [s for s in answer(prepare(run_dict(w))) if "piled up" in s]
+
+
+def test_a_regions_time_to_survive_and_recover_sit_on_its_own_row():
+    """The region's row (all its materials) carries them, not its first material's; a region that
+    had not recovered by the end says so."""
+    from sim.report.html import _regions
+
+    k = {"fill_rate_by_region_material": {"usa": {"a": 0.5, "b": 1.0}}, "fill_rate_by_region": {"usa": 0.6},
+         "disruption_day": 10, "time_to_survive_days": {"usa": 12}, "time_to_recover_days": {}}
+    rows = _regions(k).to_dict("records")
+    assert [r["material"] for r in rows] == ["all, tonnes together", "a", "b"]
+    assert rows[0]["demand met %"] == pytest.approx(60)
+    assert (rows[0]["time to survive (days)"], rows[0]["time to recover (days)"]) == (12, "did not recover")
+    assert all(r["time to survive (days)"] == "" and r["time to recover (days)"] == "" for r in rows[1:])
+    calm = _regions({**k, "disruption_day": None, "time_to_survive_days": {}})
+    assert calm.iloc[0]["time to recover (days)"] == "-"  # nothing to recover from

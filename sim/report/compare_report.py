@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..atomic import write_text
+from ..results.compare import among
 from ..results.result import Result
 from ..scenario.components import FLOW_STAGES
 from .figures import date_axis, png_base64
@@ -108,6 +109,10 @@ def fig_differences(table: pd.DataFrame) -> str:
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
     """The table as a reader wants it: change in percent, the interval in one column."""
     out = table[["kpi", "a", "b", "b_minus_a"]].rename(columns={"a": "A", "b": "B", "b_minus_a": "B - A"})
+    if "of" in table:  # a KPI some runs lack says in how many it exists: "recovered in 5 of 10, mean 905"
+        for side, runs in (("A", "runs_a"), ("B", "runs_b")):
+            out[side] = [v if n >= of else among(k, None if pd.isna(v) else v, int(n), int(of))
+                         for k, v, n, of in zip(table["kpi"], out[side], table[runs], table["of"], strict=True)]
     out["change"] = [("" if pd.isna(v) else f"{v:+.1f}%") for v in table["change_pct"]]
     if table["ci_low"].notna().any():
         out["95% interval of B - A"] = [

@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MPath
 from PIL import Image
@@ -150,13 +151,47 @@ def png_base64(fig: Figure) -> str:
     return base64.b64encode(png_bytes(fig, FIGURE_DPI)).decode()
 
 
+LEGEND_FONT = 7
+LEGEND_CHAR_IN = 0.058
+"""About the width of a character of a legend's 7-point label, in inches (DejaVu Sans's average)."""
+
+
+BESIDE = "legend-beside"
+
+
+def legend_right(ax: Axes) -> None:
+    """The axes' legend beside it, outside the data: inside, it hides the first months of a time
+    plot (a shortfall's first spike). ``_save`` widens the figure to make room."""
+    if ax.get_legend_handles_labels()[0]:
+        legend = ax.legend(fontsize=LEGEND_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+        legend.set_gid(BESIDE)
+
+
+def _legend_room(fig: Figure) -> float:
+    """Inches the legends beside the axes need (0 when there are none)."""
+    widest = 0.0
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend.get_gid() != BESIDE:
+            continue
+        chars = max((len(t.get_text()) for t in legend.get_texts()), default=0)
+        widest = max(widest, 0.45 + LEGEND_CHAR_IN * chars)  # the handle and gaps, and the longest label
+    return widest
+
+
 def _save(fig: Figure, title: str, path: Path, margins: dict[str, float] | None = None) -> Path:
     """Title, lay out and write a figure (whole or not at all): with fixed ``margins`` (inches, see
-    `margin_layout`) when given, else by measuring it (tight layout)."""
+    `margin_layout`) when given, else by measuring it (tight layout). A figure with legends beside
+    its axes grows wider by what they need, so its plots keep their width."""
     fig.suptitle(title, fontsize=12)
     if margins is None:
         tight_layout(fig)
     else:
+        room = _legend_room(fig)
+        if room > 0:
+            width, height = fig.get_size_inches()
+            fig.set_size_inches(width + room, height)
+            margins = {**margins, "right": margins.get("right", 0.2) + room}
         margin_layout(fig, **margins)
     with atomic_path(path) as tmp:
         tmp.write_bytes(png_bytes(fig, FIGURE_DPI))
@@ -201,8 +236,7 @@ def plot_stocks(result: Run, path: Path) -> Path:
             ax.set_ylabel("kt")
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
         date_axis(ax, run.events, ax is axes[0])
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, ncol=4, loc="upper left")
+        legend_right(ax)
     return _save(fig, f"Stocks - {run.title}", path, {})
 
 
@@ -217,7 +251,7 @@ def plot_production(result: Run, path: Path) -> Path:
             table = table.rolling(30, min_periods=1).mean()
             ax.stackplot(table.index.to_numpy(), [table[c].to_numpy() for c in table.columns], labels=list(table.columns),
                          colors=[run.colours[c] for c in table.columns], alpha=0.85)
-            ax.legend(fontsize=7, ncol=4, loc="upper left")
+            legend_right(ax)
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
         date_axis(ax, run.events, ax is axes[0])
@@ -244,8 +278,7 @@ def plot_unmet(result: Run, path: Path) -> Path:
     dates = unmet.index.to_numpy()
     for region in unmet.columns:
         axes[0].plot(dates, unmet[region].cumsum().to_numpy() / 1000, color=run.colours[region], label=region, lw=1.6)
-    if len(unmet.columns):
-        axes[0].legend(fontsize=8, ncol=4, loc="upper left")
+    legend_right(axes[0])
     axes[0].set_title("Unmet demand, cumulative (all materials)", fontsize=10, loc="left")
     axes[0].set_ylabel("kt")
     by = run.demand_by_material
@@ -260,7 +293,7 @@ def plot_unmet(result: Run, path: Path) -> Path:
                 met = np.minimum(100 * dlv / req.where(req > 0), 100)
                 ax.plot(dates, met.to_numpy(), color=run.colours[region], label=region, lw=1.6)
             ax.set_title(f"Fill rate of {material} (30-day window)", fontsize=10, loc="left")
-            ax.legend(fontsize=7, ncol=4, loc="lower left")
+            legend_right(ax)
         ax.set_ylabel("% of demand met")
         ax.set_ylim(0, 105)
     for ax in axes:
@@ -282,12 +315,20 @@ def plot_prices(result: Run, path: Path) -> Path:
             ax.plot(series["date"].to_numpy(), series["value"].to_numpy(), color=market_colour(market), lw=1.4, label=market)
         ax.set_title(material, fontsize=10, loc="left")
         ax.set_ylabel("USD/kg")
-        if markets:
-            ax.legend(fontsize=7, loc="upper left")
         date_axis(ax, run.events, ax is axes.flat[0])
     for ax in list(axes.flat)[len(materials):]:
         ax.set_visible(False)
-    return _save(fig, f"Prices by market - {run.title}", path, {})
+    # one legend for every panel, above them: which line is which market is the same in each
+    kinds = dict.fromkeys(market_colour(m) for markets in run.prices.values() for m in markets)
+    names = {market_colour("x_china"): "China's market", market_colour("x_world"): "the market outside China"}
+    order = [*names, *(c for c in kinds if c not in names)]
+    handles = [Line2D([], [], color=c, lw=1.4, label=names.get(c, "one market for the world")) for c in order if c in kinds]
+    if handles:
+        # under the title, which stands 2% of the figure's height from its top
+        height = fig.get_size_inches()[1]
+        fig.legend(handles=handles, fontsize=8, loc="upper center", ncol=len(handles), frameon=False,
+                   bbox_to_anchor=(0.5, 0.98 - 0.3 / height))
+    return _save(fig, f"Prices by market - {run.title}", path, {"top": 0.02 * fig.get_size_inches()[1] + 0.85})
 
 
 FILL_BANDS = (0, 50, 70, 80, 90, 95, 99, 100.01)
@@ -481,7 +522,7 @@ def plot_stockpile(result: Run, path: Path) -> Path:
         ax.set_title(f"{pid}: released {k.get('released_t', 0):,.0f} t, bought {k.get('bought_t', 0):,.0f} t, "
                      f"{k.get('held_t', 0):,.0f} t held at the end", fontsize=10, loc="left")
         ax.set_ylabel("t")
-        ax.legend(fontsize=7, loc="lower left")
+        legend_right(ax)
         date_axis(ax, run.events, ax is axes[0])
     return _save(fig, f"Stockpiles - {run.title}", path, {})
 
@@ -520,13 +561,13 @@ def plot_orders(result: Run, path: Path) -> Path:
             # against this material's own buyers (the KPI's ratio is against all demand), first and last week left out as there
             base = float(wanted.iloc[1:-1].var()) if bought else 0.0
             ratio = float(weekly.iloc[1:-1].var()) / base if base > 0 else None
-            label = f"{entity} orders" + (f" (variance x{ratio:.1f} demand's)" if ratio is not None else "")
+            label = entity + (f" x{ratio:.1f}" if ratio is not None else "")
             ax.plot(weeks.to_numpy(), weekly.to_numpy(), lw=1.4, label=label)
         hidden = len(by_stock) - len(shown)
-        ax.set_title(f"{material}: weekly orders by stock" + (f" (the {len(shown)} widest swings of {len(by_stock)})" if hidden else ""),
-                     fontsize=10, loc="left")
+        ax.set_title(f"{material}: weekly orders by stock" + (f" (the {len(shown)} widest swings of {len(by_stock)})" if hidden else "")
+                     + ("; x: their variance over the demand's" if bought else ""), fontsize=10, loc="left")
         ax.set_ylabel("t a week")
-        ax.legend(fontsize=7, loc="upper left", ncol=2)
+        legend_right(ax)
         date_axis(ax, run.events, ax is axes[0])
     left_out = f" ({len(materials)} of {len(every)} materials: the widest swings)" if len(materials) < len(every) else ""
     return _save(fig, f"Orders and the bullwhip - {run.title}{left_out}", path, {})

@@ -55,26 +55,32 @@ def _cards(k: dict[str, Any], ref: dict[str, Any] | None = None) -> list[tuple[s
 
 def _regions(k: dict[str, Any], ref: dict[str, Any] | None = None) -> pd.DataFrame:
     """Demand met by region and material: a region's rate over all materials would let plentiful
-    La and Ce hide a short magnet grade. Time to survive and recover are the region's."""
+    La and Ce hide a short magnet grade. Each region's own row (all its materials) carries its time
+    to survive and to recover, which are the region's, not a material's."""
     rows = []
     fill = k.get("fill_rate_by_region_material", {})
     ref_fill = (ref or {}).get("fill_rate_by_region_material", {})
+    disrupted = k.get("disruption_day") is not None
     for region in sorted(fill):
-        for i, (material, rate) in enumerate(sorted(fill[region].items())):
-            row = {"region": region if i == 0 else "", "material": material, "demand met %": 100 * rate}
+        survive = k.get("time_to_survive_days", {}).get(region)
+        recover = k.get("time_to_recover_days", {}).get(region)
+        rows.append({"region": region, "material": "all, tonnes together",
+                     "demand met %": 100 * k.get("fill_rate_by_region", {}).get(region, float("nan")),
+                     **({"vs reference, points": ""} if ref is not None else {}),
+                     "unmet t": k.get("unmet_demand_t_by_region", {}).get(region, 0.0),
+                     "days short": k.get("days_short_by_region", {}).get(region, 0),
+                     "time to survive (days)": survive if survive is not None else ("never short" if disrupted else "-"),
+                     "time to recover (days)": recover if recover is not None else ("did not recover" if disrupted else "-")})
+        for material, rate in sorted(fill[region].items()):
+            row = {"region": "", "material": material, "demand met %": 100 * rate}
             if ref is not None:
                 before = ref_fill.get(region, {}).get(material)
                 row["vs reference, points"] = "-" if before is None else round(100 * (rate - before), 2)
             row.update({"unmet t": k.get("unmet_demand_t_by_region_material", {}).get(region, {}).get(material, 0.0),
                         "days short": k.get("days_short_by_region_material", {}).get(region, {}).get(material, 0),
-                        "time to survive (days)": _or_dash(k.get("time_to_survive_days", {}).get(region)) if i == 0 else "",
-                        "time to recover (days)": _or_dash(k.get("time_to_recover_days", {}).get(region)) if i == 0 else ""})
+                        "time to survive (days)": "", "time to recover (days)": ""})
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _or_dash(value: Any) -> Any:
-    return "-" if value is None else value
 
 
 def _stages(k: dict[str, Any]) -> pd.DataFrame:

@@ -15,9 +15,27 @@ from scipy import stats
 from .kpis import compute_kpis, flatten
 from .result import Result
 
-__all__ = ["compare_kpis", "flatten", "format_comparison", "kpis_within", "period"]
+__all__ = ["among", "compare_kpis", "flatten", "format_comparison", "kpis_within", "period"]
 
-COLUMNS = ["kpi", "a", "b", "b_minus_a", "ci_low", "ci_high", "spans_zero", "change_pct", "replications"]
+COLUMNS = ["kpi", "a", "b", "b_minus_a", "ci_low", "ci_high", "spans_zero", "change_pct", "replications", "runs_a", "runs_b", "of"]
+"""``runs_a``/``runs_b``: in how many of a side's ``of`` runs the KPI exists (a region's time to
+recover only where it recovered); ``a``/``b`` are the means over those."""
+
+SOME_RUNS = {"time_to_recover_days.": "recovered in", "time_to_survive_days.": "short in"}
+"""KPIs that exist only in some runs, and what their existing says."""
+
+
+def among(kpi: str, mean: float | None, runs: int, of: int) -> str:
+    """A side's value of a KPI that may exist in only some of its runs: "recovered in 5 of 10,
+    mean 905" rather than a mean that hides the 5 that did not."""
+    if mean is None or runs == 0:
+        said = next((v for k, v in SOME_RUNS.items() if kpi.startswith(k)), "")
+        return {"recovered in": "did not recover", "short in": "never short"}.get(said, "-")
+    value = f"{mean:,.4g}"
+    if runs >= of:
+        return value
+    said = next((v for k, v in SOME_RUNS.items() if kpi.startswith(k)), "in")
+    return f"{said} {runs} of {of}, mean {value}"
 
 
 def _mean(values: list[float]) -> float | None:
@@ -49,7 +67,7 @@ def compare_kpis(a: dict[str, Any] | Sequence[dict[str, Any]], b: dict[str, Any]
         spans = None if low is None else bool(low <= 0 <= high)
         change = None if d is None or not ma else 100 * d / abs(ma)
         rows.append({"kpi": n, "a": ma, "b": mb, "b_minus_a": d, "ci_low": low, "ci_high": high, "spans_zero": spans,
-                     "change_pct": change, "replications": len(diffs)})
+                     "change_pct": change, "replications": len(diffs), "runs_a": len(va), "runs_b": len(vb), "of": len(runs_a)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -90,14 +108,16 @@ def format_comparison(table: pd.DataFrame, name_a: str, name_b: str, limit: int 
     shown = moved.head(limit)
     intervals = table["ci_low"].notna().any()
     width = min(max([len(k) for k in shown["kpi"]] + [20]) + 2, 72)
-    head = f"{'KPI':<{width}}{name_a[:14]:>15}{name_b[:14]:>15}{'B - A':>14}{'change':>10}"
+    some = bool(((shown["runs_a"] < shown["of"]) | (shown["runs_b"] < shown["of"])).any())
+    col = 30 if some else 15
+    head = f"{'KPI':<{width}}{name_a[:col - 1]:>{col}}{name_b[:col - 1]:>{col}}{'B - A':>14}{'change':>10}"
     lines = [head + ("   95% interval of B - A" if intervals else "")]
     for _, r in shown.iterrows():
-        a = "-" if pd.isna(r["a"]) else f"{r['a']:,.4g}"
-        b = "-" if pd.isna(r["b"]) else f"{r['b']:,.4g}"
+        a = among(r["kpi"], None if pd.isna(r["a"]) else r["a"], int(r["runs_a"]), int(r["of"]))
+        b = among(r["kpi"], None if pd.isna(r["b"]) else r["b"], int(r["runs_b"]), int(r["of"]))
         d = "-" if pd.isna(r["b_minus_a"]) else f"{r['b_minus_a']:+,.4g}"
         rel = "" if pd.isna(r["change_pct"]) else f"{r['change_pct']:+.1f}%"
-        lines.append(f"{r['kpi'][:width - 1]:<{width}}{a:>15}{b:>15}{d:>14}{rel:>10}" + (f"   {_interval(r)}" if intervals else ""))
+        lines.append(f"{r['kpi'][:width - 1]:<{width}}{a:>{col}}{b:>{col}}{d:>14}{rel:>10}" + (f"   {_interval(r)}" if intervals else ""))
     rest = int((table["b_minus_a"].fillna(1) != 0).sum()) - len(shown)
     if rest > 0:
         lines.append(f"... and {rest} more KPIs that moved, in the CSV")
@@ -106,4 +126,7 @@ def format_comparison(table: pd.DataFrame, name_a: str, name_b: str, limit: int 
         spans = int(table.loc[table["b_minus_a"].fillna(0) != 0, "spans_zero"].fillna(False).sum())
         lines.append(f"\n{n} replications a side on common random numbers; ~0: the interval spans zero "
                      f"({spans} of the KPIs that moved), so the difference may be chance")
+    if some:
+        lines.append("'recovered in 5 of 10, mean 905': the mean over the runs in which the region recovered (or ran "
+                     "short); B - A pairs only runs where both sides have it")
     return "\n".join(lines)
