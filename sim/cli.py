@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 REPO_DIR = SEEDS_DIR.parent
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63 - 1, got '{text}'") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63 - 1, got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -98,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write a run folder")
     common(run)
-    run.add_argument("--seed", type=int, help="random seed (overrides meta.seed)")
+    run.add_argument("--seed", type=_seed, help="random seed (overrides meta.seed)")
     run.add_argument("--out", type=Path, help="run folder to create (default: results/<name>-seed<N>-<time>)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures and report.html")
     run.add_argument("--window", type=_window, metavar="FROM:TO|policy:ID", help=WINDOW_HELP + " (the folder keeps the whole run)")
@@ -126,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     for flag, whom in (("--scenario", "both sides"), ("--scenario-a", "A only"), ("--scenario-b", "B only")):
         cmp_.add_argument(flag, action="extend", default=[], type=_block_names, metavar="NAME[,NAME]",
                           help=f"apply the file's named override blocks to {whom}")
-    cmp_.add_argument("--seed", type=int, help="the seed of both sides (default: A's meta.seed)")
+    cmp_.add_argument("--seed", type=_seed, help="the seed of both sides (default: A's meta.seed)")
     cmp_.add_argument("--replications", type=_replications, default=1,
                       help="runs a side on common random numbers, for a 95%% interval of each difference (default 1)")
     cmp_.add_argument("--align", action="store_true", help="runs over different periods: compare the days both cover")

@@ -98,6 +98,22 @@ def _describe(side: Side) -> str:
     return f"{side.label} covers {first} to {last} ({(last - first).days + 1:,} days)"
 
 
+def _period_hint(sides: list[Side]) -> str:
+    """How to give two sides the same days: the settings that make a scenario-file side cover
+    the other's (B follows A when both are files); run folders are finished and cannot."""
+    files = [side for side in sides if side.loaded is not None]
+    if not files:
+        return ("both are run folders, finished over their own days: run one's scenario file over the other's days "
+                "(reesim run FILE --set meta.start_date=... --set meta.horizon_days=...) and compare that folder")
+    follower = files[-1]
+    leader = sides[0] if follower is sides[1] else sides[1]
+    (f0, f1), (l0, l1) = follower.period, leader.period
+    flag = f"--set-{follower.label.lower()}"
+    changes = ([f"{flag} meta.start_date={l0}"] if f0 != l0 else []) + ([f"{flag} meta.horizon_days={(l1 - l0).days + 1}"]
+                                                                     if (f1 - f0) != (l1 - l0) else [])
+    return f"make {follower.label} cover {leader.label}'s days with {' '.join(changes)}"
+
+
 def common_period(sides: list[Side], align: bool) -> tuple[dt.date, dt.date] | None:
     """None when both cover the same days; the days both cover with ``align``; else an error."""
     (a0, a1), (b0, b1) = sides[0].period, sides[1].period
@@ -105,8 +121,7 @@ def common_period(sides: list[Side], align: bool) -> tuple[dt.date, dt.date] | N
         return None
     if not align:
         raise InputError([Issue(Mark("A/B"), "", f"{_describe(sides[0])}, {_describe(sides[1])}: KPIs over different "
-                                "periods do not compare; give both the same meta.start_date and meta.horizon_days "
-                                "(e.g. --set-b meta.horizon_days=...) or add --align to compare the days both cover")])
+                                f"periods do not compare; {_period_hint(sides)}, or add --align to compare the days both cover")])
     first, last = max(a0, b0), min(a1, b1)
     if first > last:
         raise InputError([Issue(Mark("A/B"), "--align", f"{_describe(sides[0])}, {_describe(sides[1])}: no day in common")])
@@ -176,11 +191,16 @@ def _within(result: Any, within: Window, period: tuple[dt.date, dt.date] | None)
 def reference_kpis(source: str, seed: int, period: tuple[dt.date, dt.date]) -> dict[str, Any]:
     """What a run is read against (``--against``): a run folder's KPIs, or a scenario file run on
     the same seed; it must cover the same days. Returns {"name", "source", "kpis"}."""
-    side = load_side("reference", source, [], 1)
-    if side.period != period:
-        first, last = side.period
-        raise InputError([Issue(Mark(source), "--against", f"covers {first} to {last}, the run {period[0]} to {period[1]}: "
-                                "a reference must cover the same days (set its meta.start_date and meta.horizon_days)")])
+    days = [f"meta.start_date={period[0]}", f"meta.horizon_days={(period[1] - period[0]).days + 1}"]
+    if not Path(source).is_dir():  # a scenario file is run over the run's own days: the reader means the same days
+        side = load_side("reference", source, days, 1)
+    else:
+        side = load_side("reference", source, [], 1)
+        if side.period != period:
+            first, last = side.period
+            raise InputError([Issue(Mark(source), "--against", f"this run folder covers {first} to {last}, the run {period[0]} "
+                                    f"to {period[1]}: a reference must cover the same days; give its scenario file instead "
+                                    f"(it is run over the run's days), or run it with --set {' --set '.join(days)}")])
     if side.folder_result is not None:
         return {"name": side.name, "source": source, "kpis": side.folder_result.kpis}
     from . import run_loaded

@@ -149,3 +149,32 @@ def test_bad_policy(tmp_path, capsys, case):
     assert code == 2
     assert len(err) == 1, err
     assert re.search(pattern, err[0]), err[0]
+
+
+def test_hints_name_the_flag_and_value_that_would_work(tmp_path, capsys):
+    chain = str(TEST_SCENARIOS / "chain.yaml")
+    # a negative seed is the --seed flag's, not a --set the user never typed
+    with pytest.raises(SystemExit):
+        main(["run", chain, "--seed", "-1", "--out", str(tmp_path / "a")])
+    err = capsys.readouterr().err
+    assert "argument --seed: expected a whole number from 0" in err and "meta.seed" not in err
+    # an unknown section made by --set is the override's, not a line of the file
+    code, err = errors_of(capsys, ["run", chain, "--set", "facilitiez.x=1", "--out", str(tmp_path / "b")])
+    assert code == 2 and err == ["error: --set facilitiez.x=1: facilitiez: unknown key 'facilitiez', did you mean 'facilities'?"]
+    # the short side is told what to set, with the value that matches the other
+    code, err = errors_of(capsys, ["compare", chain, chain, "--set-a", "meta.horizon_days=100", "--out", str(tmp_path / "c.csv")])
+    assert code == 2 and "make B cover A's days with --set-b meta.horizon_days=100" in err[0]
+    assert main(["run", chain, "--set", "meta.horizon_days=100", "--out", str(tmp_path / "short")]) == 0
+    capsys.readouterr()
+    code, err = errors_of(capsys, ["compare", chain, str(tmp_path / "short"), "--out", str(tmp_path / "d.csv")])
+    assert code == 2 and "make A cover B's days with --set-a meta.horizon_days=100" in err[0]  # B is a finished run
+    assert not list(tmp_path.glob("*.csv"))
+
+
+def test_a_reference_file_is_run_over_the_runs_own_days(tmp_path, capsys):
+    chain = str(TEST_SCENARIOS / "chain.yaml")
+    out = tmp_path / "run"
+    assert main(["run", chain, "--set", "meta.horizon_days=100", "--against", chain, "--out", str(out)]) == 0
+    assert "Against chain" in (out / "report.html").read_text()
+    code, err = errors_of(capsys, ["run", chain, "--set", "meta.horizon_days=50", "--against", str(out), "--out", str(tmp_path / "x")])
+    assert code == 2 and "give its scenario file instead" in err[0] and "--set meta.horizon_days=50" in err[0]

@@ -70,14 +70,18 @@ def test_a_run_read_against_a_reference_shows_the_differences(tmp_path, capsys):
     assert f'<span class="change">{change:+.1f} points</span>' in page
     assert "vs reference, points" in page and "Read against chain" in page
     assert any(s.startswith("Against chain, demand met: USA magnet") for s in _answer(page))
-    # report --against replaces it; a reference over other days is refused
+    # report --against replaces it; a run folder over other days is refused, a scenario file runs over the run's
     assert main(["report", str(out), "--against", str(out)]) == 0
     assert read_run_folder(out).reference["kpis"] == here.kpis
     capsys.readouterr()
     assert main(["report", str(out), "--against", str(tmp_path)]) == 2  # a folder that is not a run
     short = tmp_path / "short.yaml"
     short.write_text(f"extends: {CHAIN}\nmeta: {{horizon_days: 100}}\n")
-    assert main(["report", str(out), "--against", str(short)]) == 2
+    assert main(["report", str(out), "--against", str(short)]) == 0
+    assert read_run_folder(out).reference["kpis"]["requested_t"] == pytest.approx(ref["kpis"]["requested_t"])
+    assert main(["run", str(short), "--out", str(tmp_path / "short_run")]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out), "--against", str(tmp_path / "short_run")]) == 2
     assert "a reference must cover the same days" in capsys.readouterr().err
 
 

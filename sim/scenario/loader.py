@@ -131,6 +131,8 @@ def apply_overrides(data: dict, positions: Positions, overrides: Sequence[str]) 
         except InputError as exc:
             raise InputError([Issue(mark, ".".join(parts), i.message) for i in exc.issues]) from None
         set_path(data, parts, value, mark)
+        for i in range(1, len(parts)):  # a section the override made is the override's, not a line of the file
+            positions.setdefault(tuple(parts[:i]), mark)
         positions[tuple(parts)] = mark
 
 
