@@ -20,7 +20,7 @@ from .atomic import atomic_path, clean_stale, write_text
 from .scenario import InputError, Issue, Mark, load_scenario
 from .scenario.catalog import SEEDS_DIR, facility_kinds
 from .scenario.yamlio import Positions, read_text
-from .sweep.spec import DEFAULT_MAX_RUNS
+from .sweep.limits import DEFAULT_MAX_RUNS
 
 if TYPE_CHECKING:
     from .results import Result
@@ -244,9 +244,15 @@ def _clean_stale(folder: Path) -> None:
         print(f"note: removed {len(removed)} unfinished output(s) left in {folder} by stopped runs: {shown}", file=sys.stderr)
 
 
+def _write_page(result: Result, folder: Path, found) -> Path:
+    """The run's page and figures: matplotlib and the report load only for a run that has them."""
+    from .report.html import write_report
+
+    return write_report(result, folder, imbalance=found)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import run_loaded
-    from .report.html import write_report
     from .results import write_run_folder
     from .scenario.loader import scenario_notes
 
@@ -268,7 +274,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     shown = _windowed(result, args.window)
     found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
-    page = None if args.no_figures else (lambda _whole, folder: write_report(shown, folder, imbalance=found if shown is result else None))
+    page = None if args.no_figures else (lambda _whole, folder: _write_page(shown, folder, found if shown is result else None))
     try:
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, page, unique=args.out is None)

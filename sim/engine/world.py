@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import simpy
 
 from ..policies.base import Policy
@@ -32,6 +31,9 @@ from .market import Market
 from .origin import trace_origins
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
+
+if TYPE_CHECKING:  # pandas loads when a run's tables are made, not to simulate
+    import pandas as pd
 from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Precaution, Replenisher
 from .stock import Stock
 from .streams import RandomStreams
@@ -58,6 +60,8 @@ class RunOutput:
 
     def timeseries(self) -> pd.DataFrame:
         """Long format: day, date, entity, material, variable, value (one row a series a day)."""
+        import pandas as pd
+
         n_series, horizon = self.daily.shape
         start = np.datetime64(self.scenario.meta.start_date, "D")
         days = np.tile(np.arange(horizon, dtype=np.int32), n_series)
@@ -460,6 +464,8 @@ class World:
                          counters, sorted(self.policy_events, key=lambda e: e["day"]), policy_kpis)
 
     def entities(self) -> pd.DataFrame:
+        import pandas as pd
+
         sc = self.scenario
         region = self.region_of
         added: dict[str, dict[str, float]] = {}

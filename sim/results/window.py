@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # a window is parsed where no result is read (a sweep file checked): pandas loads with one
+    import pandas as pd
 
-from .kpis import compute_kpis
-from .result import Result
+    from .result import Result
 
 
 class WindowError(ValueError):
@@ -82,6 +83,8 @@ def dates(result: Result, window: Window) -> tuple[dt.date, dt.date, str]:
 def cut(result: Result, window: Window) -> Result:
     """The result over a window only: its series, events and KPIs (a policy's own KPIs, totals of
     the whole run, are left out); ``run["window"]`` says which."""
+    from .kpis import compute_kpis
+
     start = dt.date.fromisoformat(str(result.run["start_date"]))
     lo, hi = window.days(start, int(result.run["horizon_days"]), result.policy_events)
     ts = within(result.timeseries, lo, hi)

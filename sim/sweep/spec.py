@@ -25,6 +25,7 @@ from ..scenario.distributions import Distribution
 from ..scenario.errors import InputError, Issue, Mark, did_you_mean, pydantic_issues
 from ..scenario.loader import override_blocks, read_scenario_data
 from ..scenario.yamlio import Positions, read_yaml
+from .limits import DEFAULT_MAX_RUNS
 
 MAX_STEPS = 10_000
 """The most values one grid parameter may take."""
@@ -242,10 +243,6 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     if issues:
         raise InputError(issues)
     return LoadedSweep(spec, path, inner, base_data, base_blocks)
-
-
-DEFAULT_MAX_RUNS = 100_000
-"""How many runs a sweep may have unless ``--max-runs`` says more."""
 
 
 def check_size(loaded: LoadedSweep, points: int, max_runs: int = DEFAULT_MAX_RUNS) -> None:
