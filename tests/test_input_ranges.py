@@ -83,10 +83,14 @@ def test_a_huge_bottleneck_capacity_behaves_like_a_large_one():
     """Lesson 2's cells at the largest capacity allowed: the chain meets what the next
     bottleneck allows, as with any capacity above it, not nothing."""
     lesson = SCENARIOS / "teaching" / "2_bottleneck.yaml"
-    met = {}
+    met, delivered = {}, {}
     for cap in ("100", "1e9"):
         loaded = load_scenario(lesson, [f"facilities.cells.capacity.t_per_day={cap}"])
-        met[cap] = run_dict(loaded.resolved()).kpis["fill_rate"]
+        kpis = run_dict(loaded.resolved()).kpis
+        met[cap], delivered[cap] = kpis["fill_rate"], kpis["delivered_t"]
     plain = run_dict(load_scenario(lesson).resolved()).kpis["fill_rate"]
-    assert met["1e9"] == pytest.approx(met["100"], abs=0.01)
+    # the tonnes the next bottleneck lets through (the fill rates differ a little more: the warm-up
+    # leaves buyers a different backlog to carry in)
+    assert delivered["1e9"] == pytest.approx(delivered["100"], rel=0.01)
+    assert met["1e9"] == pytest.approx(met["100"], abs=0.03)
     assert met["1e9"] > plain + 0.2

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,8 @@ def _need_panel() -> None:
 
 def test_the_page_shows_a_lessons_controls_and_reruns_on_release() -> None:
     _need_panel()
+    import asyncio
+
     import param
 
     from sim.lab.app import LabPage
@@ -42,17 +45,19 @@ def test_the_page_shows_a_lessons_controls_and_reruns_on_release() -> None:
     assert "Which stage limits the chain?" in page.question.object
     page.pin()
     cells = sliders["Metal cells (t/day)"]
+    assert (cells.start, cells.end, cells.step) == (1, 80, 1) and cells.value == 12
     with param.edit_constant(cells):
-        cells.value_throttled = 35.0  # what the browser sends when the slider is released
-    assert page.current.values["cells"] == 35.0
+        cells.value_throttled = 35  # what the browser sends when the slider is released (or 35 is typed in its box)
+    assert page.current.values["cells"] == 35
     chart = page.charts[0]
     assert chart.sources["current"].data["value"][-1] == pytest.approx(30)  # separation is the next bottleneck
     assert chart.sources["previous"].data["value"][-1] == pytest.approx(12) == chart.sources["pinned"].data["value"][-1]
     assert "vs pinned" in page.cards.object
     assert "**Challenge:** Deliver more than 55%" in page.challenge.object and "**met**" in page.challenge.object
-    with param.edit_constant(cells):
-        cells.value_throttled = 500.0
-    assert "outside the range 1 to 80" in page.status.object and page.current.values["cells"] == 35.0
+    with pytest.raises(ValueError):  # the box takes no value beyond the control's range
+        cells.value = 500
+    asyncio.run(page.change("cells", 500))  # nor the session, whatever the browser sends
+    assert "outside the range 1 to 80" in page.status.object and page.current.values["cells"] == 35
     page.reset_button.clicks += 1
     assert page.current.values["cells"] == 12 and page.controls.objects[2].value == 12
     assert "not yet" in page.challenge.object
@@ -79,7 +84,7 @@ def test_a_long_run_shows_its_progress_and_can_be_cancelled(tmp_path: Path) -> N
     seen: list[int] = []
 
     async def move_then_cancel() -> None:
-        slider.value = session.controls[cid].default / 2  # the browser moves the slider, then releases it
+        slider.value = round(session.controls[cid].default / 2)  # the browser moves the slider, then releases it
         running = asyncio.ensure_future(page.change(cid, slider.value))
         while not page.cancel_button.visible:
             await asyncio.sleep(0.05)
@@ -145,13 +150,23 @@ TEXT = """(() => { const out = []; const walk = (n) => { if (n.shadowRoot) walk(
   if (!['STYLE', 'SCRIPT'].includes(n.tagName) && n.childElementCount === 0 && n.textContent.trim()) out.push(n.textContent.trim()); };
   walk(document.body); return out.join(' | '); })()"""
 """Every piece of text on the page, shadow roots included (Bokeh draws its widgets in them)."""
-TITLES = "[...Bokeh.documents[0].all_models].filter(m => typeof m.title === 'string').map(m => m.title).join(' | ')"
-MOVE = """[...Bokeh.documents[0].all_models].filter(m => m.title === 'Carbonate feed (t/day)')
-  .forEach(m => { m.value = 30; m.value_throttled = 30; })"""
+LABELS = """[...Bokeh.documents[0].all_models].map(m => typeof m.title === 'string' ? m.title
+  : (typeof m.text === 'string' && m.text.endsWith(':') ? m.text.slice(0, -1) : '')).filter(t => t).join(' | ')"""
+"""The widgets' labels (a slider's sits in the text beside its number box)."""
+CONTROL = """[...Bokeh.documents[0].all_models].find(m => m.children && m.children.length === 2 && m.children[0].children
+  && m.children[0].children[0] && m.children[0].children[0].text === '{label}:')"""
+"""A slider with its number box, by its label: a column of (label, box) and the slider."""
+MOVE = f"(() => {{ const s = {CONTROL.format(label='Carbonate feed (t/day)')}.children[1]; s.value = 30; s.value_throttled = 30; }})()"
 """What releasing the feed slider at 30 sends to the server."""
 CHOOSE_LESSON2 = "[...Bokeh.documents[0].all_models].filter(m => m.title === 'Scenario').forEach(m => { m.value = '2_bottleneck'; })"
-MOVE_CELLS = """[...Bokeh.documents[0].all_models].filter(m => m.title === 'Metal cells (t/day)')
-  .forEach(m => { m.value = 35; m.value_throttled = 35; })"""
+TYPE_CELLS = f"(() => {{ const b = {CONTROL.format(label='Metal cells (t/day)')}.children[0].children[1]; b.value = 35; b.value_throttled = 35; }})()"
+"""What typing 35 into the metal cells' number box sends."""
+CELLS_SLIDER = f"String({CONTROL.format(label='Metal cells (t/day)')}.children[1].value)"
+IN_VIEW = """(() => { const all = (n) => [n, ...[...(n.shadowRoot ? n.shadowRoot.children : []), ...n.children].flatMap(all)];
+  const canvas = all(document.body).filter(n => n.tagName === 'CANVAS');
+  return JSON.stringify({fits: document.scrollingElement.scrollHeight <= window.innerHeight + 2, page: document.scrollingElement.scrollHeight,
+    window: window.innerHeight, charts: canvas.filter(c => { const r = c.getBoundingClientRect(); return r.height > 50 && r.bottom <= window.innerHeight; }).length}); })()"""
+"""Whether the page fits the window (each column scrolls on its own) and a chart is drawn."""
 MAGNETS_MADE = """JSON.stringify([...Bokeh.documents[0].all_models]
   .filter(m => m.title && m.title.text === 'magnets made').map(f => f.renderers.map(r => Array.from(r.data_source.get_column('value') || []).slice(-1)[0])))"""
 """The last day's magnets made, in the chart, by line (current, previous, pinned)."""
@@ -229,7 +244,7 @@ def test_the_served_page_redraws_when_a_slider_is_released_to_what_reesim_run_gi
     from test_browser import CHROMIUM
     from tornado.websocket import websocket_connect
 
-    from sim.lab.model import format_kpi
+    from sim.lab.numbers import format_value
 
     if CHROMIUM is None:
         if os.environ.get("CI"):
@@ -237,7 +252,8 @@ def test_the_served_page_redraws_when_a_slider_is_released_to_what_reesim_run_gi
         pytest.skip("chromium is not installed")
     assert main(["run", str(LESSON2), "--set", "facilities.cells.capacity.t_per_day=35", "--out", str(tmp_path / "cells35"), "--no-figures"]) == 0
     kpis = json.loads((tmp_path / "cells35" / "kpis.json").read_text())
-    expected = {"fill_rate": format_kpi(kpis["fill_rate"], "share"), "production_t": format_kpi(kpis["production_t"]["magnet"], "t")}
+    expected = {"fill_rate": format_value(kpis["fill_rate"], "share"), "production_t": format_value(kpis["production_t"]["magnet"], "t")}
+    at_file = f"fill rate | {format_value(sim.run(LESSON2).kpis['fill_rate'], 'share')}"  # the cells at the file's 12 t/day
     port, debug = _free_port(), _free_port()
     server = _serve_lab(port)
     chrome = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -262,8 +278,10 @@ def test_the_served_page_redraws_when_a_slider_is_released_to_what_reesim_run_gi
         text, _ = await browser.wait_for("Pin as baseline", 30)
         assert "The kiln takes 40 t of carbonate a day" in text and "2_bottleneck" in text and "7_price_feedback" in text
         assert "utilisation: gansu_kiln | 99.4%" in text
-        titles = await browser.text(TITLES)
-        assert {"Scenario", "Carbonate feed (t/day)", "Kiln capacity (carbonate in) (t/day)", "Oxide per t of carbonate (t/t)"} <= set(titles.split(" | "))
+        labels = await browser.text(LABELS)
+        assert {"Scenario", "Carbonate feed (t/day)", "Kiln capacity (carbonate in) (t/day)", "Oxide per t of carbonate (t/t)"} <= set(labels.split(" | "))
+        view = json.loads(await browser.text(IN_VIEW))
+        assert view["fits"] and view["charts"] >= 1, view  # no page to scroll: the columns scroll, a chart shows
         await browser.call("Runtime.evaluate", expression=MOVE)
         text, seconds = await browser.wait_for("utilisation: gansu_kiln | 74.6%", 10)
         assert "utilisation: gansu_kiln | 74.6%" in text  # 30 t of feed for a 40 t kiln, less its start
@@ -271,14 +289,15 @@ def test_the_served_page_redraws_when_a_slider_is_released_to_what_reesim_run_gi
         # lesson 2: the metal cells raised to 35 t/day give the KPIs reesim run gives for that setting
         await browser.call("Runtime.evaluate", expression=CHOOSE_LESSON2)
         text, _ = await browser.wait_for("Which stage limits the chain?", 10)
-        text, _ = await browser.wait_for("fill rate | 24.0%", 10)
+        text, _ = await browser.wait_for(at_file, 10)
         assert json.loads(await browser.text(MAGNETS_MADE)) == [pytest.approx([12, None, None])]
-        await browser.call("Runtime.evaluate", expression=MOVE_CELLS)
+        await browser.call("Runtime.evaluate", expression=TYPE_CELLS)
         text, seconds = await browser.wait_for(f"fill rate | {expected['fill_rate']}", 10)
-        assert f"fill rate | {expected['fill_rate']}" in text and "fill rate | 24.0%" not in text
+        assert f"fill rate | {expected['fill_rate']}" in text and at_file not in text
         assert f"production: magnet | {expected['production_t']}" in text and seconds < 5
         made = await browser.figure_when(MAGNETS_MADE, lambda d: len(d) == 1 and d[0][1] is not None, 10)
         assert made == [pytest.approx([30, 12, None])]  # the run before, faded
+        assert await browser.text(CELLS_SLIDER) == "35"  # the slider follows the box
         assert browser.errors == []
 
     try:

@@ -346,7 +346,10 @@ def test_a_windowed_sweep_keeps_each_runs_kpis_over_the_window(tmp_path, capsys)
     ts = simulate(sc).timeseries()
     inside = ts[(ts["day"] >= 59) & (ts["day"] <= 150)]  # 1 March to 31 May 2025
     demand = inside[inside["entity"] == "usa_ev"]
-    by_hand = demand[demand["variable"] == "delivered_t"]["value"].sum() / demand[demand["variable"] == "requested_t"]["value"].sum()
+    waiting = ts[(ts["entity"] == "usa_ev") & (ts["variable"] == "backorder_t")].set_index("day")["value"]
+    delivered = demand[demand["variable"] == "delivered_t"]["value"].sum()
+    # owed: what was delivered, lost, or still waiting at the window's end (docs/kpis.md, fill_rate)
+    by_hand = delivered / (delivered + demand[demand["variable"] == "unmet_t"]["value"].sum() + waiting.loc[150])
     assert row["k.fill_rate"] == pytest.approx(by_hand, rel=1e-12)
     whole = ts[ts["entity"] == "usa_ev"]
     assert by_hand != pytest.approx(whole[whole["variable"] == "delivered_t"]["value"].sum()
@@ -360,3 +363,40 @@ def test_a_sweep_window_naming_an_unknown_policy_is_refused(tmp_path, capsys):
     assert main(["validate", str(spec)]) == 2
     err = capsys.readouterr().err
     assert "sweep.window: no policy 'stirke' in the base scenario" in err
+
+
+FLAT_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import base_world
+from sim.engine import simulate
+from sim.scenario.loader import validate_scenario
+
+world = base_world(365)
+world["facilities"] = {{"mine": {{"kind": "mine", "site": "mine", "recipe": {{"outputs": {{"a": 1}}}},
+                                 "capacity": {{"t_per_day": 10}}, "cycle_days": 1}}}}
+world["demand"] = {{"buyers": {{"site": "mine", "material": "a", "end_use": "x", "t_per_day": 8, "period_days": 1}}}}
+scenario = validate_scenario(world, {{}}, Path("flat.yaml"), (), ()).scenario
+def rss():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+seen = []
+for i in range(200):
+    simulate(scenario)
+    if i in (99, 199):
+        seen.append(rss())
+print(seen[0], seen[1])
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads resident memory from /proc")
+def test_a_process_running_world_after_world_stays_flat_in_memory():
+    """A serial sweep runs its worlds one after another in one process: 200 short runs, and from
+    the 100th to the 200th its memory grows by less than 0.05 MiB a run. Each world is a web of
+    cycles only the garbage collector frees; when every world stayed, this grew by 0.13 MiB a run
+    (about 4 MiB a run of the 60-day baseline)."""
+    code = FLAT_SCRIPT.format(tests=str(HERE))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
+    at_100, at_200 = map(float, out.stdout.split())
+    assert (at_200 - at_100) / 100 < 0.05, (at_100, at_200)

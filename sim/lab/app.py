@@ -23,7 +23,9 @@ from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 
 from ..scenario.errors import InputError
-from .model import LabRun, LabSession, LabValueError, format_kpi
+from .controls import ControlView, LabValueError
+from .model import LabRun, LabSession
+from .numbers import decimals, format_change, format_value
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 RUNS = (("current", {"line_width": 2}), ("previous", {"line_alpha": 0.3, "line_width": 2}),
@@ -82,16 +84,17 @@ class Chart:
 def kpi_cards(session: LabSession) -> str:
     """The KPIs of the current run as cards, each with its change from the pinned run."""
     current = session.current.kpis if session.current else {}
+    pinned = session.pinned.kpis if session.pinned else {}
     deltas = session.deltas()
     cards = []
     for name in session.kpis:
         title, unit = session.caption(name)
         delta = deltas.get(name)
-        shown = "" if delta is None else (f"{100 * delta:+.1f} points" if unit == "share" else
-                                          ("+" if delta >= 0 else "") + format_kpi(delta, unit))
-        change = f"<div class='delta'>{html.escape(shown)} vs pinned</div>" if shown else ""
+        # the change is noise below a share of the values it came from, not of itself
+        scale = max(abs(current.get(name) or 0.0), abs(pinned.get(name) or 0.0))
+        change = "" if delta is None else f"<div class='delta'>{html.escape(format_change(delta, unit, scale=scale))} vs pinned</div>"
         cards.append(f"<div class='card' title='{html.escape(name)}'><div class='name'>{html.escape(title)}</div>"
-                     f"<div class='value'>{html.escape(format_kpi(current.get(name), unit))}</div>{change}</div>")
+                     f"<div class='value'>{html.escape(format_value(current.get(name), unit))}</div>{change}</div>")
     style = ("<style>.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ccc;border-radius:6px;"
              "padding:6px 10px;min-width:150px}.name{font-size:11px;color:#555}.value{font-size:22px}"
              ".delta{font-size:12px;color:#333}</style>")
@@ -99,23 +102,43 @@ def kpi_cards(session: LabSession) -> str:
 
 
 def control_widget(session: LabSession, cid: str, on_change: Callable[[str, Any], Awaitable[None]]) -> pn.widgets.Widget:
-    """A slider (or a choice) for one control; it reruns the model when released, not while dragged."""
+    """A slider with a number box (or a choice, or a date) for one control; it reruns the model
+    when the slider is released or a number typed, not while the slider is dragged."""
     view = session.controls[cid]
     c = view.control
     name = view.label + (f" ({c.unit})" if c.unit else "")
 
     async def moved(event: Any) -> None:  # a coroutine function, so Panel runs it on its event loop
-        await on_change(cid, event.new)
+        if event.new is not None:
+            await on_change(cid, event.new)
 
-    if c.values is not None:
-        widget = pn.widgets.Select(label=name, options=list(c.values), value=session.values[cid])
+    if view.is_date:
+        widget = pn.widgets.DatePicker(label=name, value=session.values[cid], start=c.min, end=c.max, sizing_mode="stretch_width")
         widget.param.watch(moved, "value")
         return widget
-    assert c.min is not None and c.max is not None
-    widget = pn.widgets.FloatSlider(label=name, start=c.min, end=c.max, step=c.slider_step(),
-                                    value=float(session.values[cid]), sizing_mode="stretch_width")
+    if c.values is not None:
+        options = {("on" if v else "off") if isinstance(v, bool) else str(v): v for v in c.values}
+        widget = pn.widgets.Select(label=name, options=options, value=session.values[cid], sizing_mode="stretch_width")
+        widget.param.watch(moved, "value")
+        return widget
+    widget = number_widget(view, name, session.values[cid])
     widget.param.watch(moved, "value_throttled")
     return widget
+
+
+def number_widget(view: ControlView, name: str, value: float) -> pn.widgets.Widget:
+    """A slider in steps a person would type, with a box beside it that takes any value in the
+    control's range (a value between the steps too)."""
+    c = view.control
+    assert c.min is not None and c.max is not None
+    step = view.step()
+    bounds = {"start": c.min, "end": c.max, "fixed_start": c.min, "fixed_end": c.max, "step": step}
+    if view.whole():
+        return pn.widgets.EditableIntSlider(label=name, value=int(value), format="0,0", sizing_mode="stretch_width",
+                                            **{k: int(v) for k, v in bounds.items()})
+    places = max(decimals(step), decimals(float(value)))
+    return pn.widgets.EditableFloatSlider(label=name, value=float(value), format="0,0." + "0" * places,
+                                          sizing_mode="stretch_width", **bounds)
 
 
 def names(paths: Sequence[Path]) -> dict[str, Path]:
@@ -151,16 +174,26 @@ class LabPage:
         self.download = pn.widgets.FileDownload(callback=lambda: io.StringIO(self.current.settings_yaml()),
                                                 label="Download the settings (YAML)", sizing_mode="stretch_width")
         self.selector.param.watch(self.select, "value")
-        sidebar = pn.Column("## reesim lab", self.selector, self.controls, pn.Row(self.pin_button, self.reset_button),
-                            self.download, self.status, self.progress, self.cancel_button, width=340)
-        main = pn.Column(self.question, self.challenge, self.cards, self.chart_column, sizing_mode="stretch_width")
-        self.layout = pn.Row(sidebar, main, sizing_mode="stretch_width")
+        self.layout = self.lay_out()
         self.shown = ""  # the scenario on the page (the selector may briefly hold what the browser sent)
         if self.paths:
             first = self.show(next(iter(self.paths)))
             if first.current is None:
                 first.run()  # while the page loads, before the browser sees it
             self.redraw()
+
+    def lay_out(self) -> pn.Row:
+        """Two columns as high as the window, each scrolling on its own: the controls in the
+        sidebar, and the run's status (progress, Cancel) above the question, KPIs and charts,
+        so moving a control far down the list leaves the charts and the progress in view."""
+        screen = {"max-height": "calc(100vh - 16px)", "overflow-y": "auto", "position": "sticky", "top": "0"}
+        sidebar = pn.Column("## reesim lab", self.selector, pn.Row(self.pin_button, self.reset_button), self.download,
+                            self.controls, width=360, styles=screen)
+        status = pn.Column(self.status, pn.Row(self.progress, self.cancel_button, sizing_mode="stretch_width"),
+                           sizing_mode="stretch_width")
+        main = pn.Column(status, self.question, self.challenge, self.cards, self.chart_column,
+                         sizing_mode="stretch_width", styles=screen)
+        return pn.Row(sidebar, main, sizing_mode="stretch_width")
 
     def session(self, name: str) -> LabSession:
         if name not in self.sessions:
@@ -227,7 +260,7 @@ class LabPage:
                 if not future.done() and time.monotonic() - started > SHOW_PROGRESS_AFTER:
                     self.progress.value = int(100 * progress.share)
                     self.progress.visible = self.cancel_button.visible = True
-                    self.status.object = f"running: {progress.share:.0%} of the horizon simulated"
+                    self.status.object = f"running: {format_value(progress.share, 'share')} of the horizon simulated"
             self.running = None
             self.progress.visible = self.cancel_button.visible = False
             try:
@@ -250,7 +283,7 @@ class LabPage:
                 return
             else:
                 if session is self.current:
-                    self.status.object = f"ran in {run.seconds:.2f} s"
+                    self.status.object = f"ran in {format_value(run.seconds, 's')}"
                     self.sync_controls(session)
                     # Bokeh models change only under the document's lock, which an awaiting callback lacks
                     pn.state.execute(self.redraw, schedule=True)

@@ -8,7 +8,8 @@ run before it and of a pinned baseline, and each KPI's change from the pinned ru
 
 from __future__ import annotations
 
-import math
+import copy
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,48 +21,33 @@ import yaml
 
 import sim
 
+from ..results import Result
 from ..results.kpis import flatten
+from ..results.window import Window, cut
 from ..scenario.errors import Mark
-from ..scenario.lab import Challenge, Control, Series, resolve
+from ..scenario.lab import Challenge, Hold, Series, resolve
 from ..scenario.loader import LoadedScenario, set_path, validate_scenario
 from ..scenario.yamlio import Positions
 from .checks import read_lab_scenario
+from .controls import ControlView, LabValueError
+from .defaults import default_controls
+from .numbers import format_value, unit_of
 
+PROJECT = Path(__file__).resolve().parents[2]
+"""The project's root: a download names the lab's file from here."""
 DEFAULT_KPIS = ("fill_rate", "delivered_t", "unmet_demand_t")
 """KPIs shown for a scenario without a lab section."""
 ALL = "*"
 """A series entity standing for every entity with the variable (summed), for the default series."""
 
 
-class LabValueError(ValueError):
-    """A control value the lab refuses (outside its range, not one of its choices); says which and why."""
-
-
 @dataclass(frozen=True)
-class ControlView:
-    """One control as the page shows it, with the file's value."""
+class Judged:
+    """What a challenge looks at in one run, over the period it judges: its KPI, and each held
+    series' lowest and highest value (None where the run has none)."""
 
-    id: str
-    control: Control
-    default: Any
-
-    @property
-    def label(self) -> str:
-        return self.control.label or self.control.path
-
-    def check(self, value: Any) -> Any:
-        """The value if the control allows it, else `LabValueError` saying why."""
-        c = self.control
-        if c.values is not None:
-            if value not in c.values:
-                raise LabValueError(f"{self.label}: {value!r} is not one of {', '.join(map(str, c.values))}")
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise LabValueError(f"{self.label}: expected a number, got {value!r}")
-        assert c.min is not None and c.max is not None
-        if not c.min <= value <= c.max:
-            raise LabValueError(f"{self.label}: {value:g} is outside the range {c.min:g} to {c.max:g}")
-        return value
+    kpi: float | None
+    holds: list[tuple[float, float] | None]
 
 
 @dataclass(frozen=True)
@@ -72,6 +58,7 @@ class LabRun:
     kpis: dict[str, float | None]
     series: dict[str, pd.DataFrame]
     seconds: float
+    judged: Judged | None = None
 
 
 @dataclass
@@ -105,7 +92,7 @@ class LabSession:
                         for cid, c in sc.lab.controls.items()}
             kpis, series, question = list(sc.lab.kpis), list(sc.lab.series), sc.lab.question
         else:
-            controls = default_controls(loaded)
+            controls = default_controls(loaded, written)
             kpis, series = list(DEFAULT_KPIS), default_series()
             question = sc.meta.question or sc.meta.description
         data = {k: v for k, v in written.items() if k != "lab"}  # checked once, here; runs go beyond its ranges
@@ -139,9 +126,10 @@ class LabSession:
         challenge = self.challenge
         names = self.kpis + ([challenge.kpi] if challenge is not None and challenge.kpi not in self.kpis else [])
         flat = flatten(result.kpis)
+        judged = judge(result, challenge) if challenge is not None else None
         run = LabRun(settings, {k: flat.get(k) for k in names},
                      {_series_label(s): series_frame(result.timeseries, s) for s in self.series},
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, judged)
         self.values, self.previous, self.current = values, self.current, run
         return run
 
@@ -160,24 +148,27 @@ class LabSession:
 
     def challenge_status(self) -> tuple[bool | None, list[str]]:
         """Whether the current run meets the challenge (None without one, a run, or the KPI), and
-        what is still missing, in words: the KPI short of its mark, controls outside their limits."""
+        what is still missing, in words: the KPI short of its mark, a held series out of its
+        bounds, controls outside their limits."""
         challenge = self.challenge
-        value = self.current.kpis.get(challenge.kpi) if challenge is not None and self.current is not None else None
-        if challenge is None or value is None:
+        judged = self.current.judged if challenge is not None and self.current is not None else None
+        if challenge is None or judged is None or judged.kpi is None:
             return None, []
-        missing = []
+        over = f" over the last {challenge.last_days} days" if challenge.last_days else ""
         title, unit = self.caption(challenge.kpi)
-        if not (value > challenge.above if challenge.above is not None else value < challenge.below):  # type: ignore[operator]
-            mark = challenge.above if challenge.above is not None else challenge.below
-            missing.append(f"{title} is {format_kpi(value, unit)}, needs {'above' if challenge.above is not None else 'below'} "
-                           f"{format_kpi(mark, unit)}")
+        mark = challenge.above if challenge.above is not None else challenge.below
+        missing = []
+        if not (judged.kpi > mark if challenge.above is not None else judged.kpi < mark):  # type: ignore[operator]
+            missing.append(f"{title}{over} is {format_value(judged.kpi, unit)}, needs "
+                           f"{'above' if challenge.above is not None else 'below'} {format_value(mark, unit, typed=True)}")
+        for hold, span in zip(challenge.hold, judged.holds, strict=True):
+            missing += _hold_misses(hold, span, over)
         for cid, limit in challenge.limits.items():
             view, value = self.controls[cid], self.values[cid]
-            unit = f" {view.control.unit}" if view.control.unit else ""
             if limit.max is not None and value > limit.max:
-                missing.append(f"{view.label} is {value:g}{unit}, needs at most {limit.max:g}")
+                missing.append(f"{view.label} is {view.show(value)}, needs at most {view.show(limit.max)}")
             if limit.min is not None and value < limit.min:
-                missing.append(f"{view.label} is {value:g}{unit}, needs at least {limit.min:g}")
+                missing.append(f"{view.label} is {view.show(value)}, needs at least {view.show(limit.min)}")
         return not missing, missing
 
     def pin(self) -> LabRun | None:
@@ -191,21 +182,21 @@ class LabSession:
         return f"{self.loaded.scenario.meta.name}_lab.yaml"
 
     def settings_yaml(self) -> str:
-        """The current settings as a scenario file `reesim run` accepts (it extends the lab's file
-        and lays the moved controls' values on it), with the same values as an ``overrides:``
-        block to paste into the file, so a class can hand in what it found."""
+        """The current settings as a scenario file that runs anywhere (`reesim run`, `reesim lab`):
+        the lab's file whole (with the files it extends) and the moved controls' values laid on
+        it, its header naming the file and what moved, with the same values as an ``overrides:``
+        block to paste into that file, so a class can hand in what it found."""
         settings = self.settings()
-        name = f"{self.loaded.scenario.meta.name}_lab"
-        nested: dict[str, Any] = {"meta": {"name": name}}
+        data = copy.deepcopy(self.data)  # without its lab section: a value typed between the slider's steps is no error here
         for dotted, value in settings.items():
-            set_path(nested, dotted.split("."), value, Mark("lab"))
+            set_path(data, dotted.split("."), value, Mark("lab"))
+        data["meta"] = {**data.get("meta", {}), "name": f"{self.loaded.scenario.meta.name}_lab"}
         block = yaml.safe_dump({"overrides": {"lab": settings}}, sort_keys=False, default_flow_style=False).splitlines()
-        lines = [f"# Settings saved from reesim lab: {self.title}.",
-                 f"# Run it: reesim run {self.settings_filename} (it extends the lesson's file below).",
+        lines = [f"# Settings saved from reesim lab: {self.title.rstrip('.')}.",
+                 f"# From {_shown_path(self.path)}, whole, with the values moved in the lab; run it: reesim run {self.settings_filename}",
                  "# Or paste this block into that file and run it with --scenario lab:"]
         lines += [f"#   {line}" for line in block] if settings else ["#   (no control moved from the file's values)"]
-        body = yaml.safe_dump({"extends": str(self.path.resolve()), **nested}, sort_keys=False)
-        return "\n".join(lines) + "\n" + body
+        return "\n".join(lines) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
     def caption(self, kpi: str) -> tuple[str, str]:
         """A KPI's name in words and its unit, for this scenario (see `kpi_caption`)."""
@@ -217,30 +208,6 @@ class LabSession:
         if self.current is None or self.pinned is None:
             return {k: None for k in self.kpis}
         return {k: _minus(self.current.kpis.get(k), self.pinned.kpis.get(k)) for k in self.kpis}
-
-
-def default_controls(loaded: LoadedScenario) -> dict[str, ControlView]:
-    """Controls for a scenario without a lab section: each facility's capacity and each demand, 0 to 3x."""
-    sc = loaded.scenario
-    out: dict[str, ControlView] = {}
-    for fid, fac in sc.facilities.items():
-        cap = fac.capacity
-        key, value, unit = next(((k, getattr(cap, k), u) for k, u in (("t_per_day", "t/day"), ("t_per_year", "t/year"),
-                                                                     ("t_per_unit_per_day", "t/unit/day"))
-                                 if getattr(cap, k, None) is not None), (None, None, ""))
-        if key is None or not value:
-            continue
-        high = 3 * value
-        # capacities must stay above zero: the slider starts one step up
-        out[f"{fid}_capacity"] = ControlView(f"{fid}_capacity", Control(
-            path=f"facilities.{fid}.capacity.{key}", label=f"{fid} capacity", min=high / 100, max=high,
-            step=high / 100, unit=unit), value)
-    for did, dem in sc.demand.items():
-        high = 3 * dem.t_per_day or 1.0
-        out[f"{did}_demand"] = ControlView(f"{did}_demand", Control(
-            path=f"demand.{did}.t_per_day", label=f"{did} demand", min=0, max=high, step=high / 100, unit="t/day"),
-            dem.t_per_day)
-    return out
 
 
 def default_series() -> list[Series]:
@@ -300,14 +267,39 @@ def _plain(name: str) -> str:
     return name.replace("_", " ")
 
 
-def format_kpi(value: float | None, unit: str) -> str:
-    """A KPI's value with its unit: shares in percent, tonnes whole."""
-    if value is None:
-        return "-"
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    text = f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
-    return f"{text} {unit}" if unit in ("t", "t/day", "days", "USD/kg", "USD/t") else text
+def _shown_path(path: Path) -> str:
+    """A scenario file's path as a download names it: from the project's root, else its name alone
+    (never where it lies on the machine that made it)."""
+    try:
+        return path.resolve().relative_to(PROJECT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def judge(result: Result, challenge: Challenge) -> Judged:
+    """A challenge's KPI and held series over the period it judges: the whole run, or its last days."""
+    if challenge.last_days:
+        start = dt.date.fromisoformat(str(result.run["start_date"]))
+        first = start + dt.timedelta(days=max(int(result.run["horizon_days"]) - challenge.last_days, 0))
+        result = cut(result, Window(first=first))
+    holds = []
+    for hold in challenge.hold:
+        values = series_frame(result.timeseries, hold)["value"]
+        holds.append((float(values.min()), float(values.max())) if len(values) else None)
+    return Judged(flatten(result.kpis).get(challenge.kpi), holds)
+
+
+def _hold_misses(hold: Hold, span: tuple[float, float] | None, over: str) -> list[str]:
+    """What a held series' lowest and highest values miss of its bounds, in words."""
+    label, unit = _series_label(hold), unit_of(hold.variable)
+    if span is None:
+        return [f"{label}: no such series in this run"]
+    out = []
+    if hold.min is not None and span[0] < hold.min:
+        out.append(f"{label}{over} falls to {format_value(span[0], unit)}, needs at least {format_value(hold.min, unit, typed=True)}")
+    if hold.max is not None and span[1] > hold.max:
+        out.append(f"{label}{over} rises to {format_value(span[1], unit)}, needs at most {format_value(hold.max, unit, typed=True)}")
+    return out
 
 
 def _resolve(data: Any, path: str, missing: Any = None) -> Any:

@@ -41,9 +41,10 @@ SHORT = "a day is short when some demand was lost or buyers were waiting for bac
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("fill_rate", (), "share",
-        "delivered over owed tonnes, all demand of every material together; owed is what buyers requested in the "
-        "run (or window) and the backlog they carried into it (= delivered + lost + still waiting at the end), so "
-        "backorders delivered from before the start count against the backlog they fill and a fill rate stays in [0, 1]"),
+        "delivered over owed tonnes, all demand of every material together; owed is what was delivered, lost or "
+        "still waiting at the end of the run (or window): what buyers requested in it and the backlog they carried "
+        "in, so backorders delivered from before the start count against the backlog they fill and a fill rate "
+        "stays in [0, 1]"),
     Kpi("requested_t", (), "t", "tonnes buyers asked for over the run (new demand, not re-asked backorders)"),
     Kpi("delivered_t", (), "t", "tonnes delivered to buyers over the run"),
     Kpi("unmet_demand_t", (), "t", "tonnes of demand lost over the run (backorders still waiting at the end are not counted)"),

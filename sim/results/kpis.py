@@ -34,9 +34,11 @@ def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
 
 
 def _owed(ts: pd.DataFrame, demand: pd.Index, dlv: pd.Series, unmet: pd.Series) -> pd.Series:
-    """What each buyer group was owed over the days of ``ts``: what it requested and the backlog it
-    carried in (a window that starts while buyers wait, or a run whose warm-up left a backlog), so
-    a fill rate is a share. By the books, requested + backlog in = delivered + lost + waiting at the end."""
+    """What each buyer group was owed over the days of ``ts``: what was delivered, lost or still
+    waiting at the end, which is what it requested and the backlog it carried in (a window that
+    starts while buyers wait, a run whose warm-up left a backlog), so a fill rate is a share. (Counted
+    at the end: a buyer's requests are recorded spread over the days of its period while its
+    backlog moves on the period's day, so the backlog at a window's start is not a clean figure.)"""
     waiting = ts[ts["variable"] == "backorder_t"]
     end = waiting.loc[waiting["day"] == ts["day"].max()].groupby("entity", observed=True)["value"].sum()
     return dlv + unmet + end.reindex(demand, fill_value=0.0)

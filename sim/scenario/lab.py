@@ -17,6 +17,31 @@ from .errors import Issue, Mark, did_you_mean, format_path, mark_for
 from .yamlio import Positions
 
 Scalar = float | int | bool | str
+NICE = (1, 2, 2.5, 5)
+"""Slider steps are these times a power of ten: values a person would type."""
+
+
+def nice_step(low: float, high: float, value: float | None = None, steps: int = 100) -> float:
+    """A slider step a person would type (1, 2, 2.5 or 5 times a power of ten) giving about
+    ``steps`` steps over the range, the largest such step that still lands on ``value`` from
+    ``low`` where one gives at least a fifth of that many steps."""
+    span = high - low
+    if not span > 0:
+        return 1.0
+    target = span / steps
+    power = 10.0 ** math.floor(math.log10(target))
+    candidates = sorted({float(f"{n * power * scale:.12g}") for n in NICE for scale in (0.1, 1, 10)})  # 0.02, not 0.020000000000000004
+    fitted = min(candidates, key=lambda s: abs(math.log(s / target)))
+    if value is None or on_grid(value, low, fitted):
+        return fitted
+    landing = [s for s in candidates if span / s >= steps / 5 and on_grid(value, low, s)]
+    return max(landing) if landing else fitted
+
+
+def on_grid(value: float, low: float, step: float) -> bool:
+    """Whether a slider from ``low`` in steps of ``step`` lands on ``value`` (to rounding)."""
+    k = (value - low) / step
+    return abs(k - round(k)) < 1e-6
 
 
 class Control(Model):
@@ -43,10 +68,11 @@ class Control(Model):
             raise ValueError(f"expected min below max (min {self.min:g}, max {self.max:g})")
         return self
 
-    def slider_step(self) -> float:
-        """The step given, else about a hundredth of the range."""
+    def slider_step(self, value: float | None = None) -> float:
+        """The step given, else a step a person would type, about a hundredth of the range (one
+        that lands on ``value``, the file's, where one fits)."""
         assert self.min is not None and self.max is not None
-        return self.step if self.step is not None else (self.max - self.min) / 100
+        return self.step if self.step is not None else nice_step(self.min, self.max, value)
 
 
 class Series(Model):
@@ -56,6 +82,19 @@ class Series(Model):
     variable: str = Field(description="the series' variable (output_t, level_t, unmet_t, price_usd_per_kg...)")
     material: str | None = Field(None, description="the material, where the entity has several (a stock site)")
     label: str = Field("", description="the series' name in the legend (default: entity and variable)")
+
+
+class Hold(Series):
+    """A daily series a challenge bounds over the period it judges (the run, or its last days)."""
+
+    min: float | None = Field(None, description="the series must not fall below this")
+    max: float | None = Field(None, description="the series must not rise above this")
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> Hold:
+        if self.min is None and self.max is None:
+            raise ValueError("expected min, max or both")
+        return self
 
 
 class Limit(Model):
@@ -81,6 +120,10 @@ class Challenge(Model):
     below: float | None = Field(None, description="met when the KPI is below this")
     limits: dict[str, Limit] = Field({}, description="control id -> bounds it must stay within for the goal to count "
                                                      "('with a buffer of at most 50 days': {buffer: {max: 50}})")
+    last_days: int | None = Field(None, gt=0, description="judge the KPI and holds over the run's last N days only: the "
+                                                           "state the run settles into, not its start or one lucky stretch")
+    hold: list[Hold] = Field([], description="daily series that must stay within bounds over the period judged "
+                                             "(a cover that never falls below 5 days)")
     text: str = Field(description="the challenge in words")
 
     @model_validator(mode="after")
@@ -138,18 +181,24 @@ def check_lab(data: dict, positions: Positions) -> list[Issue]:
     for cid, limit in (limits.items() if isinstance(limits, dict) else []):
         _check_limit(("lab", "challenge", "limits", cid), cid, limit, controls if isinstance(controls, dict) else {}, bad)
     series = lab.get("series")
+    holds = challenge.get("hold") if isinstance(challenge, dict) else None
+    named = [(("lab", "series", i), one) for i, one in enumerate(series if isinstance(series, list) else [])]
+    named += [(("lab", "challenge", "hold", i), one) for i, one in enumerate(holds if isinstance(holds, list) else [])]
+    for at, one in named:
+        if isinstance(one, dict):
+            _check_series(at, one, data, bad)
+    return issues
+
+
+def _check_series(at: tuple, one: dict, data: dict, bad) -> None:
     known = {i for section in SERIES_ENTITIES if isinstance(data.get(section), dict) for i in data[section]}
     materials = data.get("materials") if isinstance(data.get("materials"), dict) else {}
-    for i, one in enumerate(series if isinstance(series, list) else []):
-        if not isinstance(one, dict):
-            continue
-        entity, material = one.get("entity"), one.get("material")
-        if isinstance(entity, str) and entity not in known:
-            bad(("lab", "series", i, "entity"), f"no entity '{entity}' in this scenario" + did_you_mean(entity, known)
-                + " (a facility, demand, site, link, market or policy)")
-        if isinstance(material, str) and material not in materials:
-            bad(("lab", "series", i, "material"), f"unknown material '{material}'" + did_you_mean(material, materials))
-    return issues
+    entity, material = one.get("entity"), one.get("material")
+    if isinstance(entity, str) and entity not in known:
+        bad(at + ("entity",), f"no entity '{entity}' in this scenario" + did_you_mean(entity, known)
+            + " (a facility, demand, site, link, market or policy)")
+    if isinstance(material, str) and material not in materials:
+        bad(at + ("material",), f"unknown material '{material}'" + did_you_mean(material, materials))
 
 
 def _check_control(at: tuple, control: dict, data: dict, bad) -> None:
@@ -179,6 +228,11 @@ def _check_control(at: tuple, control: dict, data: dict, bad) -> None:
     if _number(low) and _number(high) and low < high and not low <= value <= high:  # min >= max: the schema says so
         bad(at + ("min" if value < low else "max",),
             f"the file's value {value:g} at {control['path']} is outside the control's range {low:g} to {high:g}")
+        return
+    step = control.get("step")
+    if _number(low) and _number(step) and step > 0 and not on_grid(value, low, step):
+        bad(at + ("step",), f"the file's value {value:g} is not on the slider ({low:g} + a multiple of {step:g}): "
+            "choose a step that divides the difference, so a student can set it back")
 
 
 def _check_limit(at: tuple, cid: str, limit: Any, controls: dict, bad) -> None:
@@ -196,6 +250,9 @@ def _check_limit(at: tuple, cid: str, limit: Any, controls: dict, bad) -> None:
         bound = limit.get(key)
         if _number(bound) and _number(low) and _number(high) and not low <= bound <= high:
             bad(at + (key,), f"{bound:g} is outside control '{cid}''s range {low:g} to {high:g}: the student could never reach it")
+        elif _number(bound) and _number(low) and _number(step := control.get("step")) and step > 0 and not on_grid(bound, low, step):
+            bad(at + (key,), f"{bound:g} is not on control '{cid}''s slider ({low:g} + a multiple of {step:g}): "
+                "the student could not set it exactly with the slider")
 
 
 def _number(x: Any) -> bool:
