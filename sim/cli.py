@@ -244,11 +244,12 @@ def _clean_stale(folder: Path) -> None:
         print(f"note: removed {len(removed)} unfinished output(s) left in {folder} by stopped runs: {shown}", file=sys.stderr)
 
 
-def _write_page(result: Result, folder: Path, found) -> Path:
-    """The run's page and figures: matplotlib and the report load only for a run that has them."""
+def _write_page(result: Result, folder: Path, found, figures: dict[str, Path] | None = None) -> Path:
+    """The run's page and figures (``figures``: already drawn): matplotlib and the report load only
+    for a run that has them."""
     from .report.html import write_report
 
-    return write_report(result, folder, imbalance=found)
+    return write_report(result, folder, figures, imbalance=found)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -273,13 +274,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .results.imbalance import findings, format_findings
 
     shown = _windowed(result, args.window)
-    found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
-    page = None if args.no_figures else (lambda _whole, folder: _write_page(shown, folder, found if shown is result else None))
+    drawing = None
+    if not args.no_figures:  # drawn beside the rest of the writing where a second core allows
+        from .report.background import BackgroundFigures
+
+        drawing = BackgroundFigures(shown)
     try:
+        found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
+        page = None if drawing is None else (
+            lambda _whole, folder: _write_page(shown, folder, found if shown is result else None, drawing.into(folder)))
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, page, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile
         raise InputError([Issue(Mark(str(out)), "--out", f"cannot write the run folder: {exc.strerror or exc}")]) from None
+    finally:
+        if drawing is not None:
+            drawing.cancel()  # nothing left to stop once the page has its figures
     from .results.asked import asked_regions
 
     lead = asked_regions(loaded.scenario.model_dump(by_alias=True, mode="json"))

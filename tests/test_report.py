@@ -210,3 +210,22 @@ def test_a_regions_time_to_survive_and_recover_sit_on_its_own_row():
     assert all(r["time to survive (days)"] == "" and r["time to recover (days)"] == "" for r in rows[1:])
     calm = _regions({**k, "disruption_day": None, "time_to_survive_days": {}})
     assert calm.iloc[0]["time to recover (days)"] == "-"  # nothing to recover from
+
+
+def test_figures_drawn_in_a_child_are_the_ones_drawn_here(chain_run, tmp_path):
+    """A run's figures drawn beside the rest of the writing (a forked child, where there is one)
+    are byte for byte those drawn in this process; a stopped drawing leaves nothing behind."""
+    from sim.report.background import BackgroundFigures, can_fork
+
+    result = read_run_folder(chain_run)
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    serial = BackgroundFigures(result, parallel=False).into(here)
+    child = BackgroundFigures(result, parallel=can_fork())
+    drawn = child.into(there)
+    assert list(drawn) == list(serial) and serial
+    assert all((here / n).read_bytes() == (there / n).read_bytes() for n in serial)
+    assert not child.scratch.exists()
+    stopped = BackgroundFigures(result, parallel=can_fork())
+    stopped.cancel()
+    assert not stopped.scratch.exists() and stopped.pid is None
