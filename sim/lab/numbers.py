@@ -14,6 +14,8 @@ NOISE = 1e-9
 """A value smaller than this share of its scale (the magnitude it was computed from) is shown as 0."""
 PERCENT = "share"
 """The unit of a share (0 to 1), shown in percent."""
+
+
 def format_value(value: float | None, unit: str = "", *, sign: bool = False, scale: float | None = None,
                  typed: bool = False) -> str:
     """A number as the lab shows it: '4,380 t', '22.2 USD/kg', '98.3%', '0.251'; '-' for none.
