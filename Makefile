@@ -18,7 +18,7 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check sim tests benchmarks
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile  # a test file to a core: its module fixtures run once
 
 bench: setup
 	$(PY) benchmarks/run.py
