@@ -1,11 +1,13 @@
 """Sweep speed by executor, a short sweep's speed, and the memory of a large KPI-only sweep (run by hand).
 
     python benchmarks/sweep.py [--runs 1000] [--years 2] [--workers 2] [--memory-runs 10000]
-                               [--short-runs 40] [--repeat 3] [--only short|executors|memory ...]
+                               [--short-runs 40] [--repeat 3] [--growth-runs 1000] [--growth-days 60]
+                               [--only short|executors|memory|growth ...]
 
 Targets on 2 cores: processes >= 1.8x serial; Dask within 25% of processes; a short sweep (40
 one-year runs) never slower with processes than serial, and as near 1.8x as it gets; a
-10,000-run sweep keeping only KPIs under 1 GiB of peak memory (driver and workers). Each
+10,000-run sweep keeping only KPIs under 1 GiB of peak memory (driver and workers); the serial
+runner's peak growing by less than 0.2 MiB a run over 1,000 runs of the test chain. Each
 measurement runs in a fresh process; the short sweep and a worker's import time show the best of
 --repeat. The memory sweep uses the small test chain, since memory grows with rows kept, not with
 the size of a run; --memory-scenario baseline measures it on the baseline instead.
@@ -118,6 +120,20 @@ def memory(tmp: Path, base: Path, runs: int, workers: int) -> None:
           f"largest worker {mem['worker_mib']:.0f} MiB, peak total <= {peak:.0f} MiB (target < 1024)")
 
 
+def growth(tmp: Path, base: Path, runs: int, days: int) -> None:
+    """How the serial runner's peak memory grows with the number of runs: a sweep of ``runs`` and
+    one of a fifth as many, each in a fresh process, alternated twice; the growth per run is the
+    difference of their peaks over the difference of their runs (target < 0.2 MiB a run)."""
+    few = max(runs // 5, 1)
+    peaks: dict[int, list[float]] = {few: [], runs: []}
+    for _ in range(2):
+        for n in (few, runs):
+            peaks[n].append(measure(tmp, base, n, days, "serial", 1)["driver_mib"])
+    per_run = (min(peaks[runs]) - min(peaks[few])) / (runs - few)
+    print(f"serial sweeps of {base.name} over {days} days: peak {min(peaks[few]):.0f} MiB after {few:,} runs, "
+          f"{min(peaks[runs]):.0f} MiB after {runs:,}: {per_run:+.3f} MiB a run (target < 0.2)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=1000)
@@ -127,14 +143,16 @@ def main() -> None:
     p.add_argument("--memory-scenario", choices=["chain", "baseline"], default="chain")
     p.add_argument("--short-runs", type=int, default=40)
     p.add_argument("--repeat", type=int, default=3, help="repeats of the short sweep (the best is shown)")
-    p.add_argument("--only", action="append", choices=["short", "executors", "memory"],
-                   help="run only this measurement (repeatable; default: all three)")
+    p.add_argument("--growth-runs", type=int, default=1000, help="serial runs for --only growth")
+    p.add_argument("--growth-days", type=int, default=60, help="horizon of each run for --only growth")
+    p.add_argument("--only", action="append", choices=["short", "executors", "memory", "growth"],
+                   help="run only this measurement (repeatable; default: all four)")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         child(args.child[0], args.child[1], args.child[2], int(args.child[3]))
         return
-    only = set(args.only or ("short", "executors", "memory"))
+    only = set(args.only or ("short", "executors", "memory", "growth"))
     baseline = ROOT / "scenarios" / "baseline.yaml"
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -145,6 +163,8 @@ def main() -> None:
         if "memory" in only:
             base = baseline if args.memory_scenario == "baseline" else ROOT / "tests" / "scenarios" / "chain.yaml"
             memory(tmp, base, args.memory_runs, args.workers)
+        if "growth" in only:
+            growth(tmp, ROOT / "tests" / "scenarios" / "chain.yaml", args.growth_runs, args.growth_days)
 
 
 if __name__ == "__main__":
