@@ -222,7 +222,8 @@ def findings_table(found: list[Finding]) -> pd.DataFrame:
 def format_findings(found: list[Finding], limit: int = 12) -> str:
     """The terminal's section: the findings, or that the world held together."""
     if not found:
-        return "  world in balance: no shortage before a policy, no stock piling up, no market at its cap"
+        return ("  world in balance: no shortage before a policy, no stock piling up beyond the surplus set aside, "
+                "no plant starved, no market at its cap")
     lines = [f"  world out of balance ({len(found)} finding{'s' if len(found) > 1 else ''}; all in the run's report.html):"]
     for f in found[:limit]:
         lines.append(f"    - {f.text}")
