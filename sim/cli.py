@@ -292,7 +292,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             drawing.cancel()  # nothing left to stop once the page has its figures
     from .results.asked import asked_regions
 
-    lead = asked_regions(loaded.scenario.model_dump(by_alias=True, mode="json"))
+    lead = asked_regions(result.scenario_data)  # as the page reads it
     print(format_kpis(shown.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"], lead))
     if "window" in shown.run:
         print(f"\n  window: {shown.run['window']['label']} (the KPIs above and the page; the folder keeps the whole run)")

@@ -293,3 +293,11 @@ def test_sliders_step_in_numbers_a_person_would_type_and_land_on_the_files_value
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert round(mantissa, 9) in (1, 2, 2.5, 5) and 20 <= (high - low) / step <= 500
     assert on_grid(value, low, step) or not any(on_grid(value, low, s * step) for s in (0.1, 0.2, 0.5))
+
+
+def test_a_value_that_rounds_to_its_mark_is_shown_with_the_figures_that_tell_them_apart():
+    from sim.lab.numbers import format_value
+
+    assert format_value(100.3, "USD/kg") == format_value(100, "USD/kg", typed=True) == "100 USD/kg"
+    assert format_value(100.3, "USD/kg", significant=6) == "100.300 USD/kg"
+    assert format_value(0.98049, "share", significant=6) == "98.0490%"

@@ -159,7 +159,6 @@ def test_the_answer_leads_with_the_regions_the_policies_name():
     from conftest import base_world, run_dict
     from sim.report.answer import answer
     from sim.report.frames import prepare
-    from sim.report.pages import read_scenario
     from sim.results.asked import asked_regions
 
     w = base_world(60)
@@ -170,7 +169,7 @@ def test_the_answer_leads_with_the_regions_the_policies_name():
                    "us": {"site": "market", "material": "a", "end_use": "x", "t_per_day": 5, "period_days": 1}}
     w["policies"] = {"ban": {"kind": "export_control", "from": "china", "to": ["usa"], "materials": ["a"], "mode": "ban"}}
     r = run_dict(w)
-    assert asked_regions(read_scenario(r.scenario_yaml)) == ["usa"]
+    assert asked_regions(r.scenario_data) == ["usa"]
     short = [s for s in answer(prepare(r)) if s.startswith("In ")]
     assert short[0].startswith("In USA") and short[1].startswith("In China"), short
     del w["policies"]  # no policy: the focus region (China) and then the largest loss

@@ -32,13 +32,13 @@ from .market import Market
 from .origin import trace_origins
 from .policy_runner import PolicyRunner
 from .recorder import Recorder, SeriesKey
-
-if TYPE_CHECKING:  # pandas loads when a run's tables are made, not to simulate
-    import pandas as pd
 from .replenishment import FORECASTS, ORDER_RULES, SUPPLIERS, Precaution, Replenisher
 from .stock import Stock
 from .streams import RandomStreams
 from .substitution import Substitution, pair_buyers
+
+if TYPE_CHECKING:  # pandas loads when a run's tables are made, not to simulate
+    import pandas as pd
 
 PROGRESS_MASK = 4095
 """A run tells its progress listener where it is once in this many (+1) events (a bit mask)."""

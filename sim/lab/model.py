@@ -159,8 +159,10 @@ class LabSession:
         mark = challenge.above if challenge.above is not None else challenge.below
         missing = []
         if not (judged.kpi > mark if challenge.above is not None else judged.kpi < mark):  # type: ignore[operator]
-            missing.append(f"{title}{over} is {format_value(judged.kpi, unit)}, needs "
-                           f"{'above' if challenge.above is not None else 'below'} {format_value(mark, unit, typed=True)}")
+            shown, needed = format_value(judged.kpi, unit), format_value(mark, unit, typed=True)
+            if shown == needed:  # "is 100, needs below 100": enough figures to tell them apart
+                shown = format_value(judged.kpi, unit, significant=6)
+            missing.append(f"{title}{over} is {shown}, needs {'above' if challenge.above is not None else 'below'} {needed}")
         for hold, span in zip(challenge.hold, judged.holds, strict=True):
             missing += _hold_misses(hold, span, over)
         for cid, limit in challenge.limits.items():

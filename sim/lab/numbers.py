@@ -17,11 +17,12 @@ PERCENT = "share"
 
 
 def format_value(value: float | None, unit: str = "", *, sign: bool = False, scale: float | None = None,
-                 typed: bool = False) -> str:
+                 typed: bool = False, significant: int = SIGNIFICANT) -> str:
     """A number as the lab shows it: '4,380 t', '22.2 USD/kg', '98.3%', '0.251'; '-' for none.
     ``scale`` is the magnitude the value came from (a difference's operands): what is smaller
     than `NOISE` of it is 0. ``sign`` writes '+' before a positive value (a change); ``typed``
-    drops trailing zeros, for a value a person set ('1 to 80', not '1.00 to 80.0')."""
+    drops trailing zeros, for a value a person set ('1 to 80', not '1.00 to 80.0'); ``significant``
+    figures where 3 would not tell a value from the mark it is set against."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     percent = unit == PERCENT
@@ -29,7 +30,7 @@ def format_value(value: float | None, unit: str = "", *, sign: bool = False, sca
         value, scale = 100 * value, None if scale is None else 100 * scale
     if abs(value) < NOISE * max(abs(scale or 0.0), 1.0):
         value = 0.0
-    text = _digits(value)
+    text = _digits(value, significant)
     if typed and "." in text:
         text = text.rstrip("0").rstrip(".")
     if sign and value > 0:
@@ -47,16 +48,16 @@ def format_change(value: float | None, unit: str = "", *, scale: float | None = 
     return format_value(value, unit, sign=True, scale=scale)
 
 
-def _digits(value: float) -> str:
+def _digits(value: float, significant: int = SIGNIFICANT) -> str:
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
-    whole = 10.0 ** (SIGNIFICANT - 1)
+    whole = 10.0 ** (significant - 1)
     if abs(value) >= whole:
         return f"{value:,.0f}"
-    rounded = float(f"{value:.{SIGNIFICANT}g}")  # 99.96 -> 100, not 100.0
+    rounded = float(f"{value:.{significant}g}")  # 99.96 -> 100, not 100.0
     if abs(rounded) >= whole:
         return f"{rounded:,.0f}"
-    return f"{rounded:,.{SIGNIFICANT - 1 - math.floor(math.log10(abs(rounded)))}f}"
+    return f"{rounded:,.{significant - 1 - math.floor(math.log10(abs(rounded)))}f}"
 
 
 def decimals(step: float) -> int:

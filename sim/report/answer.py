@@ -12,7 +12,6 @@ import pandas as pd
 
 from ..results.asked import asked_regions
 from .frames import RunFrames
-from .pages import read_scenario
 
 MAX_SHORTFALLS = 4
 MAX_PRICES = 3
@@ -187,7 +186,7 @@ def _against(k: dict[str, Any], ref: dict[str, Any], name: str, lead: list[str])
 def answer(run: RunFrames, reference: dict[str, Any] | None = None) -> list[str]:
     """The sentences that open the run page (``reference``: {"name", "kpis"} of a run to compare with)."""
     k = run.result.kpis
-    lead = asked_regions(read_scenario(run.result.scenario_yaml))  # the question's regions lead
+    lead = asked_regions(run.result.scenario_data)  # the question's regions lead
     short = shortfalls(run, lead)
     first, last = run.first_date, run.first_date + pd.Timedelta(days=run.last_day)
     if not short:

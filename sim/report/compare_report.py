@@ -13,7 +13,7 @@ from ..results.result import Result
 from ..scenario.components import FLOW_STAGES
 from .figures import date_axis, png_base64
 from .frames import RunFrames, prepare
-from .pages import Embedded, read_scenario, render
+from .pages import Embedded, render
 from .pages import table as page_table
 from .style import region_colours
 
@@ -123,7 +123,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 def build_comparison(a: Result, b: Result, table: pd.DataFrame, names: tuple[str, str], notes: list[str] | None = None) -> str:
     """The comparison page of B against A, from their (first) runs and the KPI differences."""
-    meta = [read_scenario(r.scenario_yaml).get("meta", {}) for r in (a, b)]
+    meta = [r.scenario_data.get("meta", {}) for r in (a, b)]
     fa, fb = prepare(a), prepare(b)
     moved = table[table["b_minus_a"].fillna(1) != 0]
     headline = moved[moved["kpi"].str.match(r"^(fill_rate|unmet_demand_t)(_by_region_material\.|$)|^days_short_by_region_material\."

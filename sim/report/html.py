@@ -16,7 +16,7 @@ from ..results.result import Result
 from .answer import answer, region_name
 from .figures import FIGURES, RUN_FIGURES
 from .frames import RunFrames, prepare
-from .pages import Embedded, number, read_scenario, render, table
+from .pages import Embedded, number, render, table
 
 CARD_STAGES = ("mining", "separation", "magnet")
 """The stages whose focus-region share gets a card of its own."""
@@ -118,7 +118,7 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance
     embedded; ``imbalance``, the run's balance findings if already worked out."""
     frames = prepare(result)
     result = frames.result
-    scenario = read_scenario(result.scenario_yaml)
+    scenario = result.scenario_data
     meta = scenario.get("meta", {})
     k, run = result.kpis, result.run
     events = frames.events

@@ -12,10 +12,6 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-import yaml
-
-# libyaml when present: a 10-year scenario file takes ~0.5 s to read with the pure-Python loader
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -35,11 +31,6 @@ def environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> str:
     """One page from its template."""
     return environment().get_template(template).render(**context)
-
-
-def read_scenario(scenario_yaml: str) -> dict[str, Any]:
-    """A run's resolved scenario file as plain data (its meta, and the sources it cites)."""
-    return yaml.load(scenario_yaml, Loader=_YAML_LOADER) or {}
 
 
 def number(value: Any) -> str:

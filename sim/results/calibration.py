@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
-import yaml
-
 from ..scenario.catalog import SEEDS_DIR
 from .result import Result
 
@@ -49,7 +47,7 @@ def _per_day(result: Result, entity: str, variable: str, tail: int | None = None
 
 def article_checks(result: Result, tolerance: float = 0.02) -> list[Check]:
     """Each article figure that the model represents, against what the run produced."""
-    scenario = yaml.safe_load(result.scenario_yaml)
+    scenario = result.scenario_data
     checks = []
     for row in _rows("article_figures.csv"):
         kind, _, name = row["entity"].partition(".")

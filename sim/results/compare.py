@@ -21,21 +21,18 @@ COLUMNS = ["kpi", "a", "b", "b_minus_a", "ci_low", "ci_high", "spans_zero", "cha
 """``runs_a``/``runs_b``: in how many of a side's ``of`` runs the KPI exists (a region's time to
 recover only where it recovered); ``a``/``b`` are the means over those."""
 
-SOME_RUNS = {"time_to_recover_days.": "recovered in", "time_to_survive_days.": "short in"}
-"""KPIs that exist only in some runs, and what their existing says."""
+SOME_RUNS = {"time_to_recover_days.": ("recovered in", "did not recover"), "time_to_survive_days.": ("short in", "never short")}
+"""KPIs that exist only in some runs: what their existing says, and what their absence from every run says."""
 
 
 def among(kpi: str, mean: float | None, runs: int, of: int) -> str:
     """A side's value of a KPI that may exist in only some of its runs: "recovered in 5 of 10,
     mean 905" rather than a mean that hides the 5 that did not."""
+    present, absent = next((said for prefix, said in SOME_RUNS.items() if kpi.startswith(prefix)), ("in", "-"))
     if mean is None or runs == 0:
-        said = next((v for k, v in SOME_RUNS.items() if kpi.startswith(k)), "")
-        return {"recovered in": "did not recover", "short in": "never short"}.get(said, "-")
+        return absent
     value = f"{mean:,.4g}"
-    if runs >= of:
-        return value
-    said = next((v for k, v in SOME_RUNS.items() if kpi.startswith(k)), "in")
-    return f"{said} {runs} of {of}, mean {value}"
+    return value if runs >= of else f"{present} {runs} of {of}, mean {value}"
 
 
 def _mean(values: list[float]) -> float | None:

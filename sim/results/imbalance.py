@@ -19,12 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import yaml
 
 from .kpis import capacity_days
 from .result import Result
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a decade's file reads in a tenth of the time
 
 PILE_MIN_T = 1_000.0
 """A stock piles up when it grew by at least this many tonnes over the run..."""
@@ -189,7 +186,7 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
 
 def at_cap(result: Result) -> list[Finding]:
     """Markets whose price sat at its cap for weeks."""
-    markets = (yaml.load(result.scenario_yaml, Loader=_YAML_LOADER) or {}).get("markets", {}) or {}
+    markets = result.scenario_data.get("markets", {}) or {}
     prices = _series(result.timeseries, "price_usd_per_kg")
     out = []
     for mid, grp in prices.groupby("entity", observed=True):

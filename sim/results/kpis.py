@@ -70,12 +70,12 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     demand = entities[entities["type"] == "demand"].set_index("entity")
     dlv = _totals(ts, "delivered_t").reindex(demand.index, fill_value=0.0)
     unmet = _totals(ts, "unmet_t").reindex(demand.index, fill_value=0.0)
-    req = _owed(ts, demand.index, dlv, unmet)
+    owed = _owed(ts, demand.index, dlv, unmet)
 
     def by(column: str) -> dict[str, float]:
         groups = demand[column].fillna("")
-        r, d = req.groupby(groups).sum(), dlv.groupby(groups).sum()
-        return {str(k): _ratio(d[k], r[k]) for k in sorted(r.index)}
+        o, d = owed.groupby(groups).sum(), dlv.groupby(groups).sum()
+        return {str(k): _ratio(d[k], o[k]) for k in sorted(o.index)}
 
     def unmet_by(column: str) -> dict[str, float]:
         return {str(k): float(v) for k, v in unmet.groupby(demand[column].fillna("")).sum().sort_index().items()}
@@ -113,7 +113,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     sel = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & ts["entity"].isin(demand.index)]
     per_day = sel.groupby([sel["entity"].astype(str), sel["day"]])["value"].sum()
     short_days = per_day[per_day > 1e-9].index.to_frame(index=False, name=["entity", "day"])  # (demand, day) short
-    pairs = {column: _by_pair(short_days, demand, column, req, dlv, unmet) for column in ("material", "end_use")}  # each magnet grade on its own
+    pairs = {column: _by_pair(short_days, demand, column, owed, dlv, unmet) for column in ("material", "end_use")}  # each magnet grade on its own
 
     substituted: dict[str, float] = {}  # t/day of base demand moved to another material, at the end
     moved = ts[(ts["variable"] == "substituted_t_per_day") & (ts["day"] == ts["day"].max())]
@@ -144,7 +144,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
 
     bullwhip = {}
     orders = ts[ts["variable"] == "ordered_t"]
-    if len(orders) and len(req):
+    if len(orders) and len(owed):
         weeks = ts["day"] // 7
         demand_weekly = ts[ts["variable"] == "requested_t"].groupby(weeks)["value"].sum().iloc[1:-1]
         base = float(demand_weekly.var()) if len(demand_weekly) > 2 else 0.0
@@ -159,7 +159,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         "unmet_demand_t": float(unmet.sum()),
         "requested_t": float(_totals(ts, "requested_t").reindex(demand.index, fill_value=0.0).sum()),
         "delivered_t": float(dlv.sum()),
-        "fill_rate": _ratio(float(dlv.sum()), float(req.sum())),
+        "fill_rate": _ratio(float(dlv.sum()), float(owed.sum())),
         "fill_rate_by_region": by("region"),
         "fill_rate_by_end_use": by("end_use"),
         "fill_rate_by_material": by("material"),
@@ -198,7 +198,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
 Table = dict[str, dict[str, float]]
 
 
-def _by_pair(short_days: pd.DataFrame, demand: pd.DataFrame, column: str, req: pd.Series, dlv: pd.Series,
+def _by_pair(short_days: pd.DataFrame, demand: pd.DataFrame, column: str, owed: pd.Series, dlv: pd.Series,
              unmet: pd.Series) -> tuple[Table, Table, dict[str, dict[str, int]]]:
     """Fill rate, lost tonnes and days short by region and ``column`` (material or end use); a day
     is short for a group when any of its demands was short that day."""
@@ -209,7 +209,7 @@ def _by_pair(short_days: pd.DataFrame, demand: pd.DataFrame, column: str, req: p
     counts = keyed.drop_duplicates(["region", "key", "day"]).groupby(["region", "key"]).size()
     for (region, key), idx in sorted(demand.groupby(["region", column]).groups.items()):
         r, k = str(region), str(key)
-        fill.setdefault(r, {})[k] = _ratio(float(dlv[idx].sum()), float(req[idx].sum()))
+        fill.setdefault(r, {})[k] = _ratio(float(dlv[idx].sum()), float(owed[idx].sum()))
         lost.setdefault(r, {})[k] = float(unmet[idx].sum())
         short.setdefault(r, {})[k] = int(counts.get((region, key), 0))
     return fill, lost, short

@@ -84,32 +84,28 @@ class Series(Model):
     label: str = Field("", description="the series' name in the legend (default: entity and variable)")
 
 
-class Hold(Series):
-    """A daily series a challenge bounds over the period it judges (the run, or its last days)."""
+class Bounds(Model):
+    """A lower bound, an upper bound or both, the lower not above the upper."""
 
-    min: float | None = Field(None, description="the series must not fall below this")
-    max: float | None = Field(None, description="the series must not rise above this")
-
-    @model_validator(mode="after")
-    def _a_bound(self) -> Hold:
-        if self.min is None and self.max is None:
-            raise ValueError("expected min, max or both")
-        return self
-
-
-class Limit(Model):
-    """Bounds a challenge puts on a control: the goal counts only when reached within them."""
-
-    min: float | None = Field(None, description="the control must be at least this")
-    max: float | None = Field(None, description="the control must be at most this")
+    min: float | None = Field(None, description="at least this")
+    max: float | None = Field(None, description="at most this")
 
     @model_validator(mode="after")
-    def _a_bound(self) -> Limit:
+    def _a_bound(self) -> Bounds:
         if self.min is None and self.max is None:
             raise ValueError("expected min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"expected min at most max (min {self.min:g}, max {self.max:g})")
         return self
+
+
+class Hold(Bounds, Series):
+    """A daily series a challenge bounds over the period it judges (the run, or its last days):
+    it must not fall below ``min`` nor rise above ``max``."""
+
+
+class Limit(Bounds):
+    """Bounds a challenge puts on a control: the goal counts only when reached within them."""
 
 
 class Challenge(Model):
