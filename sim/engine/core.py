@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import simpy
-
+from .clock import Clock
 from .ledger import Ledger
 from .recorder import Recorder
 from .streams import RandomStreams
@@ -15,7 +14,7 @@ from .streams import RandomStreams
 
 @dataclass
 class Core:
-    env: simpy.Environment
+    env: Clock
     ledger: Ledger
     recorder: Recorder
     streams: RandomStreams

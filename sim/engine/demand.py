@@ -19,7 +19,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import simpy
 
 from ..scenario.components import Demand as DemandSpec
 from .allocation import Allocation
@@ -89,52 +88,51 @@ class BuyerGroup:
         self.sharing = sharing
         self.end_uses = [s.end_use for s in sinks]
         self.patience = patience_days
-        self.process: simpy.Process | None = None
+        self._k = 0  # periods served
 
     def start(self) -> None:
-        """Start the process; called once the world is wired."""
-        self.process = self.env.process(self._run())
+        """Serve the buyers now and every period; called once the world is wired."""
+        self.env.begin(self._serve)
 
-    def _run(self):
-        env, k, stock = self.env, 0, self.stock
-        while True:
-            now = env.now
-            span = min(self.period, self.horizon - now)  # the last period ends with the run
-            if span <= 0:
-                return
-            news = [s.want(now, span, k) for s in self.sinks]
-            new_total = sum(news)
-            stock.want(new_total)
-            stock.buyers_pace.add(new_total)
-            wants = [n + s.backlog for n, s in zip(news, self.sinks, strict=True)]
-            # beside plants drawing the same stock, the buyers claim their pace (the buyers' groups at
-            # one stock together: in practice one group a stock)
-            gets = self.sharing.allocate(wants, self.end_uses, stock.home_free(sum(wants), user=self, buyers=True))
-            taken = stock.take(sum(gets), self)
-            if taken < sum(gets):  # rounding at the last digit: scale down to what was there
-                gets = [g * taken / sum(gets) for g in gets]
-            self.ledger.delivered[stock.material] += taken
-            if self.tally is not None:
-                self.tally(now, new_total, taken)
-            end = now + span
-            cancel = min(span / self.patience, 1.0)
-            for sink, new, got in zip(self.sinks, news, gets, strict=True):
-                before = sink.backlog
-                from_backlog = min(got, before)
-                short = new - (got - from_backlog)  # of this period's demand
-                waiting = sink.backlog - from_backlog
-                cancelled = waiting * cancel
-                kept = short * sink.backorder_share
-                lost = short - kept + cancelled
-                stock.backordered += kept - cancelled - from_backlog
-                sink.backlog = waiting - cancelled + kept
-                sink.requested += new
-                sink.delivered += got
-                self.recorder.flow(sink.sid_req, now, end, new)
-                self.recorder.flow(sink.sid_del, now, end, got)
-                self.recorder.flow(sink.sid_unmet, now, end, lost)
-                if sink.backlog or before:
-                    self.recorder.level(sink.sid_backlog, now, sink.backlog)
-            stock.backordered = max(stock.backordered, 0.0)
-            k += 1
-            yield env.timeout(self.period)
+    def _serve(self, _ev: object = None) -> None:
+        env, k, stock = self.env, self._k, self.stock
+        now = env.now
+        span = min(self.period, self.horizon - now)  # the last period ends with the run
+        if span <= 0:
+            return
+        news = [s.want(now, span, k) for s in self.sinks]
+        new_total = sum(news)
+        stock.want(new_total)
+        stock.buyers_pace.add(new_total)
+        wants = [n + s.backlog for n, s in zip(news, self.sinks, strict=True)]
+        # beside plants drawing the same stock, the buyers claim their pace (the buyers' groups at
+        # one stock together: in practice one group a stock)
+        gets = self.sharing.allocate(wants, self.end_uses, stock.home_free(sum(wants), user=self, buyers=True))
+        taken = stock.take(sum(gets), self)
+        if taken < sum(gets):  # rounding at the last digit: scale down to what was there
+            gets = [g * taken / sum(gets) for g in gets]
+        self.ledger.delivered[stock.material] += taken
+        if self.tally is not None:
+            self.tally(now, new_total, taken)
+        end = now + span
+        cancel = min(span / self.patience, 1.0)
+        for sink, new, got in zip(self.sinks, news, gets, strict=True):
+            before = sink.backlog
+            from_backlog = min(got, before)
+            short = new - (got - from_backlog)  # of this period's demand
+            waiting = sink.backlog - from_backlog
+            cancelled = waiting * cancel
+            kept = short * sink.backorder_share
+            lost = short - kept + cancelled
+            stock.backordered += kept - cancelled - from_backlog
+            sink.backlog = waiting - cancelled + kept
+            sink.requested += new
+            sink.delivered += got
+            self.recorder.flow(sink.sid_req, now, end, new)
+            self.recorder.flow(sink.sid_del, now, end, got)
+            self.recorder.flow(sink.sid_unmet, now, end, lost)
+            if sink.backlog or before:
+                self.recorder.level(sink.sid_backlog, now, sink.backlog)
+        stock.backordered = max(stock.backordered, 0.0)
+        self._k = k + 1
+        env.call_later(self.period, self._serve)

@@ -69,8 +69,7 @@ class Link:
     def order(self, material: str, qty: float) -> None:
         """Place an order; it reaches the origin after the order delay."""
         if self.order_delay > 0:
-            ev = self.env.timeout(self.order_delay)
-            ev.callbacks.append(partial(self._receive_order, material, qty))
+            self.env.call_later(self.order_delay, partial(self._receive_order, material, qty))
         else:
             self._receive_order(material, qty)
 
@@ -192,8 +191,7 @@ class Link:
         self._sail(material, amount, origin)
 
     def _sail(self, material: str, amount: float, origin: dict[str, float] | None) -> None:
-        ev = self.env.timeout(self.lead_time())
-        ev.callbacks.append(partial(self._arrive, material, amount, origin))
+        self.env.call_later(self.lead_time(), partial(self._arrive, material, amount, origin))
 
     def _decided(self, rule: BorderRule, material: str, amount: float, origin: dict[str, float] | None,
                  _ev: simpy.Event) -> None:

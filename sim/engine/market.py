@@ -16,8 +16,6 @@ price. A market with nothing in reach keeps its price.
 
 from __future__ import annotations
 
-import simpy
-
 from ..scenario.markets import Market as MarketSpec
 from .core import Core
 from .stock import Stock
@@ -61,11 +59,10 @@ class Market:
         self._sid_stranded = recorder.series(mid, spec.material, "stranded_t", level=True, initial=0.0) \
             if spec.stranded_after_days is not None and spec.pricing == "scarcity" else -1
         self.recorder = recorder
-        self.process: simpy.Process | None = None
 
     def start(self) -> None:
-        """Start the process; called once the world is wired."""
-        self.process = self.env.process(self._run())
+        """Set a price every ``update_days`` from the first; called once the world is wired."""
+        self.env.begin(lambda _ev: self.env.call_later(self.spec.update_days, self._tick))
 
     def link_inputs(self, inputs: list[tuple[Market, float]]) -> None:
         """The markets of the inputs this product is made from; the conversion cost is stated, or
@@ -127,11 +124,9 @@ class Market:
     def _wanted_total(self) -> float:
         return sum(w * st.wanted.total for st, w in zip(self.stocks, self.weights, strict=True))
 
-    def _run(self):
-        env, spec = self.env, self.spec
-        while True:
-            yield env.timeout(spec.update_days)
-            self.update()
+    def _tick(self, _ev: object) -> None:
+        self.update()
+        self.env.call_later(self.spec.update_days, self._tick)
 
     def update(self) -> None:
         spec, now = self.spec, self.env.now

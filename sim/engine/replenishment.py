@@ -20,8 +20,6 @@ import math
 from collections import deque
 from collections.abc import Callable
 
-import simpy
-
 from ..scenario.markets import Precaution as PrecautionSpec
 from .core import Core
 from .link import Link
@@ -167,27 +165,23 @@ class Replenisher:
         self._csid = recorder.series(stock.site, stock.material, "cover_multiple", level=True, initial=1.0) \
             if precaution is not None and precaution.active else -1
         self._fsid = recorder.series(stock.site, stock.material, "forecast_t_per_day", level=True, initial=forecast.value)
-        self.process: simpy.Process | None = None
 
     def start(self) -> None:
-        """Start the reviews; called once the world is wired."""
-        self.process = self.env.process(self._run())
+        """Review now and every ``review`` days; called once the world is wired."""
+        self.env.begin(self._review)
 
-    def _run(self):
+    def _review(self, ev: object) -> None:
         env, stock = self.env, self.stock
-        first = True
-        while True:
-            if not first:
-                self.forecast.observe(stock.wanted_window / self.review)
-                self.recorder.level(self._fsid, env.now, self.forecast.value)
-                if self._csid >= 0:
-                    multiple = self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
-                    self._set_cover()
-                    self.recorder.level(self._csid, env.now, multiple)
-            first = False
-            self._order()
-            stock.wanted_window = 0.0  # the window for the next forecast starts after this review
-            yield env.timeout(self.review)
+        if ev is not None:  # not the first review: there is a window to learn from
+            self.forecast.observe(stock.wanted_window / self.review)
+            self.recorder.level(self._fsid, env.now, self.forecast.value)
+            if self._csid >= 0:
+                multiple = self.precaution.update(env.now, self.review)  # type: ignore[union-attr]
+                self._set_cover()
+                self.recorder.level(self._csid, env.now, multiple)
+        self._order()
+        stock.wanted_window = 0.0  # the window for the next forecast starts after this review
+        env.call_later(self.review, self._review)
 
     def expect(self, multiple: float) -> None:
         """Hold ``multiple`` times the target cover (a control is known); orders follow at the next review."""

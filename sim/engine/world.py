@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
 from ..policies.base import Policy
 from ..scenario.policy_kinds import ensure_loaded, kinds
@@ -20,6 +19,7 @@ from ..scenario.schema import Facility as FacilitySpec
 from ..scenario.schema import Scenario
 from .allocation import allocation
 from .anticipation import Expectations
+from .clock import Clock
 from .context import EngineContext
 from .core import Core
 from .demand import BuyerGroup, DemandSink
@@ -92,14 +92,16 @@ class World:
     wired together (push shares, policies), and their processes start only in ``start()``.
     """
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, merge_events: bool = True):
+        """``merge_events=False`` gives every timed call its own event: the same results with more
+        events (see ``sim/engine/clock.py``)."""
         ensure_loaded()
         self.scenario = scenario
         meta = scenario.meta
         self.warmup = meta.warmup_days
         self.horizon = meta.horizon_days
         self.end = self.warmup + self.horizon  # simulated time runs from -warmup; day 0 is start_date
-        self.env = simpy.Environment()
+        self.env = Clock(merge_events)
         self.streams = RandomStreams(meta.seed)
         self.ledger = Ledger()
         self.recorder = Recorder(self.end)
