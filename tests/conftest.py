@@ -17,6 +17,17 @@ SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).parent / "scenarios"
 
 
+def assert_same_frame(a, b) -> None:
+    """pandas' exact frame check, with categorical columns compared as their text: pandas compares
+    categoricals row by row in Python (14 s for a 10-year baseline's timeseries, 0.9 s as text)."""
+    import pandas as pd
+
+    def as_text(df: pd.DataFrame) -> pd.DataFrame:
+        return df.astype({c: str for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
+
+    pd.testing.assert_frame_equal(as_text(a), as_text(b), check_exact=True)
+
+
 LOST_SALES = {"backorder_share": {}, "other_backorder_share": 0.0}
 """Buyers who wait for nothing: what is short when due is lost (tests of other mechanisms)."""
 

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import TEST_SCENARIOS
+from conftest import TEST_SCENARIOS, assert_same_frame
 from sim.cli import main
 from sim.results import read_run_folder, write_run_folder
 from sim.scenario import load_scenario
@@ -55,7 +55,7 @@ def test_read_back(tmp_path, baseline):
     write_run_folder(baseline, tmp_path / "run")
     back = read_run_folder(tmp_path / "run")
     assert back.kpis == json.loads(json.dumps(baseline.kpis))
-    pd.testing.assert_frame_equal(back.timeseries, baseline.timeseries, check_categorical=False)
+    assert_same_frame(back.timeseries, baseline.timeseries)
 
 
 def test_list_shows_scenarios_and_kinds(capsys):
