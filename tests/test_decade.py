@@ -1,5 +1,5 @@
-"""The baseline holds for a decade over five seeds (issue 20, items 1 and 8), measured as
-benchmarks/decade.py measures it. The targets the model meets are tests; those it does not yet
+"""The baseline holds for a decade over three seeds (issue 20, items 1 and 8), measured as
+benchmarks/decade.py measures it (which takes five for docs/validation.md). The targets the model meets are tests; those it does not yet
 meet are strict expected failures, so that meeting one turns the suite red until its test is made
 a plain test (as in test_validation.py)."""
 
@@ -14,7 +14,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import decade  # noqa: E402  (benchmarks/decade.py; spawned workers get this sys.path too)
 
-SEEDS = decade.seeds(5)
+SEEDS = decade.seeds(3)  # the third is the calm world's hardest of the five
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def years() -> list:
         return [y for ys in pool.map(decade.decade, SEEDS) for y in ys]
 
 
-def test_ten_years_on_five_seeds(years):
+def test_ten_years_on_three_seeds(years):
     assert sorted({y.seed for y in years}) == SEEDS
     assert sorted({y.year for y in years}) == list(range(2025, 2035))
 
@@ -44,9 +44,9 @@ def test_every_yearly_mean_price_stays_within_half_and_twice_its_reference(years
     assert not out
 
 
-@pytest.mark.xfail(strict=True, reason="China's Dy oxide averages 0.85x in the third year on one of five seeds, at the "
+@pytest.mark.xfail(strict=True, reason="China's Dy oxide averages 0.85x in the third year on the third seed, at the "
                    "edge of 15% (docs/validation.md)")
-def test_the_calm_world_holds_on_five_seeds():
+def test_the_calm_world_holds_on_three_seeds():
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
         out = {seed: found for seed, (_, found) in zip(SEEDS, pool.map(decade.calm, SEEDS), strict=True)}
     assert not any(out.values()), out
