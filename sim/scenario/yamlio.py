@@ -44,7 +44,11 @@ _PLAIN_TAGS = {
 }
 
 
-class _Loader(yaml.SafeLoader):
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML has it (the same events, nodes and marks, five times faster)."""
+
+
+class _Loader(_SAFE):  # type: ignore[misc,valid-type]
     """The safe loader, reading ``1e9`` and ``1.0e9`` as numbers as YAML 1.2 does (YAML 1.1
     wants ``1.0e+9`` and would hand the engine a string)."""
 
@@ -71,7 +75,7 @@ def _check_text(text: str, file: str) -> None:
         raise _bad(file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1, "NUL byte: this is not a text file")
     depth = aliases = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_SAFE):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -86,7 +90,10 @@ def _check_text(text: str, file: str) -> None:
                     raise _bad(file, m.line + 1, m.column + 1, f"more than {MAX_ALIASES} aliases (*name)")
     except yaml.MarkedYAMLError as exc:
         m = exc.problem_mark
-        raise _bad(file, m.line + 1 if m else 0, m.column + 1 if m else 0, f"YAML syntax error: {exc.problem}") from None
+        line, column = (m.line + 1, m.column + 1) if m else (0, 0)
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit (1,000) met first
+            raise _bad(file, line, column, f"nested more than {MAX_DEPTH} levels deep") from None
+        raise _bad(file, line, column, f"YAML syntax error: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise _bad(file, 0, 0, f"YAML syntax error: {exc}") from None
 
