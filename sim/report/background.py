@@ -3,7 +3,8 @@
 Drawing a 10-year run's figures takes as long as working out its KPIs, balance findings and
 tables together, and the two need nothing from each other: so where there is a second core and
 ``fork`` (Linux), a forked child draws the PNGs into a private folder while this process goes on,
-and the page, written last, picks them up. Anywhere else, or if the child fails, they are drawn
+and the page, written last, picks them up; once this process is done with the rest it draws the
+figures the child has not reached, from the last (each is claimed by a file made exclusively). Anywhere else, or if the child fails, they are drawn
 here, as before. The child only draws (no Parquet, no printing) and leaves with ``os._exit``, so
 it flushes nothing of this process's.
 """
@@ -44,7 +45,7 @@ class BackgroundFigures:
         if pid == 0:  # the child: draw, say how it went by the exit code, and leave at once
             code = 1
             try:
-                write_figures(self.result, self.scratch)
+                write_figures(self.result, self.scratch, claim=self._claim)
                 code = 0
             except BaseException:
                 (self.scratch / "failed.txt").write_text(traceback.format_exc(), encoding="utf-8")
@@ -52,8 +53,19 @@ class BackgroundFigures:
                 os._exit(code)
         return pid
 
+    def _claim(self, name: str) -> bool:
+        """Whether this process draws ``name``: the first of the two to ask does."""
+        try:
+            os.close(os.open(self.scratch / f"{name}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
     def into(self, folder: Path) -> dict[str, Path]:
-        """The figures, moved into ``folder`` (drawn here if the child could not), in page order."""
+        """The figures, moved into ``folder`` (drawn here if the child could not), in page order.
+        The figures the child has not started yet are drawn here meanwhile, from the last."""
+        if self.pid is not None:
+            write_figures(self.result, self.scratch, claim=self._claim, backwards=True)
         drawn = self._wait()
         try:
             if not drawn:

@@ -616,13 +616,21 @@ RUN_FIGURES = {
 FIGURES = {name: figure.plot for name, figure in RUN_FIGURES.items()}
 
 
-def write_figures(result: Run, folder: Path, flow_days: tuple[int, int | None] = (0, None)) -> dict[str, Path]:
+def write_figures(result: Run, folder: Path, flow_days: tuple[int, int | None] = (0, None),
+                  claim: Callable[[str], bool] | None = None, backwards: bool = False) -> dict[str, Path]:
     """Draw each run figure that has something to show into ``folder`` (and remove one an earlier
-    report drew that has nothing now); the material flow covers days ``flow_days``."""
-    run = prepare(result)
+    report drew that has nothing now); the material flow covers days ``flow_days``. With ``claim``,
+    only the figures it grants (two processes sharing the drawing, from either end: ``backwards``);
+    the run is prepared once the first is granted."""
+    run: RunFrames | None = None
     out = {}
+    names = list(RUN_FIGURES)
     with matplotlib.rc_context(FIXED):
-        for name, figure in RUN_FIGURES.items():
+        for name in reversed(names) if backwards else names:
+            if claim is not None and not claim(name):
+                continue
+            run = run or prepare(result)
+            figure = RUN_FIGURES[name]
             if not figure.shows(run):
                 (Path(folder) / name).unlink(missing_ok=True)
                 continue
