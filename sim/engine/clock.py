@@ -17,10 +17,10 @@ started or interrupted), which would otherwise run between them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, EmptySchedule, StopSimulation
 from simpy.events import Event, EventPriority
 
 _PRUNE_AT = 4096
@@ -35,7 +35,19 @@ class Call(simpy.Timeout):
 
 class Clock(simpy.Environment):
     """A SimPy environment with ``call_later``; ``merge=False`` gives every call its own event
-    (the same results, to check that merging changes nothing)."""
+    (the same results, to check that merging changes nothing).
+
+    ``now`` is a plain attribute here, not SimPy's property: a run reads it millions of times."""
+
+    now: float = 0.0  # type: ignore[assignment]  # shadows SimPy's read-only property
+
+    @property  # type: ignore[override]
+    def _now(self) -> float:  # SimPy's own name for it (its __init__ sets it)
+        return self.now
+
+    @_now.setter
+    def _now(self, t: float) -> None:
+        self.now = t
 
     def __init__(self, merge: bool = True):
         super().__init__()
@@ -45,7 +57,7 @@ class Clock(simpy.Environment):
 
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """SimPy's schedule, remembering the latest ordinary event scheduled for each moment."""
-        t = self._now + delay
+        t = self.now + delay
         if priority == NORMAL:
             latest = self._latest
             latest[t] = event
@@ -53,8 +65,27 @@ class Clock(simpy.Environment):
                 self._forget_past()
         heappush(self._queue, (t, priority, next(self._eid), event))  # type: ignore[attr-defined]
 
+    def step(self) -> None:
+        """SimPy 4.1's step (MIT licence), setting ``now`` directly."""
+        try:
+            self.now, _, _, event = heappop(self._queue)  # type: ignore[attr-defined]
+        except IndexError:
+            raise EmptySchedule from None
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:  # type: ignore[union-attr]
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]  # type: ignore[union-attr]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
     def _forget_past(self) -> None:
-        now = self._now
+        now = self.now
         self._latest = {t: ev for t, ev in self._latest.items() if t >= now}
         self._prune_at = max(_PRUNE_AT, 2 * len(self._latest))
 
@@ -62,7 +93,7 @@ class Clock(simpy.Environment):
         """Call ``call(event)`` after ``delay`` days, in the event of the call scheduled just
         before for the same moment if there is one and nothing came between."""
         if self.merge:
-            last = self._latest.get(self._now + delay)
+            last = self._latest.get(self.now + delay)
             if type(last) is Call and last.callbacks is not None:
                 last.callbacks.append(call)
                 return

@@ -106,7 +106,7 @@ class Facility:
         self._breaker: simpy.Process | None = None
         self._coef = {f.stock.material: f.t_per_activity for f in inputs}
         # a plant making to stock (its output's stock limits producers) runs for what is wanted of it
-        self._pulled_by = [f for f in outputs if f.stock.limits_producers]
+        self._pulled_by = [(f, f.t_per_activity * spec.yield_) for f in outputs if f.stock.limits_producers]
         for f in inputs:
             f.stock.draw_for(partial(self.need, f.stock.material), partial(self.need, f.stock.material, False))
 
@@ -127,9 +127,13 @@ class Facility:
         full = self.rate * self.ramp(now) * self.multiplier
         if not self._pulled_by:
             return full
-        pulled = max(f.stock.demand_pace() * (f.stock.refill_factor() if refill else 1.0) / (f.t_per_activity * self.yield_)
-                     for f in self._pulled_by)
-        return min(full, pulled)
+        pulled = None  # the largest pull (a loop: this runs hundreds of thousands of times)
+        for f, per_activity in self._pulled_by:
+            stock = f.stock
+            p = stock.demand_pace() * (stock.refill_factor() if refill else 1.0) / per_activity
+            if pulled is None or p > pulled:
+                pulled = p
+        return min(full, pulled)  # type: ignore[type-var]
 
     def start(self) -> None:
         """Start making (and breaking down); called once the world is wired."""
