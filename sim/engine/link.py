@@ -48,14 +48,15 @@ class Link:
         self._sid = {m: recorder.series(lid, m, "shipped_t") for m in origins}
         self._denied_sid: dict[str, int] = {}
         self._smuggled_sid: dict[str, int] = {}
-        self._wake: simpy.Event | None = None
+        # asleep with nothing to ship, until poked (or, while a leak grows, at most ``every`` days)
+        self._asleep = self._woken = self._leaky = self._ending = False
+        self._sleeps = 0  # sleeps so far: a timer left from an earlier one is ignored
         for stock in origins.values():
             self.dispatch.attach(self, stock)
-        self.process: simpy.Process | None = None
 
     def start(self) -> None:
         """Start dispatching; called once the world is wired."""
-        self.process = self.env.process(self._run())
+        self.env.begin(self._dispatch)
 
     def add_rule(self, rule: BorderRule) -> None:
         """A border rule this link consults before and after each shipment."""
@@ -63,8 +64,9 @@ class Link:
 
     def poke(self) -> None:
         """Something changed at the origin or an order came in: wake the dispatcher if it sleeps."""
-        if self._wake is not None and not self._wake.triggered:
-            self._wake.succeed()
+        if self._asleep and not self._woken:
+            self._woken = True
+            self.env.call_later(0, self._on_wake)
 
     def order(self, material: str, qty: float) -> None:
         """Place an order; it reaches the origin after the order delay."""
@@ -142,21 +144,38 @@ class Link:
             given[m] += 1
         return {m: n * self.lot for m, n in given.items()}
 
-    def _run(self):
-        env = self.env
-        while True:
-            plan = self._plan()
-            if not plan:
-                self._wake = env.event()
-                if any(rule.active and rule.leak_per_day > 0 for rule in self.rules):
-                    yield self._wake | env.timeout(self.every)  # a leak grows with time: look again
-                else:
-                    yield self._wake
-                self._wake = None
-                continue
-            for m, amount in plan.items():
-                self._ship(m, amount)
-            yield env.timeout(self.every)
+    def _dispatch(self, _ev: object = None) -> None:
+        """Ship what the plan says and look again ``every`` days later; with nothing to ship, sleep.
+        (Calls on the clock, not a SimPy process: each step runs where the process's would have.)"""
+        plan = self._plan()
+        if not plan:
+            self._asleep, self._woken, self._sleeps = True, False, self._sleeps + 1
+            self._leaky = any(rule.active and rule.leak_per_day > 0 for rule in self.rules)
+            if self._leaky:  # a leak grows with time: look again after ``every`` days at the latest
+                self.env.call_later(self.every, partial(self._either, self._sleeps))
+            return
+        for m, amount in plan.items():
+            self._ship(m, amount)
+        self.env.call_later(self.every, self._dispatch)
+
+    def _on_wake(self, ev: object) -> None:
+        if self._leaky:
+            self._either(self._sleeps, ev)
+            return
+        self._asleep = False
+        self._dispatch()
+
+    def _either(self, sleep: int, _ev: object) -> None:
+        """The first of a poke and the timer ends a leaky sleep, a moment later (as SimPy's AnyOf
+        would: its condition is an event of its own)."""
+        if sleep != self._sleeps or not self._asleep or self._ending:
+            return
+        self._ending = True
+        self.env.call_later(0, self._end_sleep)
+
+    def _end_sleep(self, _ev: object) -> None:
+        self._asleep = self._ending = False
+        self._dispatch()
 
     def _ship(self, material: str, amount: float) -> None:
         # asked again at shipping: materials planned together may share one rule's pool (a quota)
