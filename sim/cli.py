@@ -244,9 +244,9 @@ def _clean_stale(folder: Path) -> None:
         print(f"note: removed {len(removed)} unfinished output(s) left in {folder} by stopped runs: {shown}", file=sys.stderr)
 
 
-def _write_page(result: Result, folder: Path, found, figures: dict[str, Path] | None = None) -> Path:
-    """The run's page and figures (``figures``: already drawn): matplotlib and the report load only
-    for a run that has them."""
+def _write_page(result: Result, folder: Path, found, figures=None) -> Path:
+    """The run's page and figures (``figures``: already drawn, or a function giving them once the
+    rest of the page is worked out): matplotlib and the report load only for a run that has them."""
     from .report.html import write_report
 
     return write_report(result, folder, figures, imbalance=found)
@@ -282,7 +282,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
         page = None if drawing is None else (
-            lambda _whole, folder: _write_page(shown, folder, found if shown is result else None, drawing.into(folder)))
+            lambda _whole, folder: _write_page(shown, folder, found if shown is result else None,
+                                               lambda run: drawing.into(folder, run)))
         # without --out the name is ours to choose: a run finishing first under the same name is not an error
         out = write_run_folder(result, out, page, unique=args.out is None)
     except OSError as exc:  # the disk, not reesim: full, read-only, removed meanwhile

@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 from ..results.result import Result
-from .figures import RUN_FIGURES, write_figures
+from .figures import RUN_FIGURES, Run, write_figures
 
 
 def can_fork() -> bool:
@@ -61,15 +61,17 @@ class BackgroundFigures:
             return False
         return True
 
-    def into(self, folder: Path) -> dict[str, Path]:
+    def into(self, folder: Path, run: Run | None = None) -> dict[str, Path]:
         """The figures, moved into ``folder`` (drawn here if the child could not), in page order.
-        The figures the child has not started yet are drawn here meanwhile, from the last."""
+        The figures the child has not started yet are drawn here meanwhile, from the last (from
+        ``run``, the result already prepared for its page, if given)."""
+        run = self.result if run is None else run
         if self.pid is not None:
-            write_figures(self.result, self.scratch, claim=self._claim, backwards=True)
+            write_figures(run, self.scratch, claim=self._claim, backwards=True)
         drawn = self._wait()
         try:
             if not drawn:
-                return write_figures(self.result, folder)
+                return write_figures(run, folder)
             out = {}
             for name in RUN_FIGURES:
                 source = self.scratch / name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,9 +114,22 @@ def _sources(scenario: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "id", "source"])
 
 
-def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance: list[Finding] | None = None) -> str:
+def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance: list[Finding] | None = None,
+                 parts: dict[str, Any] | None = None) -> str:
     """The report page for a run (or a run already prepared for its figures), with its figures
-    embedded; ``imbalance``, the run's balance findings if already worked out."""
+    embedded; ``imbalance``, the run's balance findings if already worked out; ``parts``, the rest
+    of the page if already worked out (`page_parts`)."""
+    parts = page_parts(result, imbalance) if parts is None else parts
+    names = [n for n in RUN_FIGURES if n in figures] + [n for n in figures if n not in RUN_FIGURES]
+    return render(
+        "run.html",
+        **parts,
+        figures=[Embedded(name, base64.b64encode(Path(figures[name]).read_bytes()).decode(), RUN_FIGURES[name].caption if name in RUN_FIGURES else name) for name in names],
+    )
+
+
+def page_parts(result: Result | RunFrames, imbalance: list[Finding] | None = None) -> dict[str, Any]:
+    """Everything on a run's page but its figures (worked out while they are drawn)."""
     frames = prepare(result)
     result = frames.result
     scenario = result.scenario_data
@@ -123,11 +137,9 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance
     k, run = result.kpis, result.run
     events = frames.events
     src = _sources(scenario)
-    names = [n for n in RUN_FIGURES if n in figures] + [n for n in figures if n not in RUN_FIGURES]
     reference = result.reference
     ref_kpis = reference["kpis"] if reference else None
-    return render(
-        "run.html",
+    return dict(
         name=meta.get("name", "run"),
         description=meta.get("description", ""),
         question=meta.get("question", ""),
@@ -143,7 +155,6 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance
         regions=table(_regions(k, ref_kpis), "regions"),
         stages=table(_stages(k), "stages"),
         prices=table(_prices(k), "prices") if k.get("price_usd_per_kg") else None,
-        figures=[Embedded(name, base64.b64encode(Path(figures[name]).read_bytes()).decode(), RUN_FIGURES[name].caption if name in RUN_FIGURES else name) for name in names],
         timeline=table(events.assign(date=events["date"].dt.strftime("%Y-%m-%d")), "policy-timeline") if len(events) else None,
         facilities=table(_facilities(result), "facilities-table"),
         sources=table(src, "sources-table") if len(src) else None,
@@ -151,16 +162,23 @@ def build_report(result: Result | RunFrames, figures: dict[str, Path], imbalance
     )
 
 
-def write_report(result: Result, folder: Path, figures: dict[str, Path] | None = None,
+def write_report(result: Result, folder: Path,
+                 figures: dict[str, Path] | Callable[[RunFrames], dict[str, Path]] | None = None,
                  flow_days: tuple[int, int | None] = (0, None), imbalance: list[Finding] | None = None) -> Path:
     """Draw the figures (if not given) and write report.html into ``folder`` (with the run's
-    balance findings, worked out here unless given)."""
+    balance findings, worked out here unless given). ``figures`` may be a function giving them
+    from the prepared run, called once the rest of the page is worked out (figures drawn
+    elsewhere meanwhile)."""
     from .figures import write_figures
 
     folder = Path(folder)
     run = prepare(result)  # cut once, for the figures and the page's sentences alike
-    figures = figures if figures is not None else write_figures(run, folder, flow_days)
-    return write_text(folder / "report.html", build_report(run, figures, imbalance))
+    parts = page_parts(run, imbalance)
+    if callable(figures):
+        figures = figures(run)
+    elif figures is None:
+        figures = write_figures(run, folder, flow_days)
+    return write_text(folder / "report.html", build_report(run, figures, parts=parts))
 
 
-__all__ = ["FIGURES", "build_report", "kpi_rows", "write_report"]
+__all__ = ["FIGURES", "build_report", "kpi_rows", "page_parts", "write_report"]
