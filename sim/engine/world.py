@@ -69,9 +69,11 @@ class RunOutput:
         dates = (start + np.arange(horizon).astype("timedelta64[D]")).astype("datetime64[ms]")  # Parquet's unit
 
         def column(values: list[str]) -> pd.Categorical:
-            # built from codes: repeating strings for every day would cost more than the run
+            # built from codes: repeating strings for every day would cost more than the run; the
+            # codes repeated in the width pandas keeps them in, not numpy's int64 cast down after
             categories, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
-            return pd.Categorical.from_codes(np.repeat(codes, horizon), categories=categories)
+            width = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32767 else np.int32
+            return pd.Categorical.from_codes(np.repeat(codes.astype(width), horizon), categories=categories)
 
         return pd.DataFrame(
             {
@@ -81,7 +83,8 @@ class RunOutput:
                 "material": column([k.material for k in self.keys]),
                 "variable": column([k.variable for k in self.keys]),
                 "value": self.daily.reshape(-1),
-            }
+            },
+            copy=False,  # the columns are new arrays already: pandas need not copy them again
         )
 
 
