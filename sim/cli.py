@@ -12,6 +12,7 @@ import re
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -244,7 +245,8 @@ def _clean_stale(folder: Path) -> None:
         print(f"note: removed {len(removed)} unfinished output(s) left in {folder} by stopped runs: {shown}", file=sys.stderr)
 
 
-def _write_page(result: Result, folder: Path, found, figures=None) -> Path:
+def _write_page(result: Result, folder: Path, found,
+                figures: dict[str, Path] | Callable[..., dict[str, Path]] | None = None) -> Path:
     """The run's page and figures (``figures``: already drawn, or a function giving them once the
     rest of the page is worked out): matplotlib and the report load only for a run that has them."""
     from .report.html import write_report

@@ -84,7 +84,7 @@ class RunOutput:
                 "variable": column([k.variable for k in self.keys]),
                 "value": self.daily.reshape(-1),
             },
-            copy=False,  # the columns are new arrays already: pandas need not copy them again
+            copy=False,  # new arrays, or (no warm-up) a view of ``daily``, which nothing writes after the run
         )
 
 

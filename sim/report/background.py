@@ -4,8 +4,8 @@ Drawing a 10-year run's figures takes as long as working out its KPIs, balance f
 tables together, and the two need nothing from each other: so where there is a second core and
 ``fork`` (Linux), a forked child draws the PNGs into a private folder while this process goes on,
 and the page, written last, picks them up; once this process is done with the rest it draws the
-figures the child has not reached, from the last (each is claimed by a file made exclusively). Anywhere else, or if the child fails, they are drawn
-here, as before. The child only draws (no Parquet, no printing) and leaves with ``os._exit``, so
+figures the child has not reached, from the last (each is claimed by a file made exclusively).
+Anywhere else, or if the child fails, they are drawn here, as before. The child only draws (no Parquet, no printing) and leaves with ``os._exit``, so
 it flushes nothing of this process's.
 """
 

@@ -25,15 +25,13 @@ import yaml
 from .. import __version__
 from ..atomic import AtomicFolder
 from ..engine import RunOutput
+from ..scenario.yamlio import SAFE_LOADER
 from .elements import element_balance
 from .kpis import capacity_days, compute_kpis
 
 POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
 FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv", "notes.txt")
 
-
-# libyaml when present: a 10-year scenario file takes ~0.5 s to read with the pure-Python loader
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REFERENCE = "reference.json"
 """What a run was read against (``--against``), when it was: its name, source and KPIs."""
@@ -58,7 +56,7 @@ class Result:
     def scenario_data(self) -> dict[str, Any]:
         """The run's resolved scenario as plain data (its meta, policies, markets, sources), read
         once however many parts of a report ask."""
-        return yaml.load(self.scenario_yaml, Loader=_YAML_LOADER) or {}
+        return yaml.load(self.scenario_yaml, Loader=SAFE_LOADER) or {}
 
     @classmethod
     def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:

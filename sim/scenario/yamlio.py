@@ -44,11 +44,14 @@ _PLAIN_TAGS = {
 }
 
 
-_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser where PyYAML has it (the same events, nodes and marks, five times faster)."""
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe parser where PyYAML has it (the same events, nodes and marks, five times faster):
+every YAML reesim reads goes through it."""
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's safe emitter where PyYAML has it (the same text, four times faster)."""
 
 
-class _Loader(_SAFE):  # type: ignore[misc,valid-type]
+class _Loader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     """The safe loader, reading ``1e9`` and ``1.0e9`` as numbers as YAML 1.2 does (YAML 1.1
     wants ``1.0e+9`` and would hand the engine a string)."""
 
@@ -75,7 +78,7 @@ def _check_text(text: str, file: str) -> None:
         raise _bad(file, line, nul - (text.rfind("\n", 0, nul) + 1) + 1, "NUL byte: this is not a text file")
     depth = aliases = 0
     try:
-        for event in yaml.parse(text, Loader=_SAFE):
+        for event in yaml.parse(text, Loader=SAFE_LOADER):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
