@@ -165,11 +165,15 @@ LEGEND_CHAR_IN = 0.058
 BESIDE = "legend-beside"
 
 
-def legend_right(ax: Axes) -> None:
-    """The axes' legend beside it, outside the data: inside, it hides the first months of a time
-    plot (a shortfall's first spike). ``_save`` widens the figure to make room."""
-    if ax.get_legend_handles_labels()[0]:
-        legend = ax.legend(fontsize=LEGEND_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+def legend_right(ax: Axes, handles: list | None = None, labels: list[str] | None = None) -> None:
+    """The axes' legend (or one of ``handles`` and ``labels``) beside it, outside the data: inside,
+    it hides the first months of a time plot (a shortfall's first spike) or the longest bars.
+    ``_save`` widens the figure to make room."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        legend = ax.legend(handles, labels, fontsize=LEGEND_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                           borderaxespad=0.0, frameon=False)
         legend.set_gid(BESIDE)
 
 
@@ -395,7 +399,7 @@ def plot_utilisation(result: Run, path: Path) -> Path:
     ax.set_xlim(0, 110)
     ax.grid(alpha=0.3, axis="x")
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in run.colours.values()]
-    ax.legend(handles, list(run.colours), fontsize=7, loc="lower right", ncol=2)
+    legend_right(ax, handles, list(run.colours))  # inside, it covered the last plants' bars
     longest = max((len(label.get_text()) for label in ax.get_yticklabels()), default=10)
     return _save(fig, f"Utilisation - {run.title}", path, {"left": 0.3 + 0.062 * longest, "top": 0.5, "bottom": 0.6})
 
