@@ -9,13 +9,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test,lab]'
 	touch $@
 
-.PHONY: setup run test lint bench notebook
+.PHONY: setup bytecode run test lint bench notebook
 setup: $(VENV)/.installed
 
-run: setup
+# pip compiles an installed package's bytecode, but not an editable project's; where Python may
+# not write it (PYTHONDONTWRITEBYTECODE), every process would compile reesim's modules afresh
+bytecode: setup
+	$(PY) -m compileall -q sim
+
+run: bytecode
 	$(VENV)/bin/reesim run $(SCENARIO)
 
-test: setup
+test: bytecode
 	$(VENV)/bin/ruff check sim tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n auto --dist loadfile  # a test file to a core: its module fixtures run once

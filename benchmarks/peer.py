@@ -14,6 +14,7 @@ taken within one repetition (median and minimum shown), with the load average be
 SupplyNetPy's logging is off twice over: `logging=False` on every node (each node's logger is
 disabled, so its calls return at once) and `simulate_sc_net(..., logging=False)` (the library's
 "sim_trace" logger muted, no handlers). Its messages are f-strings, still formatted at each call.
+Both sides' bytecode is compiled first (pip compiled SupplyNetPy's at install; reesim's is compiled here).
 SupplyNetPy lives in its own venv, never in reesim's; without it the SupplyNetPy columns are skipped.
 Targets (issue 23): the simulation at most 0.2x SupplyNetPy's; the whole process at most its whole script.
 """
@@ -126,6 +127,9 @@ def main() -> None:
         [args.snp_python, "-c", "import SupplyNetPy.Components"], capture_output=True).returncode == 0
     if not has_snp:
         print(f"no SupplyNetPy at {args.snp_python}: its columns are skipped. To create it:\n    {SNP_INSTALL}\n")
+    # pip compiled SupplyNetPy's bytecode when it installed it; compile reesim's (an editable
+    # install) too, so neither side compiles its modules in the timed processes
+    subprocess.run([REESIM_PY, "-m", "compileall", "-q", str(ROOT / "sim")], check=True)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         snp_script = None

@@ -77,6 +77,8 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.years)))
         return
     kinds = ("simpy", "loop", "reesim run")
+    # as `make run` does: the children (and the figures' own process) then load reesim's bytecode
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[1] / "sim")], check=True)
     load_before = os.getloadavg()
     reps: list[dict[str, dict]] = []
     # repetitions alternate (engine, loop, whole run; engine, loop, ...) and each ratio is taken
