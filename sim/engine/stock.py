@@ -186,7 +186,10 @@ class Stock:
         t, pace = self._home_memo
         if t != now:
             self._home_memo = (now, 0.0)  # a plant's need that loops back here reads nothing more
-            pace = self.buyers_pace.read(now) + sum(need() for need in self._plant_needs)
+            needs = 0.0  # summed as sum() would (left to right from 0.0), without its generator
+            for need in self._plant_needs:
+                needs += need()
+            pace = self.buyers_pace.read(now) + needs
             self._home_memo = (now, pace)
         return pace
 
@@ -199,8 +202,12 @@ class Stock:
         t, pace = self._demand_memo
         if t != now:
             self._demand_memo = (now, 0.0)
-            pace = (self.buyers_pace.read(now) + sum(need() for need in self._plant_base_needs)
-                    + sum(need() for need in self._export_needs))
+            plants = exports = 0.0
+            for need in self._plant_base_needs:
+                plants += need()
+            for need in self._export_needs:
+                exports += need()
+            pace = self.buyers_pace.read(now) + plants + exports
             self._demand_memo = (now, pace)
         return pace
 
@@ -213,7 +220,9 @@ class Stock:
         users' (rates, not backlogs: an importer restocking a month of cover does not outbid a
         home buyer needing a week, nor does one that has stopped ordering while it waits lose
         its share)."""
-        x = sum(need() for need in self._export_needs)
+        x = 0.0
+        for need in self._export_needs:
+            x += need()
         h = self.home_pace()
         return x / (x + h) if x + h > 0 else 0.0
 
