@@ -23,7 +23,7 @@ run: bytecode
 test: bytecode
 	$(VENV)/bin/ruff check sim tests benchmarks
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -n auto --dist loadfile  # a test file to a core: its module fixtures run once
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder  # a file to a core (its module fixtures run once), longest first (tests/conftest.py)
 
 bench: setup
 	$(PY) benchmarks/run.py
