@@ -89,13 +89,15 @@ def short_before_policy(result: Result) -> list[Finding]:
     return sorted(out, key=lambda f: f.text)
 
 
-def _outflow(result: Result) -> pd.DataFrame:
-    """Tonnes a day leaving each (site, material): taken by plants, shipped, delivered to buyers."""
+def _outflow(result: Result, after_day: int) -> pd.DataFrame:
+    """Tonnes a day leaving each (site, material) after ``after_day``: taken by plants, shipped,
+    delivered to buyers."""
     ts, ent = result.timeseries, result.entities
     # a stock's entity is its site: only plants, lanes (their origin) and buyers move material out
     movers = ent[ent["type"].isin(["facility", "link", "demand"])].drop_duplicates("entity")
     site_of = movers.set_index("entity")["site"]
-    flows = ts[ts["variable"].isin(["consumed_t", "shipped_t", "delivered_t"])][["day", "entity", "material", "value"]]
+    moving = ts["variable"].isin(["consumed_t", "shipped_t", "delivered_t"]) & (ts["day"] > after_day)
+    flows = ts[moving][["day", "entity", "material", "value"]]
     flows = flows.assign(site=flows["entity"].astype(str).map(site_of))
     return flows.groupby(["site", "material", "day"], observed=True)["value"].sum().reset_index()
 
@@ -117,8 +119,7 @@ def piling_up(result: Result) -> list[Finding]:
     stocks = result.entities[result.entities["type"] == "stock"]
     utility = {(str(r.site), str(r.material)) for r in stocks.itertuples() if r.stage == "utility"}
     grew = grew[[key not in utility for key in grew.index]]  # process water is not a product
-    out_flow = _outflow(result)
-    recent = out_flow[out_flow["day"] > last - quarter].groupby(["site", "material"], observed=True)["value"].sum() / quarter
+    recent = _outflow(result, last - quarter).groupby(["site", "material"], observed=True)["value"].sum() / quarter
     out = []
     for (site, material), rise in grew.items():
         held = float(ends.at[(site, material), "last"])

@@ -83,7 +83,12 @@ class Result:
         return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes)
 
     def summary(self) -> pd.DataFrame:
-        """One row per facility and demand: totals an analyst reads first."""
+        """One row per facility and demand: totals an analyst reads first (a copy of the table
+        worked out once: the run folder's CSV and the page's facilities both read it)."""
+        return self._summary.copy()
+
+    @cached_property
+    def _summary(self) -> pd.DataFrame:
         ts, ent = self.timeseries, self.entities
         totals = ts.groupby(["entity", "variable"], observed=True)["value"].sum().unstack(fill_value=0.0)
         rows = ent[ent["type"].isin(["facility", "demand"])].copy()
