@@ -46,7 +46,7 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 1.0
 
 
-class _Long:
+class LongSeries:
     """The long timeseries as numpy arrays, its rows split by variable once: the KPIs read a dozen
     variables from it, and a pandas filter, group and reindex for each cost more than the sums
     themselves on all but the longest runs."""
@@ -79,6 +79,17 @@ class _Long:
         known = pos >= 0
         pos = np.where(known, pos, 0)
         return np.where(known, sums[pos], 0.0), known & seen[pos]
+
+    def in_run(self, entities: list[str]) -> np.ndarray:
+        """Whether each of ``entities`` has any row at all."""
+        seen = np.bincount(self.entity, minlength=len(self.names)) > 0
+        return np.array([e in self.code_of and bool(seen[self.code_of[e]]) for e in entities], dtype=bool)
+
+    def capacity(self, facilities: list[str], t_per_day: np.ndarray) -> np.ndarray:
+        """Each facility's capacity summed over the days of the run (t of its basis): the daily
+        ``capacity_t_per_day`` of a plant that may expand (investment), else ``t_per_day`` every day."""
+        grown, has_grown = self.totals("capacity_t_per_day", facilities)
+        return np.where(has_grown, grown, t_per_day * self.n_days)
 
     def material(self) -> tuple[np.ndarray, list[str]]:
         if self._material is None:
@@ -117,7 +128,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     (its share of each stage) and ``margin_usd_per_t_outside_<focus>``. Each policy's own KPIs
     (what its kind reports) come under ``policies.<id>``; ``elements`` (``element_balance``) is
     reported as ``element_balance_t`` when given (single runs; sweeps leave it out)."""
-    long = _Long(ts)
+    long = LongSeries(ts)
     demand = entities[entities["type"] == "demand"]
     dem_ids = demand["entity"].astype(str).tolist()
     dem_col = {c: demand[c].fillna("").astype(str).tolist() for c in ("region", "material", "end_use")}
@@ -154,9 +165,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
         by_region[stage] = regions
         share_focus[stage] = float(regions.get(focus_region, 0.0) / total) if total > 0 else 0.0
 
-    grown, has_grown = long.totals("capacity_t_per_day", fac_ids)
-    first = fac["capacity_t_per_day"].to_numpy(dtype=float) * long.n_days
-    capacity = np.where(has_grown, grown, first)
+    capacity = long.capacity(fac_ids, fac["capacity_t_per_day"].to_numpy(dtype=float))
     throughput, _ = long.totals("throughput_t", fac_ids)
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = throughput / capacity
@@ -246,7 +255,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     return {name: kpis[name] for name in order if name in kpis}  # the registry's order, which reports follow
 
 
-def _per_entity(long: _Long, variable: str):
+def _per_entity(long: LongSeries, variable: str):
     """(entity, its values in day order) for each entity with ``variable``, in the entities' order."""
     at = long.of(variable)
     if not len(at):
@@ -258,7 +267,7 @@ def _per_entity(long: _Long, variable: str):
         yield long.names[long.entity[part[0]]], long.value[part]
 
 
-def _bullwhip(long: _Long) -> dict[str, float]:
+def _bullwhip(long: LongSeries) -> dict[str, float]:
     """Each ordering stock's weekly orders' variance over the variance of weekly demand (whole
     weeks: the first and last are left out)."""
     orders = long.of("ordered_t")
@@ -286,7 +295,7 @@ def _bullwhip(long: _Long) -> dict[str, float]:
     return out
 
 
-def _short_days(long: _Long, dem_ids: list[str]) -> dict[str, set[int]]:
+def _short_days(long: LongSeries, dem_ids: list[str]) -> dict[str, set[int]]:
     """Per buyer group, the days it was short: something lost or waiting."""
     at = np.concatenate([long.of("unmet_t"), long.of("backorder_t")])
     demand_codes = {long.code_of[e] for e in dem_ids if e in long.code_of}
@@ -324,7 +333,7 @@ def _by_pair(short_days: dict[str, set[int]], dem_col: dict[str, list[str]], col
     return fill, lost, short
 
 
-def _regional_daily(long: _Long, dem_ids: list[str], dem_region: list[str]) -> dict[str, pd.DataFrame]:
+def _regional_daily(long: LongSeries, dem_ids: list[str], dem_region: list[str]) -> dict[str, pd.DataFrame]:
     """Per region, a frame indexed by day (the days its buyers have rows) with requested_t,
     delivered_t, unmet_t (lost) and backorder_t (waiting)."""
     variables = ("requested_t", "delivered_t", "unmet_t", "backorder_t")

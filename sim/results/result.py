@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,7 +28,7 @@ from ..atomic import AtomicFolder
 from ..engine import RunOutput
 from ..scenario.yamlio import SAFE_LOADER
 from .elements import element_balance
-from .kpis import capacity_days, compute_kpis
+from .kpis import LongSeries, compute_kpis
 
 POLICY_EVENT_COLUMNS = ["day", "date", "policy", "kind", "event"]
 FILES = ("scenario.yaml", "timeseries.parquet", "kpis.json", "summary.csv", "run.json", "entities.csv", "balance.csv", "policy_events.csv", "notes.txt")
@@ -89,14 +90,17 @@ class Result:
 
     @cached_property
     def _summary(self) -> pd.DataFrame:
-        ts, ent = self.timeseries, self.entities
-        totals = ts.groupby(["entity", "variable"], observed=True)["value"].sum().unstack(fill_value=0.0)
-        rows = ent[ent["type"].isin(["facility", "demand"])].copy()
+        long = LongSeries(self.timeseries)
+        rows = self.entities[self.entities["type"].isin(["facility", "demand"])].copy()
+        ids = rows["entity"].astype(str).tolist()
+        in_run = long.in_run(ids)
         for col in ("output_t", "throughput_t", "requested_t", "delivered_t", "unmet_t"):
-            rows[col] = rows["entity"].map(totals[col]) if col in totals else 0.0
-        fac = rows["type"] == "facility"
-        capacity = capacity_days(ts, rows.loc[fac].set_index("entity"))  # grown capacity where plants expand
-        rows.loc[fac, "utilisation"] = rows.loc[fac, "throughput_t"] / rows.loc[fac, "entity"].map(capacity)
+            # an entity with no rows in the run has no totals; one with rows has 0 for what it lacks
+            rows[col] = np.where(in_run, long.totals(col, ids)[0], np.nan) if col in long.rows else 0.0
+        fac = (rows["type"] == "facility").to_numpy()
+        capacity = long.capacity([i for i, f in zip(ids, fac, strict=True) if f],
+                                 rows.loc[fac, "capacity_t_per_day"].to_numpy(dtype=float))  # grown where plants expand
+        rows.loc[fac, "utilisation"] = rows.loc[fac, "throughput_t"] / capacity
         dem = rows["type"] == "demand"
         rows.loc[dem, "fill_rate"] = rows.loc[dem, "delivered_t"] / rows.loc[dem, "requested_t"].where(rows.loc[dem, "requested_t"] > 0)
         keep = ["entity", "type", "kind", "stage", "site", "region", "material", "end_use", "capacity_t_per_day",
