@@ -117,3 +117,17 @@ def test_a_window_counts_only_its_days():
     assert k["unmet_demand_t"] == 0.0 and k["days_short_by_region"]["usa"] == 2
     # the plant grew to 20 t/day on day 10: its capacity over the window is the grown one
     assert k["utilisation_by_facility"]["plant"] == pytest.approx(8 / 20)
+
+
+def test_a_missing_value_adds_nothing_and_is_left_out_of_means_peaks_and_lows():
+    ts, ent, events = _world()
+    ts = ts.copy()
+    price = (ts["variable"] == "price_usd_per_kg") & (ts["day"] == 20)  # the last day's price unknown
+    ts.loc[price, "value"] = np.nan
+    unmet = (ts["variable"] == "unmet_t") & (ts["entity"] == "us_a") & (ts["day"] == 3)
+    ts.loc[unmet, "value"] = np.nan
+    k = compute_kpis(ts, ent, events)
+    assert k["price_usd_per_kg"]["ndfeb_magnet_world"]["peak"] == 119.0
+    assert k["price_usd_per_kg"]["ndfeb_magnet_world"]["mean"] == pytest.approx(109.5)
+    assert np.isnan(k["price_usd_per_kg"]["ndfeb_magnet_world"]["end"])  # the last value is the last value
+    assert k["unmet_demand_t_by_region"]["usa"] == 15.0

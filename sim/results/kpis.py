@@ -57,6 +57,9 @@ class LongSeries:
         var, var_names = _codes(ts["variable"])
         self.day = ts["day"].to_numpy()
         self.value = ts["value"].to_numpy(dtype=float)
+        # what sums add: a missing value (NaN) counts as nothing, as in pandas' sums
+        nan = np.isnan(self.value)
+        self.addend = np.where(nan, 0.0, self.value) if nan.any() else self.value
         self.last_day = int(self.day.max()) if len(self.day) else 0
         self.n_days = int(np.count_nonzero(np.bincount(self.day - self.day.min()))) if len(self.day) else 0
         order = np.argsort(var, kind="stable")  # each variable's rows in their own order
@@ -73,7 +76,7 @@ class LongSeries:
         """Each of ``entities``' sum of ``variable``, and whether it has any such row."""
         at = self.of(variable)
         n = len(self.names)
-        sums = np.bincount(self.entity[at], weights=self.value[at], minlength=n)
+        sums = np.bincount(self.entity[at], weights=self.addend[at], minlength=n)
         seen = np.bincount(self.entity[at], minlength=n) > 0
         pos = np.array([self.code_of.get(e, -1) for e in entities], dtype=np.int64)
         known = pos >= 0
@@ -139,7 +142,7 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     # what each buyer group was owed: delivered, lost, or still waiting at the end (see _owed)
     waiting_rows = long.of("backorder_t")
     waiting_rows = waiting_rows[long.day[waiting_rows] == long.last_day]
-    end = np.bincount(long.entity[waiting_rows], weights=long.value[waiting_rows], minlength=len(long.names))
+    end = np.bincount(long.entity[waiting_rows], weights=long.addend[waiting_rows], minlength=len(long.names))
     owed = dlv + unmet + np.array([end[long.code_of[e]] if e in long.code_of else 0.0 for e in dem_ids])
 
     def by(column: str) -> dict[str, float]:
@@ -206,11 +209,13 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     region_of_fac = dict(zip(fac_ids, fac_region, strict=True))
     for entity, values in _per_entity(long, "margin_usd_per_t"):
         if entity in region_of_fac:
-            margins[entity] = {"mean": float(values.mean()), "min": float(values.min()), "region": region_of_fac[entity]}
+            known = _known(values)
+            margins[entity] = {"mean": float(known.mean()), "min": float(known.min()), "region": region_of_fac[entity]}
 
     prices: dict[str, dict[str, float]] = {}
     for market, values in _per_entity(long, "price_usd_per_kg"):
-        prices[market] = {"mean": float(values.mean()), "peak": float(values.max()), "low": float(values.min()),
+        known = _known(values)
+        prices[market] = {"mean": float(known.mean()), "peak": float(known.max()), "low": float(known.min()),
                           "start": float(values[0]), "end": float(values[-1])}
 
     kpis = {
@@ -267,6 +272,13 @@ def _per_entity(long: LongSeries, variable: str):
         yield long.names[long.entity[part[0]]], long.value[part]
 
 
+def _known(values: np.ndarray) -> np.ndarray:
+    """The values that are not missing (NaN), or one NaN when none is known (a mean, peak or low
+    of nothing is missing too)."""
+    known = values[~np.isnan(values)]
+    return known if len(known) else np.array([np.nan])
+
+
 def _bullwhip(long: LongSeries) -> dict[str, float]:
     """Each ordering stock's weekly orders' variance over the variance of weekly demand (whole
     weeks: the first and last are left out)."""
@@ -278,7 +290,7 @@ def _bullwhip(long: LongSeries) -> dict[str, float]:
     present = np.unique(weeks)[1:-1]
     if not len(present):
         return {}
-    base_weekly = np.bincount(weeks - weeks.min(), weights=long.value[req])[present - weeks.min()] if len(weeks) else np.zeros(0)
+    base_weekly = np.bincount(weeks - weeks.min(), weights=long.addend[req])[present - weeks.min()] if len(weeks) else np.zeros(0)
     base = float(np.var(base_weekly, ddof=1)) if len(base_weekly) > 2 else 0.0
     if base <= 0:
         return {}
@@ -290,7 +302,7 @@ def _bullwhip(long: LongSeries) -> dict[str, float]:
         part = orders[(ent == e) & (mat == m)]
         w = long.day[part] // 7
         inside = (w >= present[0]) & (w <= present[-1])
-        weekly = np.bincount(w[inside] - present[0], weights=long.value[part][inside], minlength=present[-1] - present[0] + 1)
+        weekly = np.bincount(w[inside] - present[0], weights=long.addend[part][inside], minlength=present[-1] - present[0] + 1)
         out[f"{long.names[e]}.{material_names[m]}"] = float(np.var(weekly[present - present[0]], ddof=1) / base)
     return out
 
@@ -304,7 +316,7 @@ def _short_days(long: LongSeries, dem_ids: list[str]) -> dict[str, set[int]]:
         return {}
     key = long.entity[at].astype(np.int64) * (long.last_day + 1) + long.day[at]
     uniq, inverse = np.unique(key, return_inverse=True)
-    per_day = np.bincount(inverse, weights=long.value[at])
+    per_day = np.bincount(inverse, weights=long.addend[at])
     short = uniq[per_day > 1e-9]
     out: dict[str, set[int]] = {}
     for code, day in zip((short // (long.last_day + 1)).tolist(), (short % (long.last_day + 1)).tolist(), strict=True):
@@ -349,7 +361,7 @@ def _regional_daily(long: LongSeries, dem_ids: list[str], dem_region: list[str])
         return {}
     col = np.concatenate([np.full(len(at), j) for j, at in parts])
     at = np.concatenate([at for _, at in parts])
-    reg, day, value = region_index[long.entity[at]], long.day[at].astype(np.int64), long.value[at]
+    reg, day, value = region_index[long.entity[at]], long.day[at].astype(np.int64), long.addend[at]
     out = {}
     for i, r in enumerate(regions):
         mine = reg == i
