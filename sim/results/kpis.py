@@ -47,9 +47,9 @@ def _ratio(num: float, den: float) -> float:
 
 
 class LongSeries:
-    """The long timeseries as numpy arrays, its rows split by variable once: the KPIs read a dozen
-    variables from it, and a pandas filter, group and reindex for each cost more than the sums
-    themselves on all but the longest runs."""
+    """The long timeseries as numpy arrays, its rows split by variable once, for sums by entity
+    (the KPIs and a run's summary): they read a dozen variables, and a pandas filter, group and
+    reindex for each cost more than the sums themselves on all but the longest runs."""
 
     def __init__(self, ts: pd.DataFrame):
         self.entity, self.names = _codes(ts["entity"])
@@ -139,7 +139,11 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     dlv, _ = long.totals("delivered_t", dem_ids)
     unmet, _ = long.totals("unmet_t", dem_ids)
     requested, _ = long.totals("requested_t", dem_ids)
-    # what each buyer group was owed: delivered, lost, or still waiting at the end (see _owed)
+    # what each buyer group was owed over these days: what was delivered, lost or still waiting at
+    # the end, which is what it requested and the backlog it carried in (a window that starts while
+    # buyers wait, a run whose warm-up left a backlog), so a fill rate is a share. Counted at the
+    # end: a buyer's requests are recorded spread over the days of its period while its backlog
+    # moves on the period's day, so the backlog at a window's start is not a clean figure.
     waiting_rows = long.of("backorder_t")
     waiting_rows = waiting_rows[long.day[waiting_rows] == long.last_day]
     end = np.bincount(long.entity[waiting_rows], weights=long.addend[waiting_rows], minlength=len(long.names))
