@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/baseline.yaml
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,lab]'
+	$(PY) -m pip install -q -e '.[test,lab,native]'
 	touch $@
 
 .PHONY: setup bytecode run test lint bench notebook
@@ -16,6 +16,7 @@ setup: $(VENV)/.installed
 # not write it (PYTHONDONTWRITEBYTECODE), every process would compile reesim's modules afresh
 bytecode: setup
 	$(PY) -m compileall -q sim
+	$(PY) -c "import sys; from sim.engine.native import build; sys.exit(build())" || true  # the engine compiled by mypyc (again only if a source changed); Python if it cannot be
 
 run: bytecode
 	$(VENV)/bin/reesim run $(SCENARIO)

@@ -64,10 +64,10 @@ def test_the_page_shows_a_lessons_controls_and_reruns_on_release() -> None:
 
 
 def _long_baseline(tmp_path: Path) -> Path:
-    """The world baseline over two years: a run of a second or two (three with its warm-up), long
-    enough to watch and cancel."""
+    """The world baseline over five years: a run of two seconds or more with the compiled engine
+    (five as Python), long enough to watch and cancel."""
     path = tmp_path / "long.yaml"
-    path.write_text(f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\nmeta: {{name: long, horizon_days: 730}}\n")
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\nmeta: {{name: long, horizon_days: 1826}}\n")
     return path
 
 

@@ -133,7 +133,7 @@ class Facility:
             p = stock.demand_pace() * (stock.refill_factor() if refill else 1.0) / per_activity
             if pulled is None or p > pulled:
                 pulled = p
-        return min(full, pulled)  # type: ignore[type-var]
+        return min(full, pulled)  # type: ignore[type-var,return-value]  # pulled is set: _pulled_by is not empty
 
     def start(self) -> None:
         """Start making (and breaking down); called once the world is wired."""
@@ -168,7 +168,8 @@ class Facility:
 
     def _limit(self, planned: float) -> tuple[float, object]:
         """Activity possible now given inputs on hand and room for outputs; and what limits it."""
-        activity, limiting = planned, None
+        activity: float = planned
+        limiting: object = None  # a stock or a limit
         for f in self.inputs:
             possible = f.stock.home_free(planned * f.t_per_activity, self.need(f.stock.material), self) / f.t_per_activity
             if possible < activity:

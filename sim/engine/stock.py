@@ -26,6 +26,8 @@ class Listener(Protocol):
 
     def poke(self) -> None: ...
 
+    def __hash__(self) -> int: ...  # a lane is also the key of its share and reservation
+
 
 class Pace:
     """A running total and its exponentially smoothed rate (t/day), brought up to date when read

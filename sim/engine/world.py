@@ -125,7 +125,7 @@ class World:
         self.books: list[PlantBooks] = []
         self.policy_events: list[dict] = []
         self._runners: list[PolicyRunner] = []
-        self._starters: list[Callable[[], None]] = []
+        self._starters: list[Callable[[], object]] = []
         self._started = False
         self._demand_tally: dict[str, np.ndarray] = {}
         self._create()
@@ -145,7 +145,7 @@ class World:
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _ev: action())
 
-    def on_start(self, action: Callable[[], None]) -> None:
+    def on_start(self, action: Callable[[], object]) -> None:
         """Run ``action`` when the world starts (at once if it has)."""
         if self._started:
             action()

@@ -25,7 +25,7 @@ import yaml
 
 from .. import __version__
 from ..atomic import AtomicFolder
-from ..engine import RunOutput
+from ..engine import RunOutput, native
 from ..scenario.yamlio import SAFE_LOADER
 from .elements import element_balance
 from .kpis import LongSeries, compute_kpis
@@ -71,6 +71,7 @@ class Result:
         run = {
             "reesim_version": __version__,
             "python": platform.python_version(),
+            "engine": native.ENGINE,  # compiled by mypyc or Python: the same numbers, at different speeds
             "scenario": meta.name,
             "scenario_file": source,
             "scenario_sha256": digest,
