@@ -33,7 +33,8 @@ def _what(event) -> str:
     for call in event.callbacks or []:
         f = call.func if isinstance(call, functools.partial) else call
         if getattr(f, "__name__", "") == "_resume":
-            return f"process {f.__self__._generator.__qualname__}"
+            gen = f.__self__._generator  # a compiled generator has no __qualname__: its type's name says it
+            return f"process {getattr(gen, '__qualname__', type(gen).__name__)}"
         name = getattr(f, "__qualname__", type(f).__name__)
         return f"call {name}" + (f" (+{len(event.callbacks) - 1})" if len(event.callbacks) > 1 else "")
     return type(event).__name__
