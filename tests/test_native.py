@@ -55,3 +55,14 @@ def test_the_compiled_modules_are_used_only_while_their_sources_are_unchanged(tm
     assert native.use_native(path) == "python" and path == []  # asked for Python
     monkeypatch.delenv("REESIM_ENGINE")
     assert native.use_native(path) == "compiled" and path == [str(tmp_path / "sim" / "engine")]
+
+
+def test_a_build_that_does_not_load_here_leaves_the_engine_in_python(tmp_path, monkeypatch):
+    monkeypatch.setattr(native, "BUILD", tmp_path)
+    monkeypatch.setattr(native, "ENGINE", "python")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delenv("REESIM_ENGINE", raising=False)
+    (tmp_path / native.STAMP).write_text(json.dumps(native._stamp()))
+    (tmp_path / "0123abcd__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a shared library")
+    path: list[str] = []
+    assert native.use_native(path) == "python" and path == [] and str(tmp_path) not in sys.path

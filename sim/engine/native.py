@@ -13,6 +13,7 @@ module runs as written without the build, and tests/test_native.py checks both g
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -57,12 +58,24 @@ def use_native(path: list[str]) -> str:
         current = json.loads(stamp.read_text(encoding="utf-8")) == _stamp()
     except (OSError, ValueError):
         current = False
-    if current:
+    if current and _runtime_loads():
         path.insert(0, str(BUILD / "sim" / "engine"))
-        if str(BUILD) not in sys.path:
-            sys.path.append(str(BUILD))  # mypyc's shared runtime module, a top-level name
         ENGINE = "compiled"
     return ENGINE
+
+
+def _runtime_loads() -> bool:
+    """Whether mypyc's shared runtime module (a top-level name) loads here: a build copied from
+    another machine may not, and the engine then runs as Python rather than failing."""
+    if str(BUILD) not in sys.path:
+        sys.path.append(str(BUILD))
+    try:
+        for so in BUILD.glob("*__mypyc*.so"):
+            importlib.import_module(so.name.split(".")[0])
+    except ImportError:
+        sys.path.remove(str(BUILD))
+        return False
+    return True
 
 
 def build() -> int:
