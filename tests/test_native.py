@@ -66,3 +66,22 @@ def test_a_build_that_does_not_load_here_leaves_the_engine_in_python(tmp_path, m
     (tmp_path / "0123abcd__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"not a shared library")
     path: list[str] = []
     assert native.use_native(path) == "python" and path == [] and str(tmp_path) not in sys.path
+
+
+def test_a_failed_compile_is_not_tried_again_until_a_source_changes(tmp_path, monkeypatch, capsys):
+    if importlib.util.find_spec("mypyc") is None:
+        pytest.skip("mypyc is not installed here (the native extra)")
+    monkeypatch.setattr(native, "BUILD", tmp_path / "native")
+    tries: list[list[str]] = []
+
+    def no_compiler(cmd, **kwargs):
+        tries.append(cmd)
+        return subprocess.CompletedProcess(cmd, 1, "", "error: command 'gcc' failed: No such file or directory")
+
+    monkeypatch.setattr(native.subprocess, "run", no_compiler)
+    assert native.build() == 1 and len(tries) == 1
+    assert "could not be compiled" in capsys.readouterr().out
+    assert native.build() == 1 and len(tries) == 1  # remembered: make run does not spend a minute failing again
+    assert "did not compile here last time" in capsys.readouterr().out
+    assert "gcc" in (tmp_path / "native.failed.log").read_text()
+    assert not (tmp_path / "native").exists()  # nothing half-built

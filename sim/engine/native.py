@@ -88,12 +88,20 @@ def build() -> int:
         return 1
     if (BUILD / STAMP).is_file() and json.loads((BUILD / STAMP).read_text(encoding="utf-8")) == _stamp():
         return 0  # current
+    failed = BUILD.with_name(BUILD.name + ".failed.json")  # these sources failed to compile here before
+    if failed.is_file() and json.loads(failed.read_text(encoding="utf-8")) == _stamp():
+        print(f"reesim: the engine did not compile here last time (see {failed.with_suffix('.log')}); it runs as Python")
+        return 1
     with tempfile.TemporaryDirectory(prefix="reesim-native-") as tmp:
         # a copy, built away from the sources: mypyc writes its .so files beside what it compiles
         shutil.copytree(PACKAGE, Path(tmp) / "sim", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
         files = [f"sim/engine/{m}.py" for m in NATIVE_MODULES]
         done = subprocess.run([sys.executable, "-m", "mypyc", *files], cwd=tmp, capture_output=True, text=True)
         if done.returncode != 0:
+            # remembered, so that make run does not spend a minute failing again until a source changes
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            failed.with_suffix(".log").write_text(done.stdout + done.stderr, encoding="utf-8")
+            failed.write_text(json.dumps(_stamp()), encoding="utf-8")
             print("reesim: the engine could not be compiled; it runs as Python. mypyc said:\n"
                   + (done.stdout + done.stderr)[-3000:])
             return 1
