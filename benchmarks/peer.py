@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ratios import print_ratios  # noqa: E402
+
 SCENARIO = ROOT / "benchmarks" / "peer_chain.yaml"
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 REESIM_PY = str(VENV_PY) if VENV_PY.exists() else sys.executable
@@ -80,7 +83,7 @@ def reesim_child() -> dict:
     sys.path.insert(0, str(ROOT))
     import pandas  # noqa: F401  simulate() imports it for its entity table: an import, not simulation
 
-    from sim.engine import simulate
+    from sim.engine import native, simulate
     from sim.scenario import load_scenario
 
     t0 = time.perf_counter()
@@ -90,7 +93,7 @@ def reesim_child() -> dict:
     t2 = time.perf_counter()
     daily = {(k.variable, k.entity): out.daily[i].sum() for i, k in enumerate(out.keys)}
     fill = daily["delivered_t", "oxide_buyers"] / daily["requested_t", "oxide_buyers"]
-    return {"load_s": t1 - t0, "sim_s": t2 - t1, "events": out.events, "fill": float(fill)}
+    return {"load_s": t1 - t0, "sim_s": t2 - t1, "events": out.events, "fill": float(fill), "engine": native.ENGINE}
 
 
 def wall(cmd: list[str]) -> tuple[float, str]:
@@ -139,7 +142,8 @@ def main() -> None:
         reps = [one_repetition(snp_script, args.snp_python, tmp, i) for i in range(args.repeat)]
     load_after = os.getloadavg()
     fast = {k: {f: min(r[k][f] for r in reps) for f in reps[0][k]} for k in reps[0]}
-    print(f"Six-node linear chain, 3,650 days, no warm-up; {args.repeat} alternating repetitions, one process each")
+    print(f"Six-node linear chain, 3,650 days, no warm-up; {args.repeat} alternating repetitions, one process each; "
+          f"reesim's engine: {reps[0]['reesim']['engine']}")
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} cores\n")
     print("load s: reesim load_scenario (read, validate) / SupplyNetPy create_sc_net; events: SimPy steps")
     print(f"{'fastest of the repetitions':28}{'load s':>8}{'simulate s':>12}{'events':>9}{'us/event':>10}{'fill rate':>11}")
@@ -157,10 +161,7 @@ def main() -> None:
                   "load + simulate": [(r["reesim"]["load_s"] + r["reesim"]["sim_s"]) / (r["snp"]["load_s"] + r["snp"]["sim_s"]) for r in reps],
                   "whole: run (figures)": [r["run"]["wall_s"] / r["snp"]["wall_s"] for r in reps],
                   "whole: run --no-figures": [r["run_nofig"]["wall_s"] / r["snp"]["wall_s"] for r in reps]}
-        print(f"\n{'reesim / SupplyNetPy':28}{'each':>24}{'median':>9}{'min':>7}")
-        for name, values in ratios.items():
-            each = " ".join(f"{v:.2f}" for v in values)
-            print(f"{name:28}{each:>24}{statistics.median(values):>8.2f}x{min(values):>6.2f}x")
+        print_ratios("reesim / SupplyNetPy", ratios)
 
 
 if __name__ == "__main__":

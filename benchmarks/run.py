@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ratios import print_ratios  # noqa: E402
 
 
 def measure(kind: str, years: int) -> dict:
@@ -89,7 +90,10 @@ def main() -> None:
     load_after = os.getloadavg()
     best = {kind: min((r[kind] for r in reps), key=lambda m: m["wall_s"]) | {"peak_mib": max(r[kind]["peak_mib"] for r in reps)}
             for kind in kinds}
-    print(f"Baseline, {args.years} years (+ warm-up), {args.repeat} alternating repetitions, one process each")
+    from sim.engine import native  # which engine the children load (sim/engine/native.py)
+
+    print(f"Baseline, {args.years} years (+ warm-up), {args.repeat} alternating repetitions, one process each; "
+          f"engine: {native.ENGINE}")
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} cores\n")
     print(f"{'best of the repetitions':24}{'wall s':>9}{'events/steps':>14}{'peak MiB':>10}{'mine kt/yr':>12}")
     for kind, label in (("simpy", "SimPy engine"), ("loop", "plain daily loop"), ("reesim run", "whole reesim run")):
@@ -97,10 +101,7 @@ def main() -> None:
         print(f"{label:24}{r['wall_s']:>9.2f}{r['events']:>14,}{r['peak_mib']:>10.0f}{r['mine_output_kt_per_yr']:>12.1f}")
     ratios = {"engine / loop": [r["simpy"]["wall_s"] / r["loop"]["wall_s"] for r in reps],
               "reesim run / simulation": [r["reesim run"]["wall_s"] / r["simpy"]["wall_s"] for r in reps]}
-    print(f"\n{'ratio, per repetition':28}{'each':>28}{'median':>9}{'min':>7}{'target':>9}")
-    for name, values in ratios.items():
-        each = " ".join(f"{v:.2f}" for v in values)
-        print(f"{name:28}{each:>28}{statistics.median(values):>8.2f}x{min(values):>6.2f}x{'<= 2x':>9}")
+    print_ratios("ratio, per repetition", ratios, target="<= 2x")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .kpis import capacity_days
+from .kpis import LongSeries
 from .result import Result
 
 PILE_MIN_T = 1_000.0
@@ -156,7 +156,8 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     plants = ent[ent["type"] == "facility"].set_index("entity")
     recent = ts[ts["variable"].isin(("throughput_t", "capacity_t_per_day", "consumed_t", "level_t")) & (ts["day"] > last - quarter)]
     made = _series(recent, "throughput_t").groupby("entity", observed=True)["value"].sum() / quarter
-    capacity = capacity_days(recent, plants, quarter) / quarter  # grown capacity where plants expand
+    grown = LongSeries(recent).capacity(plants.index.astype(str).tolist(), plants["capacity_t_per_day"].to_numpy(dtype=float), quarter)
+    capacity = pd.Series(grown, index=plants.index) / quarter  # grown capacity where plants expand
     drawn = _series(recent, "consumed_t").groupby(["entity", "material"], observed=True)["value"].sum() / quarter
     levels = _series(recent, "level_t")
     inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]

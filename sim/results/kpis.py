@@ -29,19 +29,6 @@ def flatten(kpis: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return out
 
 
-def _totals(ts: pd.DataFrame, variable: str) -> pd.Series:
-    sel = ts[ts["variable"] == variable]
-    return sel.groupby("entity", observed=True)["value"].sum()
-
-
-def capacity_days(ts: pd.DataFrame, facilities: pd.DataFrame, days: int | None = None) -> pd.Series:
-    """Each facility's capacity summed over the ``days`` of ``ts`` (default: all its days; t of its
-    basis): the daily ``capacity_t_per_day`` of a plant that may expand (investment), else its first
-    capacity every day. ``facilities``: the entities table's facility rows, indexed by entity."""
-    first = facilities["capacity_t_per_day"].astype(float) * (ts["day"].nunique() if days is None else days)
-    return _totals(ts, "capacity_t_per_day").reindex(first.index).fillna(first)
-
-
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else 1.0
 
@@ -88,11 +75,12 @@ class LongSeries:
         seen = np.bincount(self.entity, minlength=len(self.names)) > 0
         return np.array([e in self.code_of and bool(seen[self.code_of[e]]) for e in entities], dtype=bool)
 
-    def capacity(self, facilities: list[str], t_per_day: np.ndarray) -> np.ndarray:
-        """Each facility's capacity summed over the days of the run (t of its basis): the daily
-        ``capacity_t_per_day`` of a plant that may expand (investment), else ``t_per_day`` every day."""
+    def capacity(self, facilities: list[str], t_per_day: np.ndarray, days: int | None = None) -> np.ndarray:
+        """Each facility's capacity summed over the ``days`` of these rows (default: all the days
+        they cover; t of its basis): the daily ``capacity_t_per_day`` of a plant that may expand
+        (investment), else ``t_per_day`` every day."""
         grown, has_grown = self.totals("capacity_t_per_day", facilities)
-        return np.where(has_grown, grown, t_per_day * self.n_days)
+        return np.where(has_grown, grown, t_per_day * (self.n_days if days is None else days))
 
     def material(self) -> tuple[np.ndarray, list[str]]:
         if self._material is None:
