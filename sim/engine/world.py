@@ -500,7 +500,11 @@ class World:
 
 COLLECT_AFTER = 10.0
 """Earlier runs' worlds are collected once this many times the last collection's cost has passed
-since it (so collecting costs at most a tenth of a sweep's time)."""
+since it (so collecting costs at most a tenth of a sweep's time)..."""
+COLLECT_EVERY_WORLDS = 16
+"""...or once this many worlds have run since it. A collection's cost grows with the worlds
+waiting for it, so a rule of time alone lets them pile up without end when a world runs in less
+than ten times what collecting it costs (short runs on the compiled engine)."""
 
 
 @dataclass
@@ -511,6 +515,7 @@ class _Leftovers:
     last: weakref.ref | None = None
     ended_s: float = 0.0
     cost_s: float = 0.0
+    worlds: int = 0  # run since that collection
 
 
 _leftovers = _Leftovers()
@@ -526,15 +531,19 @@ def _collector_spared(world: World) -> Iterator[None]:
     A world is a web of cycles (processes, events, the plants they drive) that only a full
     collection frees, and one frozen with the next world would stay. So when the last world run
     here still lives (most likely garbage: a sweep's previous run), earlier worlds are collected
-    first, at most as often as keeps that under a tenth of the time passing: a sweep's memory
-    stays flat, give or take a few worlds. A single run pays nothing."""
+    first, at most as often as keeps that under a tenth of the time passing but at least every
+    ``COLLECT_EVERY_WORLDS`` worlds: a sweep's memory stays flat, give or take a few worlds. A
+    single run pays nothing."""
     left = _leftovers
     now = time.perf_counter()
-    if left.last is not None and left.last() is not None and now - left.ended_s >= COLLECT_AFTER * left.cost_s:
+    due = now - left.ended_s >= COLLECT_AFTER * left.cost_s or left.worlds >= COLLECT_EVERY_WORLDS
+    if left.last is not None and left.last() is not None and due:
         gc.collect()
         left.ended_s = time.perf_counter()
         left.cost_s = left.ended_s - now
+        left.worlds = 0
     left.last = weakref.ref(world)
+    left.worlds += 1
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
