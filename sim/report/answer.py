@@ -117,8 +117,8 @@ def _kt(tonnes: float) -> str:
 def _piling_sentences(run: RunFrames) -> list[str]:
     """Where material piled up: the materials whose holdings (stocks and surplus set aside) rose
     most over the run, with the sites that hold the rise."""
-    ts, ent = run.result.timeseries, run.result.entities
-    held = ts[ts["variable"].isin(("level_t", "set_aside_t"))]
+    ent = run.result.entities
+    held = run.result.rows("level_t", "set_aside_t")
     stocks = ent[ent["type"] == "stock"]
     utility = set(stocks.loc[stocks["stage"] == "utility", "material"].astype(str))  # process water is not a product
     # each series runs day by day: its first and last rows are the run's first and last days

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MPath
+from matplotlib.ticker import MaxNLocator, NullLocator
 from PIL import Image
 
 from ..atomic import atomic_path
@@ -75,6 +76,45 @@ def date_axis(ax: Axes, events: pd.DataFrame | None = None, label: bool = True) 
         mark_events(ax, events, label)
 
 
+TIME_PANEL_YTICKS = 4
+"""At most this many intervals on a time panel's value axis: each tick is five matplotlib objects,
+built anew for every panel, and ticks were two fifths of the drawing of a 10-year run's figures."""
+
+
+def date_panels(axes: Sequence[Axes] | np.ndarray, events: pd.DataFrame | None = None) -> None:
+    """Calendar dates under a grid of time panels (a column, or rows x columns) drawn on one time
+    span: each column's lowest panel carries the date ticks and labels, the panels above it only the
+    same vertical grid (one line collection, not a tick per date); all show the policy ``events``,
+    numbered on the first panel. Call once the panels are drawn: they are given one common span."""
+    grid = np.asarray(axes, dtype=object)
+    grid = grid.reshape(-1, 1) if grid.ndim == 1 else grid
+    shown = [ax for ax in grid.flat if ax.get_visible()]
+    spans = [ax.get_xlim() for ax in shown if ax.has_data()]
+    if spans:
+        span = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
+        for ax in shown:
+            ax.set_xlim(span)
+    first = shown[0] if shown else None
+    for column in grid.T:
+        panels = [ax for ax in column if ax.get_visible()]
+        if not panels:
+            continue
+        lowest = panels[-1]
+        date_axis(lowest, events, lowest is first)
+        lowest.yaxis.set_major_locator(MaxNLocator(TIME_PANEL_YTICKS, steps=[1, 2, 2.5, 5, 10]))
+        left, right = lowest.get_xlim()
+        ticks = [t for t in lowest.xaxis.get_majorticklocs() if left <= t <= right]
+        for ax in panels[:-1]:
+            ax.xaxis.set_major_locator(NullLocator())
+            ax.yaxis.set_major_locator(MaxNLocator(TIME_PANEL_YTICKS, steps=[1, 2, 2.5, 5, 10]))
+            ax.tick_params(axis="x", labelbottom=False)
+            ax.grid(alpha=0.3, axis="y")
+            ax.vlines(ticks, 0, 1, transform=ax.get_xaxis_transform(), colors=matplotlib.rcParams["grid.color"],
+                      linewidths=matplotlib.rcParams["grid.linewidth"], alpha=0.3, zorder=1.5)
+            if events is not None:
+                mark_events(ax, events, ax is first)
+
+
 EVENT_LEVELS = 4
 """Rows of event numbers at the top of an axis: markers closer than a few percent of its width stack."""
 
@@ -104,7 +144,7 @@ def mark_events(ax: Axes, events: pd.DataFrame, label: bool = True) -> None:
 
 def _stage_figure(stages: list[str]) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=(9, 2.2 * len(stages) + 0.6))
-    axes = fig.subplots(len(stages), 1, sharex=True, squeeze=False)
+    axes = fig.subplots(len(stages), 1, squeeze=False)  # one span, set by date_panels
     return fig, list(axes[:, 0])
 
 
@@ -139,12 +179,18 @@ FIGURE_DPI = 100
 one-year page of the 2025 library stay under a megabyte."""
 
 
+UNHINTED = {"text.hinting": "no_hinting"}
+"""Glyphs drawn without FreeType's hinting: it took a third of the drawing of a figure of many
+labels (utilisation), and at 100 dpi the text reads as well without it."""
+
+
 def png_bytes(fig: Figure, dpi: int) -> bytes:
     """A figure as PNG with a palette of at most 256 colours: charts of lines, bars and text lose
     nothing a reader sees, and the file (and the page that embeds it) is a third of the size."""
     fig.set_dpi(dpi)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()  # raw pixels: encoding a PNG only to decode it would cost as much again
+    with matplotlib.rc_context(UNHINTED):
+        canvas.draw()  # raw pixels: encoding a PNG only to decode it would cost as much again
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     out = io.BytesIO()
     image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(out, format="PNG", compress_level=PNG_COMPRESSION)
@@ -245,8 +291,8 @@ def plot_stocks(result: Run, path: Path) -> Path:
                 ax.plot(dates, table[region].to_numpy() / 1000, color=run.colours[region], label=region, lw=1.4)
             ax.set_ylabel("kt")
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
-        date_axis(ax, run.events, ax is axes[0])
         legend_right(ax)
+    date_panels(axes, run.events)
     return _save(fig, f"Stocks - {run.title}", path, {})
 
 
@@ -264,7 +310,7 @@ def plot_production(result: Run, path: Path) -> Path:
             legend_right(ax)
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
-        date_axis(ax, run.events, ax is axes[0])
+    date_panels(axes, run.events)
     return _save(fig, f"Production by stage and region - {run.title}", path, {})
 
 
@@ -283,7 +329,7 @@ def plot_unmet(result: Run, path: Path) -> Path:
     run = prepare(result)
     materials = _short_materials(run)
     fig = Figure(figsize=(9, 3 + 2.4 * max(len(materials), 1)))
-    axes = fig.subplots(1 + max(len(materials), 1), 1, sharex=True, squeeze=False)[:, 0]
+    axes = fig.subplots(1 + max(len(materials), 1), 1, squeeze=False)[:, 0]
     unmet = run.demand["unmet_t"]
     dates = unmet.index.to_numpy()
     for region in unmet.columns:
@@ -306,28 +352,43 @@ def plot_unmet(result: Run, path: Path) -> Path:
             legend_right(ax)
         ax.set_ylabel("% of demand met")
         ax.set_ylim(0, 105)
-    for ax in axes:
-        date_axis(ax, run.events, ax is axes[0])
+    date_panels(axes, run.events)
     return _save(fig, f"Unmet demand - {run.title}", path, {})
 
 
+MAX_PRICE_PANELS = 8
+"""At most this many materials' price panels, those whose prices moved most (every market's start,
+mean, peak and end stay in the page's price table)."""
+
+
+def _widest_moves(prices: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
+    """The materials whose prices moved most (highest over lowest, in any of their markets), at most
+    `MAX_PRICE_PANELS`, in name order."""
+    def move(markets: dict[str, pd.DataFrame]) -> float:
+        ratios = [float(v.max() / v.min()) for v in (m["value"].to_numpy() for m in markets.values()) if len(v) and v.min() > 0]
+        return max(ratios, default=0.0)
+
+    return sorted(sorted(prices, key=lambda m: -move(prices[m]))[:MAX_PRICE_PANELS])
+
+
 def plot_prices(result: Run, path: Path) -> Path:
-    """Price per market, USD/kg, one panel per material (China and outside on the same axes)."""
+    """Price per market, USD/kg, one panel per material (China and outside on the same axes): the
+    materials whose prices moved most, where there are many."""
     run = prepare(result)
-    materials = list(run.prices) or ["(no markets)"]
+    materials = _widest_moves(run.prices) or ["(no markets)"]
     cols = 2
     rows = max(1, -(-len(materials) // cols))
     fig = Figure(figsize=(10, 2.3 * rows + 0.8))
-    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, material in zip(axes.flat, materials, strict=False):
         markets = run.prices.get(material, {})
         for market, series in markets.items():
             ax.plot(series["date"].to_numpy(), series["value"].to_numpy(), color=market_colour(market), lw=1.4, label=market)
         ax.set_title(material, fontsize=10, loc="left")
         ax.set_ylabel("USD/kg")
-        date_axis(ax, run.events, ax is axes.flat[0])
     for ax in list(axes.flat)[len(materials):]:
         ax.set_visible(False)
+    date_panels(axes, run.events)
     # one legend for every panel, above them: which line is which market is the same in each
     kinds = dict.fromkeys(market_colour(m) for markets in run.prices.values() for m in markets)
     names = {market_colour("x_china"): "China's market", market_colour("x_world"): "the market outside China"}
@@ -338,7 +399,8 @@ def plot_prices(result: Run, path: Path) -> Path:
         height = fig.get_size_inches()[1]
         fig.legend(handles=handles, fontsize=8, loc="upper center", ncol=len(handles), frameon=False,
                    bbox_to_anchor=(0.5, 0.98 - 0.3 / height))
-    return _save(fig, f"Prices by market - {run.title}", path, {"top": 0.02 * fig.get_size_inches()[1] + 0.85})
+    left_out = f" ({len(materials)} of {len(run.prices)} materials: the widest moves)" if len(materials) < len(run.prices) else ""
+    return _save(fig, f"Prices by market - {run.title}{left_out}", path, {"top": 0.02 * fig.get_size_inches()[1] + 0.85})
 
 
 FILL_BANDS = (0, 50, 70, 80, 90, 95, 99, 100.01)
@@ -360,8 +422,8 @@ def _heat(ax: Axes, table: dict[str, dict[str, float]], title: str):
     for i in range(len(rows)):
         for j in range(len(cols)):
             if not np.isnan(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,
-                        color="white" if grid[i, j] < 50 else "black")
+                ax.text(j, i, f"{grid[i, j]:.0f}%", ha="center", va="center", fontsize=8,  # inside the axes: not measured for the layout
+                        color="white" if grid[i, j] < 50 else "black", in_layout=False)
     return im
 
 
@@ -473,7 +535,7 @@ def plot_material_flow(result: Run, path: Path, first_day: int = 0, last_day: in
             ax.add_patch(Rectangle((x - width / 2, y), width, h, color=colours.get(region, UNKNOWN)))
             if h > 0.03:
                 ax.text(x, y + h / 2, f"{region}\n{columns[stage][region] / 1000:,.0f} kt", ha="center", va="center", fontsize=7,
-                        color="white" if region in DARK_REGIONS else "black")
+                        color="white" if region in DARK_REGIONS else "black", in_layout=False)
             spans[(stage, region)] = [y, y + h, y, y]
             y += h + gap
     for (left, right), band in flows.items():
@@ -513,7 +575,7 @@ def plot_stockpile(result: Run, path: Path) -> Path:
     run = prepare(result)
     reserves = run.reserves
     fig = Figure(figsize=(9, 2.6 * len(reserves) + 0.6))
-    axes = fig.subplots(len(reserves), 1, sharex=True, squeeze=False)[:, 0]
+    axes = fig.subplots(len(reserves), 1, squeeze=False)[:, 0]
     for ax, (pid, rows) in zip(axes, reserves.items(), strict=True):
         dates = pd.to_datetime(rows["date"]).to_numpy()
         held = rows["value"].to_numpy()
@@ -533,7 +595,7 @@ def plot_stockpile(result: Run, path: Path) -> Path:
                      f"{k.get('held_t', 0):,.0f} t held at the end", fontsize=10, loc="left")
         ax.set_ylabel("t")
         legend_right(ax)
-        date_axis(ax, run.events, ax is axes[0])
+    date_panels(axes, run.events)
     return _save(fig, f"Stockpiles - {run.title}", path, {})
 
 
@@ -553,7 +615,7 @@ def plot_orders(result: Run, path: Path) -> Path:
     widest = {m: max((v for k, v in ratios.items() if k.endswith(f".{m}") and isinstance(v, int | float)), default=0.0) for m in every}
     materials = sorted(sorted(every, key=lambda m: -widest[m])[:MAX_ORDER_PANELS])
     fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
-    axes = fig.subplots(len(materials), 1, sharex=True, squeeze=False)[:, 0]
+    axes = fig.subplots(len(materials), 1, squeeze=False)[:, 0]
     # whole weeks only: a last week of a few days would look like orders and demand collapsing
     weeks = run.first_date + pd.to_timedelta(7 * np.arange(max((run.last_day + 1) // 7, 1)), unit="D")
     demand_weekly = demand.groupby([demand["material"].astype(str), demand["day"] // 7])["value"].sum()
@@ -578,7 +640,7 @@ def plot_orders(result: Run, path: Path) -> Path:
                      + ("; x: their variance over the demand's" if bought else ""), fontsize=10, loc="left")
         ax.set_ylabel("t a week")
         legend_right(ax)
-        date_axis(ax, run.events, ax is axes[0])
+    date_panels(axes, run.events)
     left_out = f" ({len(materials)} of {len(every)} materials: the widest swings)" if len(materials) < len(every) else ""
     return _save(fig, f"Orders and the bullwhip - {run.title}{left_out}", path, {})
 
@@ -603,7 +665,7 @@ RUN_FIGURES = {
     "fill_rates.png": RunFigure(plot_fill_rates, lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
                                 "Share of demand met over the run, by region and material and by region and end use."),
     "prices.png": RunFigure(plot_prices, lambda run: bool(run.prices),
-                            "Prices per market (USD/kg): Chinese and outside markets where borders split them."),
+                            "Prices per market (USD/kg): Chinese and outside markets where borders split them; with many materials, those whose prices moved most (every market is in the price table)."),
     "stockpile.png": RunFigure(plot_stockpile, lambda run: bool(run.reserves),
                                "Each strategic reserve: tonnes held, and what it released and bought each week."),
     "material_flow.png": RunFigure(plot_material_flow, lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, reduce
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from ..results.kpis import LongSeries
 from ..results.result import Result
 from ..scenario.components import STAGES
 from .style import region_colours
@@ -33,28 +34,34 @@ def timeline(result: Result) -> pd.DataFrame:
     return ev.reset_index(drop=True)
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1: missing) and categories of a column; reesim's time series are categorical."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype("category")
-    return column.cat.codes.to_numpy(), column.cat.categories
+def _attribute(long: LongSeries, table: pd.DataFrame, by_material: bool, column: str, labels: Sequence[str]) -> np.ndarray:
+    """The position in ``labels`` of ``table[column]`` for each entity code of ``long`` (and each
+    material code, ``by_material``; the last slot of an axis answers a missing code, -1): -1 where
+    the table has no such row. Looked up once per entity, then indexed by the rows' codes."""
+    materials = long.material()[1] if by_material else []
+    out = np.full((len(long.names) + 1, len(materials) + 1) if by_material else len(long.names) + 1, -1, dtype=np.int64)
+    label_of = {label: i for i, label in enumerate(labels)}
+    material_of = {m: i for i, m in enumerate(materials)}
+    keys = zip(table["entity"].astype(str), table["material"].astype(str) if by_material else table["entity"], table[column], strict=True)
+    for entity, material, value in keys:
+        e, v = long.code_of.get(entity), label_of.get(str(value)) if not pd.isna(value) else None
+        if e is None or v is None:
+            continue
+        if by_material:
+            m = material_of.get(material)
+            if m is not None:
+                out[e, m] = v
+        else:
+            out[e] = v
+    return out
 
 
-def _lookup(rows: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str], column: str, labels: Sequence[str]) -> np.ndarray:
-    """For each row, the position in ``labels`` of ``table[column]`` on the table's row with the same
-    ``keys`` (-1 if none): looked up once per combination of categories, then indexed by codes."""
-    codes, positions, shape = [], [], []
-    found = np.ones(len(table), dtype=bool)
-    for key in keys:
-        code, categories = _codes(rows[key])
-        position = categories.get_indexer(table[key])
-        codes.append(code)
-        positions.append(position)
-        shape.append(len(categories) + 1)  # the last slot answers code -1 (a missing key) with -1
-        found &= position >= 0
-    table_of = np.full(shape, -1, dtype=np.int64)
-    table_of[tuple(p[found] for p in positions)] = pd.Index(labels).get_indexer(table[column])[found]
-    return table_of[tuple(codes)]
+def _table(sums: np.ndarray, seen: np.ndarray, dates: pd.DatetimeIndex, columns: pd.Index, fill: float) -> pd.DataFrame:
+    """A date x column frame of ``sums`` (days x columns) over the days and columns ``seen`` at all,
+    ``fill`` where a day saw nothing of a column."""
+    days, cols = seen.any(axis=1), seen.any(axis=0)
+    values = np.where(seen, sums, fill)[np.ix_(days, cols)]
+    return pd.DataFrame(values, index=dates[days], columns=columns[cols])
 
 
 @dataclass(frozen=True)
@@ -73,17 +80,10 @@ class RunFrames:
         """The scenario's name, for figure titles."""
         return str(self.result.run.get("scenario", ""))
 
-    @cached_property
-    def _variable_codes(self) -> tuple[np.ndarray, pd.Index]:
-        return _codes(self.result.timeseries["variable"])
-
     def rows(self, variable: str) -> pd.DataFrame:
         """The time-series rows of one variable."""
         if variable not in self._rows:
-            codes, categories = self._variable_codes
-            code = categories.get_indexer([variable])[0]
-            ts = self.result.timeseries
-            self._rows[variable] = ts[codes == code] if code >= 0 else ts.iloc[:0]
+            self._rows[variable] = self.result.rows(variable)
         return self._rows[variable]
 
     @cached_property
@@ -96,39 +96,62 @@ class RunFrames:
         """The last reported day (days count from the start date)."""
         return int(self.result.timeseries["day"].max())
 
-    def _by_stage_and_region(self, variable: str, entity_type: str, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
-        """Sum of ``variable`` over the entities of each stage: one date x region table per stage.
+    @cached_property
+    def _days(self) -> tuple[int, pd.DatetimeIndex]:
+        """The first day of the series, and the date of each day from it to the last (a day's
+        date as its rows have it)."""
+        long = self.result.long
+        if not len(long.day):
+            return 0, pd.DatetimeIndex([], name="date")
+        first = int(long.day.min())
+        at = np.zeros(long.last_day - first + 1, dtype=np.int64)
+        at[long.day[::-1] - first] = np.arange(len(long.day) - 1, -1, -1)  # each day's first row
+        return first, pd.DatetimeIndex(self.result.timeseries["date"].to_numpy()[at], name="date")
 
-        One groupby for every stage; within a group the rows keep their order, so the sums are
-        the very numbers a pivot table per stage gave."""
-        rows = self.rows(variable)
+    def _sums(self, variable: str, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+        """``variable`` summed by day and ``key`` (one code per row of the variable, -1: left out):
+        days x keys sums, and whether any row fell in each cell. Sums add rows in their order (as
+        bincount does; pandas' sums differed in the last digits only)."""
+        long = self.result.long
+        at = long.of(variable)
+        first, dates = self._days
+        keep = key >= 0
+        cell = (long.day[at][keep] - first) * n_keys + key[keep]
+        size = len(dates) * n_keys
+        sums = np.bincount(cell, weights=long.addend[at][keep], minlength=size).reshape(len(dates), n_keys)
+        seen = np.bincount(cell, minlength=size).reshape(len(dates), n_keys) > 0
+        return sums, seen
+
+    def _by_stage_and_region(self, variable: str, entity_type: str, by_material: bool, fill: float) -> dict[str, pd.DataFrame]:
+        """Sum of ``variable`` over the entities of each stage: one date x region table per stage,
+        over the days and regions that stage has rows for (``fill`` where a region has none)."""
+        long = self.result.long
         ents = self.result.entities
         ents = ents[ents["type"] == entity_type]
-        stage = _lookup(rows, ents, keys, "stage", STAGES)
-        region = _lookup(rows, ents, keys, "region", self.regions)
-        keep = (stage >= 0) & (region >= 0)
-        frame = pd.DataFrame({"stage": stage[keep], "date": rows["date"].to_numpy()[keep],
-                              "region": region[keep], "value": rows["value"].to_numpy()[keep]})
-        sums = frame.groupby(["stage", "date", "region"])["value"].sum()
+        at = long.of(variable)
+        index = (long.entity[at], long.material()[0][at]) if by_material else (long.entity[at],)
+        stage = _attribute(long, ents, by_material, "stage", STAGES)[index]
+        region = _attribute(long, ents, by_material, "region", self.regions)[index]
+        n = len(self.regions)
+        key = np.where((stage >= 0) & (region >= 0), stage * n + region, -1)
+        sums, seen = self._sums(variable, key, len(STAGES) * n)
+        columns = pd.Index(self.regions, name="region")
         out = {}
-        for code, part in sums.groupby(level="stage"):
-            out[STAGES[code]] = self._named(part.droplevel("stage").unstack("region"))
+        for code, stage_name in enumerate(STAGES):
+            part = slice(code * n, (code + 1) * n)
+            if seen[:, part].any():
+                out[stage_name] = _table(sums[:, part], seen[:, part], self._days[1], columns, fill)
         return out
-
-    def _named(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Region names for the region codes of a table's columns (in place)."""
-        table.columns = pd.Index([self.regions[c] for c in table.columns], name="region")
-        return table
 
     @cached_property
     def stocks(self) -> dict[str, pd.DataFrame]:
         """Tonnes in stock by stage of material: date x region (missing where a region holds none)."""
-        return self._by_stage_and_region("level_t", "stock", ("entity", "material"))
+        return self._by_stage_and_region("level_t", "stock", True, np.nan)
 
     @cached_property
     def production(self) -> dict[str, pd.DataFrame]:
         """Facilities' output by stage, t/day: date x region (0 where a region made nothing)."""
-        return {stage: table.fillna(0.0) for stage, table in self._by_stage_and_region("output_t", "facility", ("entity",)).items()}
+        return self._by_stage_and_region("output_t", "facility", False, 0.0)
 
     @cached_property
     def demand(self) -> dict[str, pd.DataFrame]:
@@ -140,24 +163,26 @@ class RunFrames:
     def demand_by_material(self) -> dict[str, pd.DataFrame]:
         """``requested_t``, ``delivered_t``, ``unmet_t`` (lost) and ``backorder_t`` (waiting) of
         the demands, t/day: date x (material, region), all on the same dates and columns."""
+        long = self.result.long
         ents = self.result.entities
-        ents = ents[ents["type"] == "demand"]
-        tables = {}
+        region_of = _attribute(long, ents[ents["type"] == "demand"], False, "region", self.regions)
+        materials = long.material()[1]
+        n = len(self.regions)
+        sums, seen = {}, {}
         for variable in (*DEMAND_VARIABLES, "backorder_t"):
-            rows = self.rows(variable)
-            region = _lookup(rows, ents, ("entity",), "region", self.regions)
-            material, materials = _codes(rows["material"])
-            keep = region >= 0
-            frame = pd.DataFrame({"date": rows["date"].to_numpy()[keep], "material": material[keep],
-                                  "region": region[keep], "value": rows["value"].to_numpy()[keep]})
-            table = frame.groupby(["date", "material", "region"])["value"].sum().unstack(["material", "region"])
-            # grouped on the codes, named after: names for a few columns, not for every row
-            table.columns = pd.MultiIndex.from_tuples([(str(materials[m]), self.regions[r]) for m, r in table.columns],
-                                                      names=["material", "region"])
-            tables[variable] = table.sort_index(axis=1)
-        dates = reduce(pd.Index.union, (t.index for t in tables.values()))
-        columns = reduce(lambda a, b: a.union(b), (t.columns for t in tables.values()))
-        return {v: t.reindex(index=dates, columns=columns).fillna(0.0) for v, t in tables.items()}
+            at = long.of(variable)
+            region, material = region_of[long.entity[at]], long.material()[0][at].astype(np.int64)  # narrow codes would overflow
+            key = np.where((region >= 0) & (material >= 0), material * n + region, -1)
+            sums[variable], seen[variable] = self._sums(variable, key, len(materials) * n)
+        # every table on the days and columns any of them has, 0 where one has nothing
+        any_seen = np.logical_or.reduce(list(seen.values()))
+        days, cols = any_seen.any(axis=1), np.flatnonzero(any_seen.any(axis=0))
+        names = [(materials[c // n], self.regions[c % n]) for c in cols]
+        order = sorted(range(len(cols)), key=lambda i: names[i])  # by material, then region, by name
+        columns = pd.MultiIndex.from_tuples([names[i] for i in order], names=["material", "region"])
+        keep = cols[order]
+        dates = self._days[1][days]
+        return {v: pd.DataFrame(sums[v][days][:, keep], index=dates, columns=columns) for v in sums}
 
     @cached_property
     def reserves(self) -> dict[str, pd.DataFrame]:

@@ -61,14 +61,19 @@ def _series(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
     return ts[ts["variable"] == variable]
 
 
+def _last_day(result: Result) -> int:
+    return result.long.last_day
+
+
 def short_before_policy(result: Result) -> list[Finding]:
     """Regions short of a material (demand lost or waiting) before the first policy event."""
-    ts, ent = result.timeseries, result.entities
+    ent = result.entities
     events = result.policy_events
     first = int(events["day"].min()) if len(events) else None
     first = max(first, 0) if first is not None else None
     demand = ent[ent["type"] == "demand"][["entity", "region"]]
-    rows = ts[ts["variable"].isin(["unmet_t", "backorder_t"]) & (ts["value"] > 1e-6)]
+    rows = result.rows("unmet_t", "backorder_t")
+    rows = rows[rows["value"] > 1e-6]
     if not len(rows):
         return []
     rows = rows.merge(demand, on="entity")
@@ -92,23 +97,22 @@ def short_before_policy(result: Result) -> list[Finding]:
 def _outflow(result: Result, after_day: int) -> pd.DataFrame:
     """Tonnes a day leaving each (site, material) after ``after_day``: taken by plants, shipped,
     delivered to buyers."""
-    ts, ent = result.timeseries, result.entities
+    ent = result.entities
     # a stock's entity is its site: only plants, lanes (their origin) and buyers move material out
     movers = ent[ent["type"].isin(["facility", "link", "demand"])].drop_duplicates("entity")
     site_of = movers.set_index("entity")["site"]
-    moving = ts["variable"].isin(["consumed_t", "shipped_t", "delivered_t"]) & (ts["day"] > after_day)
-    flows = ts[moving][["day", "entity", "material", "value"]]
+    flows = result.rows("consumed_t", "shipped_t", "delivered_t")
+    flows = flows[flows["day"] > after_day][["day", "entity", "material", "value"]]
     flows = flows.assign(site=flows["entity"].astype(str).map(site_of))
     return flows.groupby(["site", "material", "day"], observed=True)["value"].sum().reset_index()
 
 
 def piling_up(result: Result) -> list[Finding]:
     """Stocks that grew through the run and hold many days of what leaves them."""
-    ts = result.timeseries
-    levels = _series(ts, "level_t")
+    levels = result.rows("level_t")
     if not len(levels):
         return []
-    last = int(ts["day"].max())
+    last = _last_day(result)
     quarter = max(last // 4, 1)
     # each series runs day by day, so its first and last rows are the run's first and last days
     ends = levels.groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
@@ -150,17 +154,18 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     up at another site."""
     if not piles:
         return []
-    ts, ent = result.timeseries, result.entities
-    last = int(ts["day"].max())
+    ent = result.entities
+    last = _last_day(result)
     quarter = max(last // 4, 1)
     plants = ent[ent["type"] == "facility"].set_index("entity")
-    recent = ts[ts["variable"].isin(("throughput_t", "capacity_t_per_day", "consumed_t", "level_t")) & (ts["day"] > last - quarter)]
+    recent = result.rows("throughput_t", "capacity_t_per_day", "consumed_t", "level_t")
+    recent = recent[recent["day"] > last - quarter]
     made = _series(recent, "throughput_t").groupby("entity", observed=True)["value"].sum() / quarter
     grown = LongSeries(recent).capacity(plants.index.astype(str).tolist(), plants["capacity_t_per_day"].to_numpy(dtype=float), quarter)
     capacity = pd.Series(grown, index=plants.index) / quarter  # grown capacity where plants expand
     drawn = _series(recent, "consumed_t").groupby(["entity", "material"], observed=True)["value"].sum() / quarter
     levels = _series(recent, "level_t")
-    inputs = _series(ts, "consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
+    inputs = result.rows("consumed_t").groupby(["entity", "material"], observed=True).size().reset_index()[["entity", "material"]]
     piled: dict[str, Finding] = {}
     for f in piles:  # largest first: a plant is named against the biggest pile of its input
         piled.setdefault(f.material, f)
@@ -189,7 +194,7 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
 def at_cap(result: Result) -> list[Finding]:
     """Markets whose price sat at its cap for weeks."""
     markets = result.scenario_data.get("markets", {}) or {}
-    prices = _series(result.timeseries, "price_usd_per_kg")
+    prices = result.rows("price_usd_per_kg")
     out = []
     for mid, grp in prices.groupby("entity", observed=True):
         spec = markets.get(str(mid))

@@ -53,8 +53,7 @@ class LongSeries:
         bounds = np.searchsorted(var[order], np.arange(len(var_names) + 1))
         self.rows = {str(v): order[bounds[i]:bounds[i + 1]] for i, v in enumerate(var_names) if bounds[i + 1] > bounds[i]}
         self._material: tuple[np.ndarray, list[str]] | None = None
-        self._ts = ts
-
+        self.source = ts  # what these arrays were made from
     def of(self, variable: str) -> np.ndarray:
         """Positions of ``variable``'s rows (none if the run has no such series)."""
         return self.rows.get(variable, _NO_ROWS)
@@ -84,7 +83,7 @@ class LongSeries:
 
     def material(self) -> tuple[np.ndarray, list[str]]:
         if self._material is None:
-            self._material = _codes(self._ts["material"])
+            self._material = _codes(self.source["material"])
         return self._material
 
 
@@ -110,7 +109,7 @@ def _sum_by(keys: list[str], values: np.ndarray) -> dict[str, float]:
 
 def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.DataFrame | None = None,
                  focus_region: str = "china", policy_kpis: dict[str, dict[str, Any]] | None = None,
-                 elements: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+                 elements: dict[str, dict[str, float]] | None = None, long: LongSeries | None = None) -> dict[str, Any]:
     """KPIs of one run: unmet demand and fill rates, production and shares per stage, prices,
     margins, and how long each region held out and took to recover after a disruption; each is
     defined in `kpi_registry` (and docs/kpis.md), and they come in its order.
@@ -118,8 +117,9 @@ def compute_kpis(ts: pd.DataFrame, entities: pd.DataFrame, policy_events: pd.Dat
     The focus region (the scenario's ``meta.focus_region``) names two KPIs: ``share_<focus>``
     (its share of each stage) and ``margin_usd_per_t_outside_<focus>``. Each policy's own KPIs
     (what its kind reports) come under ``policies.<id>``; ``elements`` (``element_balance``) is
-    reported as ``element_balance_t`` when given (single runs; sweeps leave it out)."""
-    long = LongSeries(ts)
+    reported as ``element_balance_t`` when given (single runs; sweeps leave it out). ``long``: the
+    series already split (`LongSeries` of ``ts``), if at hand."""
+    long = LongSeries(ts) if long is None else long
     demand = entities[entities["type"] == "demand"]
     dem_ids = demand["entity"].astype(str).tolist()
     dem_col = {c: demand[c].fillna("").astype(str).tolist() for c in ("region", "material", "end_use")}

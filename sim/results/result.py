@@ -52,6 +52,15 @@ class Result:
     notes: str = ""  # the scenario file's header comments: its question, assumptions and sources
     figures: dict[str, Path] = field(default_factory=dict)
     reference: dict[str, Any] | None = None  # what the run is read against: {"name", "source", "kpis"}
+    _long: LongSeries | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def long(self) -> LongSeries:
+        """The timeseries split by variable for sums (`LongSeries`), made once: the KPIs, the
+        summary and the figures all read it."""
+        if self._long is None or self._long.source is not self.timeseries:
+            self._long = LongSeries(self.timeseries)
+        return self._long
 
     @cached_property
     def scenario_data(self) -> dict[str, Any]:
@@ -65,8 +74,9 @@ class Result:
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
         balance = pd.DataFrame.from_dict(output.balance, orient="index")
         balance.index.name = "material"
+        long = LongSeries(ts)
         kpis = compute_kpis(ts, output.entities, events, output.scenario.meta.focus_region, output.policy_kpis,
-                            element_balance(output.scenario, balance))
+                            element_balance(output.scenario, balance), long=long)
         meta = output.scenario.meta
         run = {
             "reesim_version": __version__,
@@ -82,7 +92,13 @@ class Result:
             "events": output.events,
             **{k: round(float(v), 3) for k, v in output.counters.items()},
         }
-        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes)
+        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes, _long=long)
+
+    def rows(self, *variables: str) -> pd.DataFrame:
+        """The time-series rows of ``variables``, in their order (found once per variable by
+        `long`, not by comparing each of the millions of rows again)."""
+        at = [self.long.of(v) for v in variables]
+        return self.timeseries.iloc[at[0] if len(at) == 1 else np.sort(np.concatenate(at))]
 
     def summary(self) -> pd.DataFrame:
         """One row per facility and demand: totals an analyst reads first (a copy of the table
@@ -91,7 +107,7 @@ class Result:
 
     @cached_property
     def _summary(self) -> pd.DataFrame:
-        long = LongSeries(self.timeseries)
+        long = self.long
         rows = self.entities[self.entities["type"].isin(["facility", "demand"])].copy()
         ids = rows["entity"].astype(str).tolist()
         in_run = long.in_run(ids)
@@ -145,7 +161,8 @@ def write_run_folder(result: Result, target: Path, figure_writer: Callable[[Resu
     with folder as tmp:
         (tmp / "scenario.yaml").write_text(result.scenario_yaml, encoding="utf-8")
         table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
-        pq.write_table(table, tmp / "timeseries.parquet", compression="zstd")
+        # a dictionary of the 4 million values would be dropped as too big only once built
+        pq.write_table(table, tmp / "timeseries.parquet", compression="zstd", use_dictionary=[c for c in table.column_names if c != "value"])
         (tmp / "kpis.json").write_text(strict_json(result.kpis, "kpis.json"), encoding="utf-8")  # in the order reports show
         result.summary().to_csv(tmp / "summary.csv", index=False)
         result.entities.to_csv(tmp / "entities.csv", index=False)
