@@ -455,14 +455,18 @@ def plot_utilisation(result: Run, path: Path) -> Path:
     fig = Figure(figsize=(9, 0.22 * max(len(rows), 4) + 1.2))
     ax = fig.subplots()
     ax.barh(range(len(rows)), [100 * u[f] for f in rows], color=[run.colours.get(region_of[f], UNKNOWN) for f in rows])
-    ax.set_yticks(range(len(rows)), [f"{f} ({stage_of[f]})" for f in rows], fontsize=7)
-    ax.invert_yaxis()
+    labels = [f"{f} ({stage_of[f]})" for f in rows]
+    # a label beside each bar as plain text: as ticks, each of a hundred plants made five objects
+    ax.set_yticks([])
+    for i, label in enumerate(labels):
+        ax.text(-0.008, i, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=7)
+    ax.set_ylim(len(rows) - 0.5 + 0.6, -0.5 - 0.6)  # top to bottom, as an inverted axis with its margins
     ax.set_xlabel("% of capacity used over the run")
     ax.set_xlim(0, 110)
     ax.grid(alpha=0.3, axis="x")
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in run.colours.values()]
     legend_right(ax, handles, list(run.colours))  # inside, it covered the last plants' bars
-    longest = max((len(label.get_text()) for label in ax.get_yticklabels()), default=10)
+    longest = max((len(label) for label in labels), default=10)
     return _save(fig, f"Utilisation - {run.title}", path, {"left": 0.3 + 0.062 * longest, "top": 0.5, "bottom": 0.6})
 
 
@@ -611,21 +615,23 @@ def plot_orders(result: Run, path: Path) -> Path:
     orders = run.rows("ordered_t")
     demand = run.rows("requested_t")
     ratios = run.result.kpis.get("bullwhip_ratio", {})  # to put the widest swings in view
-    every = sorted(orders["material"].astype(str).unique())
+    every = sorted(str(m) for m in orders["material"].unique())
     widest = {m: max((v for k, v in ratios.items() if k.endswith(f".{m}") and isinstance(v, int | float)), default=0.0) for m in every}
     materials = sorted(sorted(every, key=lambda m: -widest[m])[:MAX_ORDER_PANELS])
     fig = Figure(figsize=(9, 2.8 * len(materials) + 0.6))
     axes = fig.subplots(len(materials), 1, squeeze=False)[:, 0]
     # whole weeks only: a last week of a few days would look like orders and demand collapsing
     weeks = run.first_date + pd.to_timedelta(7 * np.arange(max((run.last_day + 1) // 7, 1)), unit="D")
-    demand_weekly = demand.groupby([demand["material"].astype(str), demand["day"] // 7])["value"].sum()
-    orders_weekly = orders.groupby([orders["material"].astype(str), orders["entity"].astype(str), orders["day"] // 7])["value"].sum()
+    # grouped on the categories as they are: names for the groups, not for each of a million rows
+    demand_weekly = demand.groupby([demand["material"], demand["day"] // 7], observed=True)["value"].sum()
+    orders_weekly = orders.groupby([orders["material"], orders["entity"], orders["day"] // 7], observed=True)["value"].sum()
     for ax, material in zip(axes, materials, strict=True):
         wanted = demand_weekly.get(material, pd.Series(dtype=float)).reindex(range(len(weeks)), fill_value=0.0)
         bought = bool(wanted.any())  # plants' inputs have no buyers: no demand line, no ratio against it
         if bought:
             ax.plot(weeks.to_numpy(), wanted.to_numpy(), color="black", lw=2, ls="--", label="buyers' demand")
-        by_stock = {e: part.droplevel([0, 1]) for e, part in orders_weekly[orders_weekly.index.get_level_values(0) == material].groupby(level=1)}
+        mine = orders_weekly[orders_weekly.index.get_level_values(0) == material]
+        by_stock = {str(e): part.droplevel([0, 1]) for e, part in mine.groupby(level=1, observed=True)}
         # upstream last, the swings grow as one reads down the legend; the widest first when there are many
         shown = sorted(by_stock, key=lambda e: ratios.get(f"{e}.{material}", 0.0))[-MAX_ORDER_LINES:]
         for entity in shown:

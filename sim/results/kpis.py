@@ -48,10 +48,8 @@ class LongSeries:
         nan = np.isnan(self.value)
         self.addend = np.where(nan, 0.0, self.value) if nan.any() else self.value
         self.last_day = int(self.day.max()) if len(self.day) else 0
-        self.n_days = int(np.count_nonzero(np.bincount(self.day - self.day.min()))) if len(self.day) else 0
-        order = np.argsort(var, kind="stable")  # each variable's rows in their own order
-        bounds = np.searchsorted(var[order], np.arange(len(var_names) + 1))
-        self.rows = {str(v): order[bounds[i]:bounds[i + 1]] for i, v in enumerate(var_names) if bounds[i + 1] > bounds[i]}
+        self.n_days = _count_days(self.day)
+        self.rows = {str(var_names[code]): at for code, at in _positions(var, len(var_names)).items()}
         self._material: tuple[np.ndarray, list[str]] | None = None
         self.source = ts  # what these arrays were made from
     def of(self, variable: str) -> np.ndarray:
@@ -88,6 +86,43 @@ class LongSeries:
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _count_days(day: np.ndarray) -> int:
+    """How many different days ``day`` holds. A run's first series has a row every day, so when
+    its first rows are every day from the first to the last, that is the count: no pass over the
+    millions of rows for it."""
+    if not len(day):
+        return 0
+    first, last = int(day.min()), int(day.max())
+    span = last - first + 1
+    if len(day) >= span and np.array_equal(day[:span], np.arange(first, last + 1)):
+        return span
+    return int(np.count_nonzero(np.bincount(day - first)))
+
+
+def _positions(codes: np.ndarray, n: int) -> dict[int, np.ndarray]:
+    """The positions of each code's rows, in order (codes with no rows left out). A run's series
+    come one after another, so a code's rows are a few long stretches: found where the code
+    changes, in one pass; codes in no such order are sorted instead."""
+    if not len(codes):
+        return {}
+    changes = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    if len(changes) > len(codes) // 64:
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n + 1, dtype=np.int64))
+        return {c: order[bounds[c]:bounds[c + 1]] for c in range(n) if bounds[c + 1] > bounds[c]}
+    starts = np.concatenate(([0], changes)).astype(np.int64)
+    lengths = np.diff(np.concatenate((starts, [len(codes)])))
+    of_stretch = codes[starts]
+    out = {}
+    for c in np.unique(of_stretch).tolist():
+        mine = of_stretch == c
+        first, size = starts[mine], lengths[mine]
+        # each stretch's positions: its first row plus 0, 1, 2... counted across the stretches
+        offsets = np.cumsum(size) - size
+        out[c] = np.arange(int(size.sum()), dtype=np.int64) + np.repeat(first - offsets, size)
+    return dict(sorted(out.items()))
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
