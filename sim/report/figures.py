@@ -223,6 +223,15 @@ def legend_right(ax: Axes, handles: list | None = None, labels: list[str] | None
         legend.set_gid(BESIDE)
 
 
+def region_legend(ax: Axes, regions: list[str], colours: dict[str, str], filled: bool = False) -> None:
+    """One legend of ``regions`` beside ``ax`` (the top panel) for every panel of a figure: a
+    region has one colour in all of them, and a legend per panel cost a tenth of the drawing."""
+    ordered = sorted(dict.fromkeys(regions))
+    handles = [Rectangle((0, 0), 1, 1, color=colours.get(r, UNKNOWN), alpha=0.85) if filled else
+               Line2D([], [], color=colours.get(r, UNKNOWN), lw=1.4) for r in ordered]
+    legend_right(ax, handles, ordered)
+
+
 def _legend_room(fig: Figure) -> float:
     """Inches the legends beside the axes need (0 when there are none)."""
     widest = 0.0
@@ -291,7 +300,10 @@ def plot_stocks(result: Run, path: Path) -> Path:
                 ax.plot(dates, table[region].to_numpy() / 1000, color=run.colours[region], label=region, lw=1.4)
             ax.set_ylabel("kt")
         ax.set_title(f"{stage} materials in stock", fontsize=10, loc="left")
-        legend_right(ax)
+        if small:
+            legend_right(ax)  # each stock on its own line: the lines differ from panel to panel
+    if not small:
+        region_legend(axes[0], [r for t in run.stocks.values() for r in t.columns], run.colours)
     date_panels(axes, run.events)
     return _save(fig, f"Stocks - {run.title}", path, {})
 
@@ -307,9 +319,9 @@ def plot_production(result: Run, path: Path) -> Path:
             table = table.rolling(30, min_periods=1).mean()
             ax.stackplot(table.index.to_numpy(), [table[c].to_numpy() for c in table.columns], labels=list(table.columns),
                          colors=[run.colours[c] for c in table.columns], alpha=0.85)
-            legend_right(ax)
         ax.set_title(f"{stage} output", fontsize=10, loc="left")
         ax.set_ylabel("t/day (30-day mean)")
+    region_legend(axes[0], [r for t in run.production.values() for r in t.columns], run.colours, filled=True)
     date_panels(axes, run.events)
     return _save(fig, f"Production by stage and region - {run.title}", path, {})
 
@@ -348,8 +360,7 @@ def plot_unmet(result: Run, path: Path) -> Path:
                 # backorders served late would lift a window above 100%: catching up shows as a return to 100
                 met = np.minimum(100 * dlv / req.where(req > 0), 100)
                 ax.plot(dates, met.to_numpy(), color=run.colours[region], label=region, lw=1.6)
-            ax.set_title(f"Fill rate of {material} (30-day window)", fontsize=10, loc="left")
-            legend_right(ax)
+            ax.set_title(f"Fill rate of {material} (30-day window)", fontsize=10, loc="left")  # regions: the top panel's legend
         ax.set_ylabel("% of demand met")
         ax.set_ylim(0, 105)
     date_panels(axes, run.events)
