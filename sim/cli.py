@@ -273,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
     result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
     result.reference = reference
-    from .results.imbalance import findings, format_findings
+    from .results.imbalance import findings
 
     shown = _windowed(result, args.window)
     drawing = None
@@ -283,6 +283,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         drawing = BackgroundFigures(shown)
     try:
         found = findings(result)  # the whole run's world; once, for the terminal and (without a window) the page
+        _print_answer(result, shown, found)  # the answer first, while the folder and its figures are written
         page = None if drawing is None else (
             lambda _whole, folder: _write_page(shown, folder, found if shown is result else None,
                                                lambda run: drawing.into(folder, run)))
@@ -293,16 +294,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if drawing is not None:
             drawing.cancel()  # nothing left to stop once the page has its figures
-    from .results.asked import asked_regions
+    print(f"\nrun folder: {out}")
+    return 0
 
+
+def _print_answer(result: Result, shown: Result, found) -> None:
+    """The run's KPIs (over ``shown``, its window) and balance findings on the terminal, at once."""
+    from .results.asked import asked_regions
+    from .results.imbalance import format_findings
+
+    meta = result.run
     lead = asked_regions(result.scenario_data)  # as the page reads it
-    print(format_kpis(shown.kpis, meta.name, meta.seed, result.run["events"], result.run["wall_seconds"], lead))
+    print(format_kpis(shown.kpis, meta["scenario"], meta["seed"], meta["events"], meta["wall_seconds"], lead))
     if "window" in shown.run:
         print(f"\n  window: {shown.run['window']['label']} (the KPIs above and the page; the folder keeps the whole run)")
     print()
-    print(format_findings(found))
-    print(f"\nrun folder: {out}")
-    return 0
+    print(format_findings(found), flush=True)
 
 
 def _windowed(result: Result, window: Window | None) -> Result:

@@ -79,3 +79,24 @@ def test_compare_prints_and_writes_differences(tmp_path, capsys):
     assert table.loc["production_t.mining", "b_minus_a"] == 0  # same seed, same mine
     page = out.with_suffix(".html").read_text()
     assert page.count("<img ") == 4 and "slower" in page and "What moved" in page
+
+
+def test_the_answer_is_on_the_terminal_before_the_page_and_figures(tmp_path, capsys, monkeypatch):
+    """Issue 23: figures do not hold up a run's answer. The KPIs and balance findings are printed
+    before the page and its figures are written; the folder's name comes last, once it is whole."""
+    import sim.cli as cli
+
+    printed = {}
+    real = cli._write_page
+
+    def page(*args, **kwargs):
+        printed["before the page"] = capsys.readouterr().out
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_write_page", page)
+    assert main(["run", str(TEST_SCENARIOS / "chain.yaml"), "--out", str(tmp_path / "run")]) == 0
+    early = printed["before the page"]
+    assert "demand met, by region and material" in early and "world out of balance" in early
+    assert "run folder:" not in early
+    assert capsys.readouterr().out.strip() == f"run folder: {tmp_path / 'run'}"
+    assert (tmp_path / "run" / "report.html").exists()
