@@ -11,7 +11,7 @@ from ..atomic import write_text
 from ..results.compare import among
 from ..results.result import Result
 from ..scenario.components import FLOW_STAGES
-from .figures import date_axis, png_base64
+from .figures import date_axis, date_panels, png_base64
 from .frames import RunFrames, prepare
 from .pages import Embedded, render
 from .pages import table as page_table
@@ -55,7 +55,7 @@ def fig_prices(a: Result | RunFrames, b: Result | RunFrames, names: tuple[str, s
     markets = [m for m in HEADLINE_PRICES if m in a.result.kpis.get("price_usd_per_kg", {}) and m in b.result.kpis.get("price_usd_per_kg", {})]
     series = (_markets(a), _markets(b))
     fig = Figure(figsize=(10, 2.1 * max(len(markets), 1) + 0.5))
-    axes = fig.subplots(max(len(markets), 1), 1, squeeze=False, sharex=True)
+    axes = fig.subplots(max(len(markets), 1), 1, squeeze=False)
     for ax, market in zip(axes[:, 0], markets, strict=False):
         for rows, style, colour, name in ((series[0], "--", A_COLOUR, names[0]), (series[1], "-", B_PRICE, names[1])):
             s = rows.get(market, pd.DataFrame({"date": [], "value": []}))
@@ -63,14 +63,14 @@ def fig_prices(a: Result | RunFrames, b: Result | RunFrames, names: tuple[str, s
         ax.set_title(market, fontsize=9, loc="left")
         ax.set_ylabel("USD/kg")
         ax.legend(fontsize=7)
-        date_axis(ax, b.events, ax is axes[0, 0])
+    date_panels(axes, b.events)
     return png_base64(fig)
 
 
 def fig_production(a: Result | RunFrames, b: Result | RunFrames, names: tuple[str, str]) -> str:
     a, b = prepare(a), prepare(b)
     fig = Figure(figsize=(10, 2 * len(FLOW_STAGES) + 0.5))
-    axes = fig.subplots(len(FLOW_STAGES), 1, sharex=True)
+    axes = fig.subplots(len(FLOW_STAGES), 1)
     for ax, stage in zip(axes, FLOW_STAGES, strict=True):
         for run, style, colour, name in ((a, "--", A_COLOUR, names[0]), (b, "-", B_OUTPUT, names[1])):
             table = run.production.get(stage)
@@ -79,7 +79,7 @@ def fig_production(a: Result | RunFrames, b: Result | RunFrames, names: tuple[st
         ax.set_title(f"{stage} output, world", fontsize=9, loc="left")
         ax.set_ylabel("t/day")
         ax.legend(fontsize=7)
-        date_axis(ax, b.events, ax is axes[0])
+    date_panels(axes, b.events)
     return png_base64(fig)
 
 
