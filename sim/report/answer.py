@@ -47,18 +47,24 @@ def region_name(region: str) -> str:
 
 
 def _longest_spell(short: np.ndarray) -> tuple[int, int]:
-    """Length and last index of the longest run of True."""
-    best, best_end, length = 0, -1, 0
-    for i, flag in enumerate(short):
-        length = length + 1 if flag else 0
-        if length > best:
-            best, best_end = length, i
-    return best, best_end
+    """Length and last index of the longest run of True (the first such run; 0 and -1 if none)."""
+    edges = np.diff(np.concatenate(([0], short.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return 0, -1
+    longest = int(np.argmax(ends - starts))  # the first of the longest
+    return int(ends[longest] - starts[longest]), int(ends[longest] - 1)
 
 
 def shortfalls(run: RunFrames, lead: list[str] | None = None) -> list[Shortfall]:
     """Each region and material that was short on some day: those of the ``lead`` regions (the
     question's) first, in their order, then most tonnes lost or waiting first."""
+    out = run.memo("shortfalls", lambda: _shortfalls(run))
+    rank = {r: i for i, r in enumerate(lead or [])}
+    return sorted(out, key=lambda s: (rank.get(s.region, len(rank)), -(s.lost_t + s.waiting_t)))
+
+
+def _shortfalls(run: RunFrames) -> list[Shortfall]:
     by = run.demand_by_material
     k = run.result.kpis
     lost, waiting = by["unmet_t"], by["backorder_t"]
@@ -73,8 +79,7 @@ def shortfalls(run: RunFrames, lead: list[str] | None = None) -> list[Shortfall]
                              k.get("fill_rate_by_region_material", {}).get(region, {}).get(material, float("nan")),
                              float(lost[(material, region)].sum()), float(waiting[(material, region)].iloc[-1]),
                              int(short.sum()), pd.Timestamp(dates[int(np.argmax(short))]), spell, pd.Timestamp(dates[end])))
-    rank = {r: i for i, r in enumerate(lead or [])}
-    return sorted(out, key=lambda s: (rank.get(s.region, len(rank)), -(s.lost_t + s.waiting_t)))
+    return out
 
 
 def _date(t: pd.Timestamp) -> str:

@@ -451,7 +451,30 @@ def plot_fill_rates(result: Run, path: Path) -> Path:
     for row, (table, title) in enumerate(tables):
         im = _heat(fig.add_subplot(grid[row, 0]), table, f"Demand met {title}")
     fig.colorbar(im, cax=fig.add_subplot(grid[:, 1]), label="% of demand met", ticks=FILL_BANDS[:-1] + (100,))
-    return _save(fig, f"Demand met by region - {run.title}", path)
+    return _save(fig, f"Demand met by region - {run.title}", path, _heat_margins([t for t, _ in tables], fig.get_size_inches()[0]))
+
+
+HEAT_CHAR_IN = 0.068
+"""About the width of a character of the heat maps' 8-point labels, in inches (DejaVu Sans's average)."""
+
+
+def _heat_margins(tables: list[dict[str, dict[str, float]]], width: float) -> dict:
+    """Margins (inches, for `margin_layout`) that hold the heat maps' labels, worked out from their
+    lengths: measured by tight layout they cost a third of the figure. A column label slants down to
+    the left at 30 degrees: it drops half its length and reaches left 0.87 of it from its column."""
+    def drop(table: dict[str, dict[str, float]]) -> float:
+        longest = max((len(c) for r in table.values() for c in r), default=0)
+        return 0.5 * HEAT_CHAR_IN * longest + 0.3
+
+    rows = max((len(r) for t in tables for r in t), default=0)
+    left = HEAT_CHAR_IN * rows + 0.2
+    for table in tables:
+        cols = sorted({c for r in table.values() for c in r})
+        if cols:  # the first column's label reaches left of the axes by its slant less half a cell
+            cell = (width - left - 1.0) / len(cols)
+            left = max(left, 0.87 * HEAT_CHAR_IN * len(cols[0]) + 0.15 - cell / 2)
+    return {"left": left + 0.1, "right": 0.8, "top": 0.8, "bottom": drop(tables[-1]) + 0.1,
+            "between": (drop(tables[0]) + 0.35, 0.15)}
 
 
 def plot_utilisation(result: Run, path: Path) -> Path:
@@ -496,7 +519,10 @@ def material_flows(result: Run, first_day: int = 0, last_day: int | None = None)
     """
     run = prepare(result)
     last_day = run.last_day if last_day is None else last_day
+    return run.memo(("material_flows", first_day, last_day), lambda: _material_flows(run, first_day, last_day))
 
+
+def _material_flows(run: RunFrames, first_day: int, last_day: int) -> tuple[dict, dict]:
     def total(variable: str, by: list[str]):
         rows = run.rows(variable)
         rows = rows[rows["day"].between(first_day, last_day)]

@@ -7,9 +7,10 @@ up on the few categories rather than on every row, and keeps the date x region t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from ..scenario.components import STAGES
 from .style import region_colours
 
 DEMAND_VARIABLES = ("requested_t", "delivered_t", "unmet_t")
+T = TypeVar("T")
 
 
 def timeline(result: Result) -> pd.DataFrame:
@@ -74,6 +76,14 @@ class RunFrames:
     colours: dict[str, str]
     events: pd.DataFrame
     _rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: object, work: Callable[[], T]) -> T:
+        """``work()``, done once per ``key`` for this run: what several figures and the page ask
+        for (the shortfalls, the material flows) is worked out once."""
+        if key not in self._memo:
+            self._memo[key] = work()
+        return self._memo[key]
 
     @property
     def title(self) -> str:
