@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .kpis import LongSeries
@@ -94,28 +95,57 @@ def short_before_policy(result: Result) -> list[Finding]:
     return sorted(out, key=lambda f: f.text)
 
 
-def _outflow(result: Result, after_day: int) -> pd.DataFrame:
-    """Tonnes a day leaving each (site, material) after ``after_day``: taken by plants, shipped,
-    delivered to buyers."""
-    ent = result.entities
+def _recent_outflow(result: Result, after_day: int, days: int) -> dict[tuple[str, str], float]:
+    """Tonnes a day leaving each (site, material) after ``after_day``, over ``days``: taken by
+    plants, shipped, delivered to buyers. Summed in numpy on the run's `LongSeries`."""
+    long, ent = result.long, result.entities
     # a stock's entity is its site: only plants, lanes (their origin) and buyers move material out
     movers = ent[ent["type"].isin(["facility", "link", "demand"])].drop_duplicates("entity")
-    site_of = movers.set_index("entity")["site"]
-    flows = result.rows("consumed_t", "shipped_t", "delivered_t")
-    flows = flows[flows["day"] > after_day][["day", "entity", "material", "value"]]
-    flows = flows.assign(site=flows["entity"].astype(str).map(site_of))
-    return flows.groupby(["site", "material", "day"], observed=True)["value"].sum().reset_index()
+    sites = sorted({str(s) for s in movers["site"].dropna()})
+    site_index = {site: i for i, site in enumerate(sites)}
+    site_of = np.full(len(long.names) + 1, -1, dtype=np.int64)  # by entity code; the last slot: no entity
+    for entity, site in zip(movers["entity"].astype(str), movers["site"], strict=True):
+        if entity in long.code_of and not pd.isna(site):
+            site_of[long.code_of[entity]] = site_index[str(site)]
+    codes, materials = long.material()
+    at = np.concatenate([long.of(v) for v in ("consumed_t", "shipped_t", "delivered_t")])
+    at = at[long.day[at] > after_day]
+    site, material = site_of[long.entity[at]], codes[at].astype(np.int64)
+    keep = (site >= 0) & (material >= 0)
+    cell = site[keep] * len(materials) + material[keep]
+    sums = np.bincount(cell, weights=long.addend[at][keep], minlength=len(sites) * len(materials))
+    seen = np.flatnonzero(np.bincount(cell, minlength=len(sites) * len(materials)))
+    return {(sites[c // len(materials)], materials[c % len(materials)]): float(sums[c]) / days for c in seen}
+
+
+def _ends(result: Result) -> pd.DataFrame:
+    """Each stock's (site, material) first and last level, in the order the stocks first appear:
+    each series runs day by day, so its first and last rows are the run's first and last days."""
+    levels = result.rows("level_t")
+    long = result.long
+    at = long.of("level_t")
+    values = long.value[at]
+    if np.isnan(values).any():  # pandas' first and last skip missing levels
+        return levels.groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
+    codes, materials = long.material()
+    key = long.entity[at].astype(np.int64) * (len(materials) + 1) + codes[at].astype(np.int64) + 1
+    _, first = np.unique(key, return_index=True)
+    _, from_end = np.unique(key[::-1], return_index=True)
+    last = len(key) - 1 - from_end
+    order = np.argsort(first, kind="stable")
+    first, last = first[order], last[order]
+    index = pd.MultiIndex.from_arrays([[long.names[e] for e in long.entity[at][first]],
+                                       [materials[m] for m in codes[at][first]]], names=["entity", "material"])
+    return pd.DataFrame({"first": values[first], "last": values[last]}, index=index)
 
 
 def piling_up(result: Result) -> list[Finding]:
     """Stocks that grew through the run and hold many days of what leaves them."""
-    levels = result.rows("level_t")
-    if not len(levels):
+    if not len(result.long.of("level_t")):
         return []
     last = _last_day(result)
     quarter = max(last // 4, 1)
-    # each series runs day by day, so its first and last rows are the run's first and last days
-    ends = levels.groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
+    ends = _ends(result)
     grew = ends["last"] - ends["first"]
     grew = grew[grew >= PILE_MIN_T]
     if not len(grew):
@@ -123,11 +153,11 @@ def piling_up(result: Result) -> list[Finding]:
     stocks = result.entities[result.entities["type"] == "stock"]
     utility = {(str(r.site), str(r.material)) for r in stocks.itertuples() if r.stage == "utility"}
     grew = grew[[key not in utility for key in grew.index]]  # process water is not a product
-    recent = _outflow(result, last - quarter).groupby(["site", "material"], observed=True)["value"].sum() / quarter
+    recent = _recent_outflow(result, last - quarter, quarter)
     out = []
     for (site, material), rise in grew.items():
         held = float(ends.at[(site, material), "last"])
-        pace = float(recent.get((site, material), 0.0))
+        pace = recent.get((str(site), str(material)), 0.0)
         days = held / pace if pace > 1e-9 else float("inf")
         if days < PILE_MIN_DAYS:
             continue
@@ -158,8 +188,7 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     last = _last_day(result)
     quarter = max(last // 4, 1)
     plants = ent[ent["type"] == "facility"].set_index("entity")
-    recent = result.rows("throughput_t", "capacity_t_per_day", "consumed_t", "level_t")
-    recent = recent[recent["day"] > last - quarter]
+    recent = result.rows("throughput_t", "capacity_t_per_day", "consumed_t", "level_t", after_day=last - quarter)
     made = _series(recent, "throughput_t").groupby("entity", observed=True)["value"].sum() / quarter
     grown = LongSeries(recent).capacity(plants.index.astype(str).tolist(), plants["capacity_t_per_day"].to_numpy(dtype=float), quarter)
     capacity = pd.Series(grown, index=plants.index) / quarter  # grown capacity where plants expand

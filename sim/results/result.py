@@ -94,11 +94,14 @@ class Result:
         }
         return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes, _long=long)
 
-    def rows(self, *variables: str) -> pd.DataFrame:
-        """The time-series rows of ``variables``, in their order (found once per variable by
-        `long`, not by comparing each of the millions of rows again)."""
+    def rows(self, *variables: str, after_day: int | None = None) -> pd.DataFrame:
+        """The time-series rows of ``variables`` (after ``after_day``, if given), in their order
+        (found once per variable by `long`, not by comparing each of the millions of rows again)."""
         at = [self.long.of(v) for v in variables]
-        return self.timeseries.iloc[at[0] if len(at) == 1 else np.sort(np.concatenate(at))]
+        where = at[0] if len(at) == 1 else np.sort(np.concatenate(at))
+        if after_day is not None:
+            where = where[self.long.day[where] > after_day]
+        return self.timeseries.iloc[where]
 
     def summary(self) -> pd.DataFrame:
         """One row per facility and demand: totals an analyst reads first (a copy of the table
