@@ -131,3 +131,29 @@ def test_a_missing_value_adds_nothing_and_is_left_out_of_means_peaks_and_lows():
     assert k["price_usd_per_kg"]["ndfeb_magnet_world"]["mean"] == pytest.approx(109.5)
     assert np.isnan(k["price_usd_per_kg"]["ndfeb_magnet_world"]["end"])  # the last value is the last value
     assert k["unmet_demand_t_by_region"]["usa"] == 15.0
+
+
+def test_long_series_finds_each_variables_rows_in_any_order_and_counts_the_days():
+    """LongSeries finds a variable's rows from where the codes change when a run's series come one
+    after another, and by sorting otherwise: the same rows either way, in their order; days are
+    counted from the first series only when it covers them all."""
+    from sim.results.kpis import LongSeries
+
+    days = 200  # long enough that series one after another take the way through the changes
+    series_after_series = pd.DataFrame({"day": np.tile(np.arange(days, dtype=np.int32), 3),
+                                        "entity": pd.Categorical(np.repeat(["a", "b", "a"], days)),
+                                        "variable": pd.Categorical(np.repeat(["x", "y", "y"], days)),
+                                        "value": np.arange(3.0 * days)})
+    day_after_day = series_after_series.sort_values(["day", "entity"], kind="stable").reset_index(drop=True)
+    for ts in (series_after_series, day_after_day):
+        long = LongSeries(ts)
+        for variable in ("x", "y"):
+            expected = np.flatnonzero((ts["variable"] == variable).to_numpy())
+            assert np.array_equal(long.of(variable), expected)
+        assert long.n_days == days
+        assert long.totals("y", ["a", "b"])[0].tolist() == [ts.loc[(ts["variable"] == "y") & (ts["entity"] == e), "value"].sum()
+                                                           for e in ("a", "b")]
+    gaps = series_after_series[series_after_series["day"] != 2].reset_index(drop=True)  # the first series lacks day 2
+    assert LongSeries(gaps).n_days == days - 1
+    late = series_after_series.assign(day=np.where(series_after_series.index < days, series_after_series["day"], series_after_series["day"] + 1))
+    assert LongSeries(late).n_days == days + 1  # the first series covers days 0-199, the others 1-200

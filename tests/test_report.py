@@ -228,3 +228,20 @@ def test_figures_drawn_in_a_child_are_the_ones_drawn_here(chain_run, tmp_path):
     stopped = BackgroundFigures(result, parallel=can_fork())
     stopped.cancel()
     assert not stopped.scratch.exists() and stopped.pid is None
+
+
+def test_the_figures_tables_add_up_to_the_kpis(full_run):
+    """What the production and unmet-demand figures draw is what the KPIs count: each stage's
+    date x region table sums to its production KPI, and the regions' daily unmet demand to the
+    run's unmet tonnes (the tables are summed in numpy, the KPIs apart)."""
+    from sim.report.frames import prepare
+
+    run = prepare(read_run_folder(full_run))
+    k = run.result.kpis
+    assert set(run.production) == {s for s, t in k["production_t"].items() if t > 0}
+    for stage, table in run.production.items():
+        assert table.to_numpy().sum() == pytest.approx(k["production_t"][stage], rel=1e-9)
+        assert list(table.columns) == sorted(table.columns) and table.index.is_monotonic_increasing
+    assert run.demand["unmet_t"].to_numpy().sum() == pytest.approx(k["unmet_demand_t"], rel=1e-9)
+    by = run.demand_by_material
+    assert all(t.shape == by["requested_t"].shape for t in by.values())  # every variable on the same days and columns
