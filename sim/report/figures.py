@@ -368,25 +368,30 @@ def plot_unmet(result: Run, path: Path) -> Path:
 
 
 MAX_PRICE_PANELS = 8
-"""At most this many materials' price panels, those whose prices moved most (every market's start,
-mean, peak and end stay in the page's price table)."""
+"""At most this many materials' price panels (every market's start, mean, peak and end stay in the
+page's price table)..."""
+HEADLINE_PRICE_MATERIALS = ("ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet")
+"""...always those of the magnet chain's question where they are priced, then the materials whose
+prices moved most."""
 
 
-def _widest_moves(prices: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
-    """The materials whose prices moved most (highest over lowest, in any of their markets), at most
-    `MAX_PRICE_PANELS`, in name order."""
+def _price_panels(prices: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
+    """The materials given a price panel, at most `MAX_PRICE_PANELS`, in name order: the headline
+    ones, then those whose prices moved most (highest over lowest, in any of their markets)."""
     def move(markets: dict[str, pd.DataFrame]) -> float:
         ratios = [float(v.max() / v.min()) for v in (m["value"].to_numpy() for m in markets.values()) if len(v) and v.min() > 0]
         return max(ratios, default=0.0)
 
-    return sorted(sorted(prices, key=lambda m: -move(prices[m]))[:MAX_PRICE_PANELS])
+    headline = [m for m in HEADLINE_PRICE_MATERIALS if m in prices]
+    others = sorted((m for m in prices if m not in headline), key=lambda m: -move(prices[m]))
+    return sorted([*headline, *others][:MAX_PRICE_PANELS])
 
 
 def plot_prices(result: Run, path: Path) -> Path:
-    """Price per market, USD/kg, one panel per material (China and outside on the same axes): the
-    materials whose prices moved most, where there are many."""
+    """Price per market, USD/kg, one panel per material (China and outside on the same axes): where
+    there are many, the headline materials and those whose prices moved most."""
     run = prepare(result)
-    materials = _widest_moves(run.prices) or ["(no markets)"]
+    materials = _price_panels(run.prices) or ["(no markets)"]
     cols = 2
     rows = max(1, -(-len(materials) // cols))
     fig = Figure(figsize=(10, 2.3 * rows + 0.8))
@@ -410,7 +415,8 @@ def plot_prices(result: Run, path: Path) -> Path:
         height = fig.get_size_inches()[1]
         fig.legend(handles=handles, fontsize=8, loc="upper center", ncol=len(handles), frameon=False,
                    bbox_to_anchor=(0.5, 0.98 - 0.3 / height))
-    left_out = f" ({len(materials)} of {len(run.prices)} materials: the widest moves)" if len(materials) < len(run.prices) else ""
+    left_out = (f" ({len(materials)} of {len(run.prices)} materials: NdPr, Dy, Tb, magnets and the widest moves)"
+                if len(materials) < len(run.prices) else "")
     return _save(fig, f"Prices by market - {run.title}{left_out}", path, {"top": 0.02 * fig.get_size_inches()[1] + 0.85})
 
 
@@ -708,7 +714,7 @@ RUN_FIGURES = {
     "fill_rates.png": RunFigure(plot_fill_rates, lambda run: bool(run.result.kpis.get("fill_rate_by_region_material")),
                                 "Share of demand met over the run, by region and material and by region and end use."),
     "prices.png": RunFigure(plot_prices, lambda run: bool(run.prices),
-                            "Prices per market (USD/kg): Chinese and outside markets where borders split them; with many materials, those whose prices moved most (every market is in the price table)."),
+                            "Prices per market (USD/kg): Chinese and outside markets where borders split them; with many materials, NdPr oxide, Dy and Tb oxide, magnets and those whose prices moved most (every market is in the price table)."),
     "stockpile.png": RunFigure(plot_stockpile, lambda run: bool(run.reserves),
                                "Each strategic reserve: tonnes held, and what it released and bought each week."),
     "material_flow.png": RunFigure(plot_material_flow, lambda run: sum(sum(c.values()) for c in material_flows(run)[0].values()) > 0,
