@@ -114,8 +114,12 @@ class RunFrames:
         if not len(long.day):
             return 0, pd.DatetimeIndex([], name="date")
         first = int(long.day.min())
-        at = np.zeros(long.last_day - first + 1, dtype=np.int64)
-        at[long.day[::-1] - first] = np.arange(len(long.day) - 1, -1, -1)  # each day's first row
+        span = long.last_day - first + 1
+        if long.n_days == span and np.array_equal(long.day[:span], np.arange(first, first + span)):
+            at = np.arange(span)  # the first series has a row each day: its rows give the dates
+        else:
+            at = np.zeros(span, dtype=np.int64)
+            at[long.day[::-1] - first] = np.arange(len(long.day) - 1, -1, -1)  # each day's first row
         return first, pd.DatetimeIndex(self.result.timeseries["date"].to_numpy()[at], name="date")
 
     def _sums(self, variable: str, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
