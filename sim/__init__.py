@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .engine import RunOutput
     from .results import Result
     from .scenario.loader import LoadedScenario
 
@@ -37,13 +38,14 @@ def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios
 
 
 def run_loaded(loaded: LoadedScenario, progress: Callable[[float], None] | None = None, source: str = "",
-               notes: str = "") -> Result:
+               notes: str = "", output: RunOutput | None = None) -> Result:
     """Run and measure a scenario already validated (see `run`): ``source`` and ``notes`` say
-    where it came from, for the run folder."""
+    where it came from, for the run folder; ``output``, its simulation if already run."""
     from .engine import simulate
     from .results import Result
 
-    return Result.from_output(simulate(loaded.scenario, progress), loaded.resolved_yaml(), loaded.digest(), source, notes)
+    output = simulate(loaded.scenario, progress) if output is None else output
+    return Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), source, notes)
 
 
 __all__ = ["__version__", "run", "run_loaded"]

@@ -256,7 +256,7 @@ def _write_page(result: Result, folder: Path, found,
 
 def cmd_run(args: argparse.Namespace) -> int:
     from . import run_loaded
-    from .results import write_run_folder
+    from .beside import simulate_beside
     from .scenario.loader import scenario_notes
 
     overrides = list(args.overrides)
@@ -271,7 +271,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_writable(out, "a run folder")
     _clean_stale(out.parent)
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
-    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario))
+    # what follows the simulation loads beside it, on the core it leaves idle
+    output = simulate_beside(loaded.scenario, lambda: _load_what_follows(figures=not args.no_figures))
+    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario), output=output)
+    from .results import write_run_folder
+
     result.reference = reference
     from .results.imbalance import findings
 
@@ -296,6 +300,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             drawing.cancel()  # nothing left to stop once the page has its figures
     print(f"\nrun folder: {out}")
     return 0
+
+
+def _load_what_follows(figures: bool) -> None:
+    """Load the modules a run needs once simulated: its tables and balance check (pandas, Parquet),
+    and with ``figures`` its figures and page (matplotlib, Jinja)."""
+    from .results import imbalance, result  # noqa: F401
+
+    if figures:
+        from .report import background, html  # noqa: F401
 
 
 def _print_answer(result: Result, shown: Result, found) -> None:

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,13 +52,20 @@ class RunOutput:
     scenario: Scenario
     keys: list[SeriesKey]
     daily: np.ndarray
-    entities: pd.DataFrame
+    entity_rows: list[dict[str, Any]]  # the entities table's rows: pandas loads only when it is asked for
     balance: dict[str, dict[str, float]]
     events: int
     wall_seconds: float
     counters: dict[str, float] = field(default_factory=dict)
     policy_events: list[dict] = field(default_factory=list)
     policy_kpis: dict[str, dict[str, Any]] = field(default_factory=dict)  # each policy's own KPIs, by id
+
+    @cached_property
+    def entities(self) -> pd.DataFrame:
+        """Every facility, stock, link and demand with its kind, stage, site, region and material."""
+        import pandas as pd
+
+        return pd.DataFrame(self.entity_rows, columns=ENTITY_COLUMNS)
 
     def timeseries(self) -> pd.DataFrame:
         """Long format: day, date, entity, material, variable, value (one row a series a day)."""
@@ -466,12 +474,11 @@ class World:
             undeclared = set(kpis) - set(type(self.policies[pid].spec).KPIS)
             if undeclared:  # the KPI registry and its docs list what each kind declares
                 raise TypeError(f"policy '{pid}' reports KPIs its kind does not declare in KPIS: {sorted(undeclared)}")
-        return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entities(), balance, events, wall,
+        return RunOutput(self.scenario, list(self.recorder.keys), daily, self.entity_rows(), balance, events, wall,
                          counters, sorted(self.policy_events, key=lambda e: e["day"]), policy_kpis)
 
-    def entities(self) -> pd.DataFrame:
-        import pandas as pd
-
+    def entity_rows(self) -> list[dict[str, Any]]:
+        """The rows of the run's entities table (`RunOutput.entities`)."""
         sc = self.scenario
         region = self.region_of
         added: dict[str, dict[str, float]] = {}
@@ -495,7 +502,7 @@ class World:
         for did, spec in sc.demand.items():
             rows.append({"entity": did, "type": "demand", "site": spec.site, "region": region[spec.site],
                          "material": spec.material, "end_use": spec.end_use, "capacity_t_per_day": spec.t_per_day})
-        return pd.DataFrame(rows, columns=ENTITY_COLUMNS)
+        return rows
 
 
 COLLECT_AFTER = 10.0

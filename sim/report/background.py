@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import traceback
 from pathlib import Path
 
+from ..cores import can_fork
 from ..results.result import Result
 from .figures import RUN_FIGURES, Run, write_figures
-
-
-def can_fork() -> bool:
-    """Whether a child may draw beside this process: a second core, and fork where it is safe."""
-    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and hasattr(os, "fork")
 
 
 class BackgroundFigures:

@@ -1,0 +1,99 @@
+"""A run's simulation in a forked child while this process loads what comes after it.
+
+The simulation holds one core for seconds while the other idles, and what follows it first loads
+close to a second of modules (pandas and Parquet for its tables, matplotlib and Jinja for its
+figures and page). Where there is a second core and ``fork``, a child simulates and sends its output
+back through a pipe (a 10-year run's daily series, 36 MB, in about a tenth of a second) while this
+process loads them. A scenario and seed give the same days in either process. Anywhere else, or if
+the child dies without an answer, the run is simulated here; an error in the child is raised here,
+with the child's traceback as a note.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from dataclasses import replace
+
+from .cores import can_fork
+from .engine import RunOutput, simulate
+from .engine.recorder import SeriesKey
+from .scenario.schema import Scenario
+
+
+def simulate_beside(scenario: Scenario, meanwhile: Callable[[], object]) -> RunOutput:
+    """``simulate(scenario)``, with ``meanwhile()`` called here while it runs (in a child, where one can)."""
+    child = _fork(scenario) if can_fork() else None
+    if child is None:
+        output = simulate(scenario)
+        meanwhile()
+        return output
+    pid, read = child
+    try:
+        meanwhile()
+        with os.fdopen(read, "rb") as pipe:
+            try:
+                payload = pickle.load(pipe)
+            except EOFError:
+                payload = None  # the child died without a word
+    except BaseException:
+        _stop(pid)
+        raise
+    os.waitpid(pid, 0)
+    if payload is None:
+        return simulate(scenario)
+    if payload[0] == "failed":
+        error = payload[1]
+        error.add_note("(raised in the run's simulation process:)\n" + payload[2])
+        raise error
+    output = payload[1]
+    return replace(output, scenario=scenario, keys=[SeriesKey(*k) for k in output.keys])
+
+
+def _fork(scenario: Scenario) -> tuple[int, int] | None:
+    """A child that simulates ``scenario`` and answers down a pipe: its pid and the pipe's end here
+    (None when there is no room for a child)."""
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid > 0:
+        os.close(write)
+        return pid, read
+    os.close(read)
+    code = 1
+    try:
+        try:
+            output = simulate(scenario)
+            # keys as plain tuples (compiled, they do not unpickle); the scenario stays: the parent holds it
+            payload: tuple = ("output", replace(output, scenario=None, keys=[(k.entity, k.material, k.variable) for k in output.keys]))
+        except BaseException as exc:  # every error goes back, to be raised there
+            payload = ("failed", _travelling(exc), traceback.format_exc())
+        with os.fdopen(write, "wb") as pipe:
+            pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    finally:
+        os._exit(code)  # flushes nothing of the parent's
+
+
+def _travelling(exc: BaseException) -> BaseException:
+    """``exc``, or its text where it does not pickle."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
