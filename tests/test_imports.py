@@ -33,6 +33,9 @@ def test_a_run_without_figures_loads_no_plotting_or_report(tmp_path):
 
 
 def test_the_engine_simulates_without_pandas():
-    code = "import sys, sim.engine; print('pandas' in sys.modules)"
+    """Not to import it, nor to run: a run's simulation in a forked child (sim/beside.py) loads no
+    pandas while the parent loads it beside."""
+    code = (f"import sys; from sim.scenario import load_scenario; from sim.engine import simulate; "
+            f"out = simulate(load_scenario({str(TEST_SCENARIOS / 'chain.yaml')!r}).scenario); print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
