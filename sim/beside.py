@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
 
-from .cores import can_fork
+from .cores import can_fork, stop_child
 from .engine import RunOutput, simulate
 from .engine.recorder import SeriesKey
 from .scenario.schema import Scenario
@@ -33,14 +32,14 @@ def simulate_beside(scenario: Scenario, meanwhile: Callable[[], object]) -> RunO
         return output
     pid, read = child
     try:
-        meanwhile()
         with os.fdopen(read, "rb") as pipe:
+            meanwhile()
             try:
                 payload = pickle.load(pipe)
             except EOFError:
                 payload = None  # the child died without a word
     except BaseException:
-        _stop(pid)
+        stop_child(pid)
         raise
     os.waitpid(pid, 0)
     if payload is None:
@@ -90,10 +89,3 @@ def _travelling(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
 
-
-def _stop(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass

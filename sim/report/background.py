@@ -17,7 +17,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from ..cores import can_fork
+from ..cores import can_fork, stop_child
 from ..results.result import Result
 from .figures import RUN_FIGURES, Run, write_figures
 
@@ -86,10 +86,6 @@ class BackgroundFigures:
     def cancel(self) -> None:
         """Stop the child (the run failed or was stopped) and remove what it drew."""
         if self.pid is not None:
-            try:
-                os.kill(self.pid, 9)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
+            stop_child(self.pid)
             self.pid = None
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -115,7 +115,7 @@ class RunFrames:
             return 0, pd.DatetimeIndex([], name="date")
         first = int(long.day.min())
         span = long.last_day - first + 1
-        if long.n_days == span and np.array_equal(long.day[:span], np.arange(first, first + span)):
+        if np.array_equal(long.day[:span], np.arange(first, first + span)):
             at = np.arange(span)  # the first series has a row each day: its rows give the dates
         else:
             at = np.zeros(span, dtype=np.int64)

@@ -121,12 +121,11 @@ def _recent_outflow(result: Result, after_day: int, days: int) -> dict[tuple[str
 def _ends(result: Result) -> pd.DataFrame:
     """Each stock's (site, material) first and last level, in the order the stocks first appear:
     each series runs day by day, so its first and last rows are the run's first and last days."""
-    levels = result.rows("level_t")
     long = result.long
     at = long.of("level_t")
     values = long.value[at]
     if np.isnan(values).any():  # pandas' first and last skip missing levels
-        return levels.groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
+        return result.rows("level_t").groupby(["entity", "material"], observed=True, sort=False)["value"].agg(["first", "last"])
     codes, materials = long.material()
     key = long.entity[at].astype(np.int64) * (len(materials) + 1) + codes[at].astype(np.int64) + 1
     _, first = np.unique(key, return_index=True)
