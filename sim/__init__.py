@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .engine import RunOutput
     from .results import Result
-    from .scenario.loader import LoadedScenario
+    from .scenario.loader import LoadedScenario, ScenarioRecord
 
 __version__ = "0.1.0"
 
@@ -38,14 +38,16 @@ def run(scenario: str | Path, set: Mapping[str, Any] | None = None, *, scenarios
 
 
 def run_loaded(loaded: LoadedScenario, progress: Callable[[float], None] | None = None, source: str = "",
-               notes: str = "", output: RunOutput | None = None) -> Result:
+               notes: str = "", output: RunOutput | None = None, record: ScenarioRecord | None = None) -> Result:
     """Run and measure a scenario already validated (see `run`): ``source`` and ``notes`` say
-    where it came from, for the run folder; ``output``, its simulation if already run."""
+    where it came from, for the run folder; ``output``, its simulation if already run; ``record``,
+    ``loaded.record()`` if already worked out."""
     from .engine import simulate
     from .results import Result
 
     output = simulate(loaded.scenario, progress) if output is None else output
-    return Result.from_output(output, loaded.resolved_yaml(), loaded.digest(), source, notes)
+    record = loaded.record() if record is None else record
+    return Result.from_output(output, record.yaml, record.digest, source, notes, scenario_data=record.data)
 
 
 __all__ = ["__version__", "run", "run_loaded"]

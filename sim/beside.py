@@ -56,6 +56,7 @@ def _fork(scenario: Scenario) -> tuple[int, int] | None:
     """A child that simulates ``scenario`` and answers down a pipe: its pid and the pipe's end here
     (None when there is no room for a child)."""
     read, write = os.pipe()
+    _widen(write)
     try:
         pid = os.fork()
     except OSError:
@@ -79,6 +80,17 @@ def _fork(scenario: Scenario) -> tuple[int, int] | None:
         code = 0
     finally:
         os._exit(code)  # flushes nothing of the parent's
+
+
+def _widen(pipe: int) -> None:
+    """A pipe of 1 MiB where Linux allows (64 kB by default): a 10-year run's output then crosses
+    in half the time or less, with fewer switches between the two processes."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass  # the default size: slower, the same bytes
 
 
 def _travelling(exc: BaseException) -> BaseException:

@@ -271,9 +271,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_writable(out, "a run folder")
     _clean_stale(out.parent)
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
-    # what follows the simulation loads beside it, on the core it leaves idle
-    output = simulate_beside(loaded.scenario, lambda: _load_what_follows(figures=not args.no_figures))
-    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario), output=output)
+    records = []
+
+    def meanwhile() -> None:  # what follows the simulation, loaded and worked out on the core it leaves idle
+        _load_what_follows(figures=not args.no_figures)
+        records.append(loaded.record())
+
+    output = simulate_beside(loaded.scenario, meanwhile)
+    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario), output=output,
+                        record=records[0])
     from .results import write_run_folder
 
     result.reference = reference

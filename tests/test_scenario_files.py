@@ -2,10 +2,12 @@
 
 import pydantic
 import pytest
+import yaml
 
 from conftest import SCENARIOS, TEST_SCENARIOS
 from sim.scenario import InputError, load_scenario
 from sim.scenario.catalog import facility_kinds
+from sim.scenario.yamlio import SAFE_LOADER
 
 
 def test_extends_deep_merges_a_parent(tmp_path):
@@ -80,10 +82,15 @@ def test_resolved_scenario_reloads_to_the_same_digest(tmp_path):
     assert load_scenario(path).digest() == loaded.digest()
 
 
-def test_every_shipped_scenario_validates():
+def test_every_shipped_scenario_validates_and_its_record_reads_back_as_its_data():
+    """A run's Result takes its scenario's data from the record, not by reading the YAML it writes:
+    the two must be the same for every scenario a user runs."""
     for path in SCENARIOS.rglob("*.yaml"):
         if "sweeps" not in path.parts:
-            load_scenario(path)
+            loaded = load_scenario(path)
+            record = loaded.record()
+            assert (record.yaml, record.digest) == (loaded.resolved_yaml(), loaded.digest()), path
+            assert yaml.load(record.yaml, Loader=SAFE_LOADER) == record.data, path
 
 
 def test_push_shares_over_one_are_refused(tmp_path):

@@ -69,7 +69,10 @@ class Result:
         return yaml.load(self.scenario_yaml, Loader=SAFE_LOADER) or {}
 
     @classmethod
-    def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "") -> Result:
+    def from_output(cls, output: RunOutput, scenario_yaml: str, digest: str, source: str = "", notes: str = "",
+                    scenario_data: dict[str, Any] | None = None) -> Result:
+        """The measured run of ``output``; ``scenario_data``, if given, is ``scenario_yaml`` already
+        read (the scenario's plain data it was written from), so it is not parsed again."""
         ts = output.timeseries()
         events = pd.DataFrame(output.policy_events, columns=POLICY_EVENT_COLUMNS)
         balance = pd.DataFrame.from_dict(output.balance, orient="index")
@@ -92,7 +95,10 @@ class Result:
             "events": output.events,
             **{k: round(float(v), 3) for k, v in output.counters.items()},
         }
-        return cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes, _long=long)
+        result = cls(ts, output.entities, kpis, run, balance, scenario_yaml, events, notes, _long=long)
+        if scenario_data is not None:
+            result.__dict__["scenario_data"] = scenario_data  # the cached property, already known
+        return result
 
     def rows(self, *variables: str, after_day: int | None = None) -> pd.DataFrame:
         """The time-series rows of ``variables`` (after ``after_day``, if given), in their order

@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +217,28 @@ class LoadedScenario:
         return yaml.dump(self.resolved(), Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True)
 
     def digest(self) -> str:
-        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest(self.resolved())
+
+    def record(self) -> ScenarioRecord:
+        """The resolved scenario as a run records it, worked out once: its YAML, its digest and
+        the same as plain data (what reading that YAML back gives)."""
+        data = self.resolved()
+        text = yaml.dump(data, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True)
+        return ScenarioRecord(text, _digest(data), data)
+
+
+@dataclass(frozen=True)
+class ScenarioRecord:
+    """A run's scenario as written to its folder (``yaml``), hashed (``digest``) and as data."""
+
+    yaml: str
+    digest: str
+    data: dict[str, Any]
+
+
+def _digest(resolved: dict[str, Any]) -> str:
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = (), scenarios: Sequence[str] = ()) -> LoadedScenario:
