@@ -23,6 +23,7 @@ def test_validate_loads_no_plotting_report_or_tables():
     modules = loaded_after(["validate", str(TEST_SCENARIOS / "chain.yaml")])
     assert not [m for m in modules if m.startswith((*PLOTTING, "pandas"))]
     assert "pandas" not in modules and "pyarrow" not in modules and "simpy" not in modules
+    assert "numpy" not in modules  # loaded where draws are made, not to read a distribution
 
 
 def test_a_run_without_figures_loads_no_plotting_or_report(tmp_path):

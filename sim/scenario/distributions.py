@@ -11,8 +11,10 @@ import math
 import typing
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+if typing.TYPE_CHECKING:
+    import numpy as np
 
 MAX_VALUE = 1e9
 """The largest value a distribution may state or draw near (days, tonnes)."""
@@ -54,6 +56,7 @@ class Constant(Dist):
         return True
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np  # loaded where draws are made: validating a scenario needs none
         return np.full(n, self.value)
 
     def quantile(self, u: float) -> float:
@@ -128,6 +131,7 @@ class Normal(Dist):
         return self.sd == 0
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np  # loaded where draws are made: validating a scenario needs none
         return np.maximum(rng.normal(self.mean_, self.sd, n), 0.0)
 
     def quantile(self, u: float) -> float:

@@ -36,7 +36,7 @@ class PolicyKind:
 
 
 _KINDS: dict[str, PolicyKind] = {}
-_state = {"builtins": False, "schema_of": ()}
+_state = {"builtins": False, "schema_of": (), "loading": False}
 
 
 def kind_name(schema: type[PolicySpec]) -> str:
@@ -51,7 +51,8 @@ def register(schema: type[PolicySpec], builder: Callable[..., Any] | None) -> Po
     """Register (or replace) a policy kind; scenario files may use it from now on."""
     kind = PolicyKind(kind_name(schema), schema, builder)
     _KINDS[kind.name] = kind
-    _refresh_scenario_schema()
+    if not _state["loading"]:  # the built-in kinds rebuild the schema once, when all are in
+        _refresh_scenario_schema()
     return kind
 
 
@@ -64,9 +65,12 @@ def unregister(name: str) -> None:
 def kinds() -> dict[str, PolicyKind]:
     """Every registered kind, the built-in ones loaded on first use."""
     if not _state["builtins"]:
-        _state["builtins"] = True
-        for name in BUILTIN_KINDS:
-            importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
+        _state["builtins"] = _state["loading"] = True
+        try:
+            for name in BUILTIN_KINDS:
+                importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
+        finally:
+            _state["loading"] = False
         _refresh_scenario_schema()
     return _KINDS
 
