@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import re
 import sys
@@ -255,6 +256,13 @@ def _write_page(result: Result, folder: Path, found,
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    finally:
+        gc.unfreeze()  # what the run froze out of the collector's sight (the modules it loaded, its result) is seen again
+
+
+def _run(args: argparse.Namespace) -> int:
     from . import run_loaded
     from .beside import simulate_beside
     from .scenario.loader import scenario_notes
@@ -286,6 +294,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .results.imbalance import findings
 
     shown = _windowed(result, args.window)
+    # the result lives to the end: frozen, the collector walks it no more, nor does a figure child
+    # forked now copy its pages to mark them
+    gc.freeze()
     drawing = None
     if not args.no_figures:  # drawn beside the rest of the writing where a second core allows
         from .report.background import BackgroundFigures
@@ -311,10 +322,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _load_what_follows(figures: bool) -> None:
     """Load the modules a run needs once simulated: its tables and balance check (pandas, Parquet),
     and with ``figures`` its figures and page (matplotlib, Jinja)."""
-    from .results import imbalance, result  # noqa: F401
+    collecting = gc.isenabled()
+    gc.disable()  # modules make objects that live to the end and little garbage: no passes over them,
+    try:  # then none later either (`cmd_run` gives them back to the collector when it ends)
+        from .results import imbalance, result  # noqa: F401
 
-    if figures:
-        from .report import background, html  # noqa: F401
+        if figures:
+            from .report import background, html  # noqa: F401
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _print_answer(result: Result, shown: Result, found) -> None:
@@ -697,5 +715,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def console() -> int:
+    """The ``reesim`` command: `main` on the command line's arguments, before the process ends.
+    What is still alive then is frozen out of the garbage collector's sight: the interpreter's
+    last collection would otherwise walk every object of pandas, matplotlib and the run (a tenth
+    of a second) only to free memory the process is about to give back whole."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())
