@@ -81,7 +81,7 @@ print(json.dumps({"import_s": t0 - t_import, "load_s": t1 - t0, "sim_s": t2 - t1
 def reesim_child() -> dict:
     """In this process: load the scenario, then time `simulate` alone."""
     sys.path.insert(0, str(ROOT))
-    import pandas  # noqa: F401  simulate() imports it for its entity table: an import, not simulation
+    import pandas  # noqa: F401  loaded as in a run (it brings numpy.random, which the first World would load: an import, not simulation)
 
     from sim.engine import native, simulate
     from sim.scenario import load_scenario

@@ -214,7 +214,7 @@ class LoadedScenario:
         return self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"lab"})
 
     def resolved_yaml(self) -> str:
-        return yaml.dump(self.resolved(), Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True)
+        return _yaml(self.resolved())
 
     def digest(self) -> str:
         return _digest(self.resolved())
@@ -223,8 +223,7 @@ class LoadedScenario:
         """The resolved scenario as a run records it, worked out once: its YAML, its digest and
         the same as plain data (what reading that YAML back gives)."""
         data = self.resolved()
-        text = yaml.dump(data, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True)
-        return ScenarioRecord(text, _digest(data), data)
+        return ScenarioRecord(_yaml(data), _digest(data), data)
 
 
 @dataclass(frozen=True)
@@ -234,6 +233,10 @@ class ScenarioRecord:
     yaml: str
     digest: str
     data: dict[str, Any]
+
+
+def _yaml(resolved: dict[str, Any]) -> str:
+    return yaml.dump(resolved, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True)
 
 
 def _digest(resolved: dict[str, Any]) -> str:

@@ -69,9 +69,9 @@ def kinds() -> dict[str, PolicyKind]:
         try:
             for name in BUILTIN_KINDS:
                 importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
-        finally:
+        finally:  # even if one failed to load: the schema takes those that did
             _state["loading"] = False
-        _refresh_scenario_schema()
+            _refresh_scenario_schema()
     return _KINDS
 
 
