@@ -16,24 +16,27 @@ import pickle
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from .cores import can_fork, stop_child
 from .engine import RunOutput, simulate
 from .engine.recorder import SeriesKey
 from .scenario.schema import Scenario
 
+T = TypeVar("T")
 
-def simulate_beside(scenario: Scenario, meanwhile: Callable[[], object]) -> RunOutput:
-    """``simulate(scenario)``, with ``meanwhile()`` called here while it runs (in a child, where one can)."""
+
+def simulate_beside(scenario: Scenario, meanwhile: Callable[[], T]) -> tuple[RunOutput, T]:
+    """``simulate(scenario)`` and ``meanwhile()``, the latter called here while the simulation runs
+    (in a child, where one can)."""
     child = _fork(scenario) if can_fork() else None
     if child is None:
         output = simulate(scenario)
-        meanwhile()
-        return output
+        return output, meanwhile()
     pid, read = child
     try:
         with os.fdopen(read, "rb") as pipe:
-            meanwhile()
+            done = meanwhile()
             try:
                 payload = pickle.load(pipe)
             except EOFError:
@@ -43,13 +46,13 @@ def simulate_beside(scenario: Scenario, meanwhile: Callable[[], object]) -> RunO
         raise
     os.waitpid(pid, 0)
     if payload is None:
-        return simulate(scenario)
+        return simulate(scenario), done
     if payload[0] == "failed":
         error = payload[1]
         error.add_note("(raised in the run's simulation process:)\n" + payload[2])
         raise error
     output = payload[1]
-    return replace(output, scenario=scenario, keys=[SeriesKey(*k) for k in output.keys])
+    return replace(output, scenario=scenario, keys=[SeriesKey(*k) for k in output.keys]), done
 
 
 def _fork(scenario: Scenario) -> tuple[int, int] | None:

@@ -27,6 +27,7 @@ from .sweep.limits import DEFAULT_MAX_RUNS
 if TYPE_CHECKING:
     from .results import Result
     from .results.window import Window
+    from .scenario.loader import ScenarioRecord
 
 REPO_DIR = SEEDS_DIR.parent
 
@@ -279,15 +280,13 @@ def _run(args: argparse.Namespace) -> int:
         _check_writable(out, "a run folder")
     _clean_stale(out.parent)
     reference = _reference(args.against, meta.seed, meta.start_date, meta.horizon_days) if args.against else None
-    records = []
 
-    def meanwhile() -> None:  # what follows the simulation, loaded and worked out on the core it leaves idle
+    def meanwhile() -> ScenarioRecord:  # what follows the simulation, loaded and worked out on the core it leaves idle
         _load_what_follows(figures=not args.no_figures)
-        records.append(loaded.record())
+        return loaded.record()
 
-    output = simulate_beside(loaded.scenario, meanwhile)
-    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario), output=output,
-                        record=records[0])
+    output, record = simulate_beside(loaded.scenario, meanwhile)
+    result = run_loaded(loaded, source=str(args.scenario), notes=scenario_notes(args.scenario), output=output, record=record)
     from .results import write_run_folder
 
     result.reference = reference

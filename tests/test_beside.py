@@ -14,7 +14,7 @@ from sim.scenario import load_scenario
 def test_the_childs_output_is_the_one_simulated_here():
     scenario = load_scenario(TEST_SCENARIOS / "chain.yaml").scenario
     done = []
-    there = simulate_beside(scenario, lambda: done.append(True))
+    there, _ = simulate_beside(scenario, lambda: done.append(True))
     here = simulate(scenario)
     assert done == [True]
     assert there.scenario is scenario and there.keys == here.keys

@@ -81,6 +81,10 @@ TIME_PANEL_YTICKS = 4
 built anew for every panel, and ticks were two fifths of the drawing of a 10-year run's figures."""
 
 
+def _value_locator() -> MaxNLocator:
+    return MaxNLocator(TIME_PANEL_YTICKS, steps=[1, 2, 2.5, 5, 10])
+
+
 def date_panels(axes: Sequence[Axes] | np.ndarray, events: pd.DataFrame | None = None) -> None:
     """Calendar dates under a grid of time panels (a column, or rows x columns) drawn on one time
     span: each column's lowest panel carries the date ticks and labels, the panels above it only the
@@ -101,12 +105,12 @@ def date_panels(axes: Sequence[Axes] | np.ndarray, events: pd.DataFrame | None =
             continue
         lowest = panels[-1]
         date_axis(lowest, events, lowest is first)
-        lowest.yaxis.set_major_locator(MaxNLocator(TIME_PANEL_YTICKS, steps=[1, 2, 2.5, 5, 10]))
+        lowest.yaxis.set_major_locator(_value_locator())
         left, right = lowest.get_xlim()
         ticks = [t for t in lowest.xaxis.get_majorticklocs() if left <= t <= right]
         for ax in panels[:-1]:
             ax.xaxis.set_major_locator(NullLocator())
-            ax.yaxis.set_major_locator(MaxNLocator(TIME_PANEL_YTICKS, steps=[1, 2, 2.5, 5, 10]))
+            ax.yaxis.set_major_locator(_value_locator())
             ax.tick_params(axis="x", labelbottom=False)
             ax.grid(alpha=0.3, axis="y")
             ax.vlines(ticks, 0, 1, transform=ax.get_xaxis_transform(), colors=matplotlib.rcParams["grid.color"],

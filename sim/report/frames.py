@@ -101,10 +101,10 @@ class RunFrames:
         """The first reported day's date."""
         return pd.Timestamp(self.result.timeseries["date"].min())
 
-    @cached_property
+    @property
     def last_day(self) -> int:
         """The last reported day (days count from the start date)."""
-        return int(self.result.timeseries["day"].max())
+        return self.result.long.last_day
 
     @cached_property
     def _days(self) -> tuple[int, pd.DatetimeIndex]:

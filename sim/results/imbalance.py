@@ -62,10 +62,6 @@ def _series(ts: pd.DataFrame, variable: str) -> pd.DataFrame:
     return ts[ts["variable"] == variable]
 
 
-def _last_day(result: Result) -> int:
-    return result.long.last_day
-
-
 def short_before_policy(result: Result) -> list[Finding]:
     """Regions short of a material (demand lost or waiting) before the first policy event."""
     ent = result.entities
@@ -142,7 +138,7 @@ def piling_up(result: Result) -> list[Finding]:
     """Stocks that grew through the run and hold many days of what leaves them."""
     if not len(result.long.of("level_t")):
         return []
-    last = _last_day(result)
+    last = result.long.last_day
     quarter = max(last // 4, 1)
     ends = _ends(result)
     grew = ends["last"] - ends["first"]
@@ -184,7 +180,7 @@ def starved(result: Result, piles: list[Finding]) -> list[Finding]:
     if not piles:
         return []
     ent = result.entities
-    last = _last_day(result)
+    last = result.long.last_day
     quarter = max(last // 4, 1)
     plants = ent[ent["type"] == "facility"].set_index("entity")
     recent = result.rows("throughput_t", "capacity_t_per_day", "consumed_t", "level_t", after_day=last - quarter)

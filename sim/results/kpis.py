@@ -52,6 +52,7 @@ class LongSeries:
         self.rows = {str(var_names[code]): at for code, at in _positions(var, len(var_names)).items()}
         self._material: tuple[np.ndarray, list[str]] | None = None
         self.source = ts  # what these arrays were made from
+
     def of(self, variable: str) -> np.ndarray:
         """Positions of ``variable``'s rows (none if the run has no such series)."""
         return self.rows.get(variable, _NO_ROWS)
